@@ -1,0 +1,99 @@
+/**
+ * Configuration from the environment, validated once at start-up with messages that name the
+ * variable. Nothing else reads process.env.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+
+const EnvSchema = z.object({
+  PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  /** postgres://… to use a PostgreSQL server; unset for the embedded PGlite database. */
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://')
+    .optional(),
+  HIBIKI_DATA_DIR: z.string().min(1).default('./data'),
+  /** Secret for CSRF tokens and other HMACs; generated into the data folder when unset. */
+  HIBIKI_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  /** Base64 32-byte key for encrypting personal data at rest; generated when unset. */
+  HIBIKI_ENCRYPTION_KEY: z.string().optional(),
+  /** Public base URL used in mailed links, e.g. https://hibiki.example.jp */
+  HIBIKI_PUBLIC_URL: z.string().url().optional(),
+  /** Municipality code served when the host name matches no tenant. */
+  HIBIKI_DEFAULT_TENANT: z.string().min(1).default('maebashi'),
+  /** SMTP server URL (smtp://user:pass@host:port); without it mail stays in the outbox. */
+  SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must start with smtp:// or smtps://').optional(),
+  MAIL_FROM: z.string().default('Hibiki <no-reply@hibiki.example.jp>'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Set when the platform is served behind TLS, so cookies carry Secure. */
+  HIBIKI_SECURE_COOKIES: z.enum(['true', 'false']).default('false'),
+  /** Trust X-Forwarded-* from a proxy in front. */
+  HIBIKI_TRUST_PROXY: z.enum(['true', 'false']).default('false'),
+});
+
+export interface Config {
+  port: number;
+  host: string;
+  databaseUrl: string | undefined;
+  dataDir: string;
+  secret: string;
+  encryptionKey: Buffer;
+  publicUrl: string;
+  defaultTenant: string;
+  smtpUrl: string | undefined;
+  mailFrom: string;
+  logLevel: string;
+  secureCookies: boolean;
+  trustProxy: boolean;
+}
+
+export class ConfigError extends Error {}
+
+/** Reads and validates the environment; throws ConfigError naming every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`設定が正しくありません / Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  const dataDir = path.resolve(e.HIBIKI_DATA_DIR);
+  const secret = e.HIBIKI_SECRET ?? persistedSecret(dataDir, 'secret', () => randomBytes(32).toString('hex'));
+  const keyText =
+    e.HIBIKI_ENCRYPTION_KEY ?? persistedSecret(dataDir, 'encryption.key', () => randomBytes(32).toString('base64'));
+  const encryptionKey = Buffer.from(keyText, 'base64');
+  if (encryptionKey.length !== 32) {
+    throw new ConfigError(
+      '設定が正しくありません / Invalid configuration:\n  HIBIKI_ENCRYPTION_KEY: must be 32 bytes in base64',
+    );
+  }
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    databaseUrl: e.DATABASE_URL,
+    dataDir,
+    secret,
+    encryptionKey,
+    publicUrl: (e.HIBIKI_PUBLIC_URL ?? `http://${e.HOST}:${e.PORT}`).replace(/\/$/, ''),
+    defaultTenant: e.HIBIKI_DEFAULT_TENANT,
+    smtpUrl: e.SMTP_URL,
+    mailFrom: e.MAIL_FROM,
+    logLevel: e.LOG_LEVEL,
+    secureCookies: e.HIBIKI_SECURE_COOKIES === 'true',
+    trustProxy: e.HIBIKI_TRUST_PROXY === 'true',
+  };
+}
+
+/** A secret kept in `<dataDir>/keys/<name>` (mode 0600), made on first use. */
+function persistedSecret(dataDir: string, name: string, make: () => string): string {
+  const dir = path.join(dataDir, 'keys');
+  const file = path.join(dir, name);
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const value = make();
+  writeFileSync(file, value + '\n', { mode: 0o600, flag: 'wx' });
+  return value;
+}

@@ -1,0 +1,178 @@
+/**
+ * One SQL dialect (PostgreSQL) on two engines: embedded PGlite in the data folder, or a
+ * PostgreSQL server named by DATABASE_URL. Both return the same JavaScript types: `date` as
+ * 'YYYY-MM-DD' strings (no time-zone shifts), `numeric` as exact decimal strings, `bigint`
+ * as numbers, timestamps as Date.
+ */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import pg from 'pg';
+import { PGlite } from '@electric-sql/pglite';
+import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.ts';
+
+export type Row = Record<string, unknown>;
+
+/** What a service needs to run SQL: the database itself or an open transaction. */
+export interface Sql {
+  /** Runs one parameterised statement and returns its rows. */
+  query<T = Row>(text: string, params?: readonly unknown[]): Promise<T[]>;
+  /** Exactly one row, or throws. */
+  one<T = Row>(text: string, params?: readonly unknown[]): Promise<T>;
+  /** The first row, or undefined. */
+  maybeOne<T = Row>(text: string, params?: readonly unknown[]): Promise<T | undefined>;
+  /** Runs a script of several statements without parameters (migrations). */
+  exec(text: string): Promise<void>;
+}
+
+export interface Db extends Sql {
+  readonly kind: 'pglite' | 'postgres';
+  /** Runs fn in one transaction; commits when it resolves, rolls back when it throws. */
+  transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+// PostgreSQL type OIDs whose JavaScript form we fix on both engines.
+const INT8 = 20;
+const NUMERIC = 1700;
+const DATE = 1082;
+
+type RawQuery = (text: string, params?: readonly unknown[]) => Promise<Row[]>;
+
+function sqlOf(raw: RawQuery, execScript: (text: string) => Promise<void>): Sql {
+  return {
+    query: <T>(text: string, params?: readonly unknown[]) => raw(text, params) as Promise<T[]>,
+    async one<T>(text: string, params?: readonly unknown[]) {
+      const rows = await raw(text, params);
+      if (rows.length !== 1) throw new Error(`expected one row, got ${rows.length}`);
+      return rows[0] as T;
+    },
+    async maybeOne<T>(text: string, params?: readonly unknown[]) {
+      const rows = await raw(text, params);
+      return rows[0] as T | undefined;
+    },
+    exec: execScript,
+  };
+}
+
+export interface PgliteOptions {
+  /** Folder holding the database; omitted for an in-memory database (tests). */
+  dataDir?: string;
+  /** A dump made by dumpDataDir() to start from (tests load a migrated template). */
+  loadDataDir?: Blob;
+}
+
+/** Opens the embedded database, locking its folder against a second process. */
+export async function openPglite(options: PgliteOptions = {}): Promise<Db & { dump(): Promise<Blob> }> {
+  let lock: DataDirLock | undefined;
+  let dir: string | undefined;
+  if (options.dataDir) {
+    mkdirSync(options.dataDir, { recursive: true });
+    lock = acquireDataDirLock(options.dataDir);
+    dir = path.join(options.dataDir, 'pglite');
+  }
+  let pglite: PGlite;
+  try {
+    pglite = await PGlite.create({
+      ...(dir ? { dataDir: dir } : {}),
+      ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}),
+      parsers: {
+        [INT8]: (v: string) => Number(v),
+        [NUMERIC]: (v: string) => v,
+        [DATE]: (v: string) => v,
+      },
+    });
+  } catch (err) {
+    lock?.release();
+    throw err;
+  }
+  const rawOf =
+    (q: Pick<PGlite, 'query'>): RawQuery =>
+    async (text, params) =>
+      (await q.query<Row>(text, params as unknown[] | undefined)).rows;
+  const base = sqlOf(rawOf(pglite), async (text) => {
+    await pglite.exec(text);
+  });
+  return {
+    kind: 'pglite',
+    ...base,
+    transaction: (fn) =>
+      pglite.transaction((tx) =>
+        fn(
+          sqlOf(rawOf(tx), async (text) => {
+            await tx.exec(text);
+          }),
+        ),
+      ),
+    async dump() {
+      return (await pglite.dumpDataDir('none')) as Blob;
+    },
+    async close() {
+      try {
+        await pglite.close();
+      } finally {
+        lock?.release();
+      }
+    },
+  };
+}
+
+const pgTypes = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    if (oid === INT8) return (v: string) => Number(v);
+    if (oid === NUMERIC || oid === DATE) return (v: string) => v;
+    return pg.types.getTypeParser(oid, format);
+  },
+} as pg.CustomTypesConfig;
+
+/** Opens a pool on a PostgreSQL server. */
+export async function openPostgres(url: string, poolSize = 10): Promise<Db> {
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, types: pgTypes });
+  // Fail fast with a clear message when the server is unreachable.
+  await pool.query('select 1');
+  const rawOf =
+    (c: pg.Pool | pg.PoolClient): RawQuery =>
+    async (text, params) =>
+      (await c.query<Row>(text, params as unknown[] | undefined)).rows;
+  const base = sqlOf(rawOf(pool), async (text) => {
+    await pool.query(text);
+  });
+  return {
+    kind: 'postgres',
+    ...base,
+    async transaction(fn) {
+      const client = await pool.connect();
+      try {
+        await client.query('begin');
+        const result = await fn(
+          sqlOf(rawOf(client), async (text) => {
+            await client.query(text);
+          }),
+        );
+        await client.query('commit');
+        return result;
+      } catch (err) {
+        await client.query('rollback').catch(() => undefined);
+        throw err;
+      } finally {
+        client.release();
+      }
+    },
+    close: () => pool.end(),
+  };
+}
+
+/** Opens the database the configuration names. */
+export function openDatabase(config: { databaseUrl?: string | undefined; dataDir: string }): Promise<Db> {
+  return config.databaseUrl ? openPostgres(config.databaseUrl) : openPglite({ dataDir: config.dataDir });
+}
+
+/** True when err is a PostgreSQL error with the given SQLSTATE (e.g. 23505 unique violation). */
+export function isSqlState(err: unknown, code: string): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === code;
+}
+
+/** The constraint a PostgreSQL error names, if any. */
+export function constraintOf(err: unknown): string | undefined {
+  const c = (err as { constraint?: unknown } | null)?.constraint;
+  return typeof c === 'string' ? c : undefined;
+}

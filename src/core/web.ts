@@ -1,0 +1,239 @@
+/**
+ * The request pipeline every route shares: tenant and language resolution, authentication
+ * (session cookie or bearer token), CSRF checks on unsafe requests, page rendering, and one
+ * error handler that answers problem+json to API clients and an accessible page to browsers.
+ */
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Config } from './config.ts';
+import type { Db } from './db/database.ts';
+import {
+  ANONYMOUS,
+  authenticateSession,
+  authenticateToken,
+  CSRF_COOKIE,
+  csrfTokenFor,
+  isValidCsrf,
+  SESSION_COOKIE,
+  type Auth,
+} from './auth.ts';
+import { AppError, ERRORS, toProblem, type FieldError } from './errors.ts';
+import { negotiateLang, translate, type Lang } from './i18n.ts';
+import { randomToken } from './crypto.ts';
+import { resolveTenant, type Tenant } from './tenancy.ts';
+import { renderPage, type Breadcrumb, type PageContext } from './views/views.ts';
+import './messages.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    tenant: Tenant;
+    lang: Lang;
+    auth: Auth;
+    csrfToken: string;
+  }
+  interface FastifyReply {
+    /** Renders a page in the shell with the request's context. */
+    page(template: string, data: PageData): FastifyReply;
+  }
+}
+
+export interface NavItem {
+  href: string;
+  label: { ja: string; en: string };
+}
+
+export type PageData = { title: string; breadcrumbs?: Breadcrumb[] } & Record<string, unknown>;
+
+/** True when the request belongs to the machine-facing API (answered with JSON). */
+export function isApiRequest(request: FastifyRequest): boolean {
+  const url = request.url;
+  return url.startsWith('/api/') || url.startsWith('/opendata/') || url === '/healthz';
+}
+
+const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/** Cookie options shared by the session and CSRF cookies. */
+export function cookieOptions(config: Config) {
+  return { path: '/', httpOnly: true, sameSite: 'lax' as const, secure: config.secureCookies };
+}
+
+/** A message written "日本語\u001fEnglish" (see bilingual()) reduced to one language. */
+function pickLanguage(message: string, lang: Lang): string {
+  const parts = message.split('\u001f');
+  return parts.length === 2 ? (lang === 'ja' ? parts[0]! : parts[1]!) : message;
+}
+
+/** A schema error message in both languages; the error handler shows the reader's one. */
+export function bilingual(ja: string, en: string): string {
+  return `${ja}\u001f${en}`;
+}
+
+const zodLocales = { ja: z.locales.ja(), en: z.locales.en() };
+
+/** Field errors from a zod error, in the reader's language. */
+export function fieldErrorsOf(issues: readonly z.core.$ZodIssue[], lang: Lang, prefix = ''): FieldError[] {
+  return issues.map((issue) => {
+    const custom = issue.message.includes('\u001f');
+    const localized = custom ? pickLanguage(issue.message, lang) : localizeIssue(issue, lang);
+    return { path: [prefix, ...issue.path.map(String)].filter(Boolean).join('.'), message: localized };
+  });
+}
+
+function localizeIssue(issue: z.core.$ZodIssue, lang: Lang): string {
+  const fn = zodLocales[lang].localeError;
+  const raw = typeof fn === 'function' ? fn(issue as never) : undefined;
+  const text = typeof raw === 'string' ? raw : raw?.message;
+  return text ?? issue.message;
+}
+
+export interface WebOptions {
+  db: Db;
+  config: Config;
+  navItems: () => NavItem[];
+}
+
+/** Installs the shared request pipeline on app. */
+export function installWeb(app: FastifyInstance, { db, config, navItems }: WebOptions): void {
+  app.decorateRequest('tenant', null as unknown as Tenant);
+  app.decorateRequest('lang', 'ja');
+  app.decorateRequest('auth', null as unknown as Auth);
+  app.decorateRequest('csrfToken', '');
+
+  app.addHook('onRequest', async (request, reply) => {
+    const query = request.query as Record<string, unknown> | undefined;
+    request.lang = negotiateLang(query?.lang, request.cookies.lang, request.headers['accept-language']);
+    if (query?.lang === 'ja' || query?.lang === 'en') {
+      reply.setCookie('lang', query.lang, { ...cookieOptions(config), maxAge: 365 * 24 * 3600 });
+    }
+    request.auth = ANONYMOUS;
+    if (request.url === '/healthz' || request.url.startsWith('/assets/')) return;
+
+    const tenant = await resolveTenant(db, request.hostname, config.defaultTenant);
+    if (!tenant) throw new AppError('not_found', { ja: 'この自治体は登録されていません', en: 'No municipality is set up here' });
+    request.tenant = tenant;
+
+    let csrfCookie = request.cookies[CSRF_COOKIE];
+    if (!csrfCookie || csrfCookie.length < 20) {
+      csrfCookie = randomToken();
+      request.cookies[CSRF_COOKIE] = csrfCookie;
+      reply.setCookie(CSRF_COOKIE, csrfCookie, cookieOptions(config));
+    }
+    request.csrfToken = csrfTokenFor(config.secret, csrfCookie);
+
+    const header = request.headers.authorization;
+    if (header) {
+      const match = /^Bearer\s+(\S+)$/i.exec(header);
+      request.auth = match ? await authenticateToken(db, tenant.id, match[1]!) : ANONYMOUS;
+      // A bearer header that does not authenticate is refused outright, never treated as anonymous.
+      if (!request.auth.user) {
+        reply.header('www-authenticate', 'Bearer error="invalid_token"');
+        throw new AppError('unauthenticated', { ja: 'APIトークンが無効です', en: 'The API token is invalid or revoked' });
+      }
+      return;
+    }
+    const sessionCookie = request.cookies[SESSION_COOKIE];
+    if (sessionCookie) request.auth = await authenticateSession(db, tenant.id, sessionCookie);
+  });
+
+  // CSRF: a browser request that changes something must carry the form's token. Requests
+  // authenticated by a bearer token carry no ambient credentials and are exempt.
+  app.addHook('preHandler', async (request) => {
+    if (!UNSAFE.has(request.method) || request.auth.via === 'token') return;
+    const hasSession = Boolean(request.cookies[SESSION_COOKIE]);
+    const isForm = /^(application\/x-www-form-urlencoded|multipart\/form-data)/.test(request.headers['content-type'] ?? '');
+    if (!hasSession && !isForm) return; // anonymous JSON: the route's own auth check answers
+    const body = request.body as Record<string, unknown> | undefined;
+    const submitted = request.headers['x-csrf-token'] ?? body?._csrf;
+    if (!isValidCsrf(config.secret, request.cookies[CSRF_COOKIE], submitted)) throw new AppError('csrf');
+  });
+
+  app.decorateReply('page', function (this: FastifyReply, template: string, data: PageData) {
+    const request = this.request;
+    const context: PageContext = {
+      ...data,
+      lang: request.lang,
+      path: request.url,
+      langSwitchHref: langSwitchHref(request.url, request.lang === 'ja' ? 'en' : 'ja'),
+      csrfToken: request.csrfToken,
+      user: request.auth.user ? { displayName: request.auth.user.displayName, role: request.auth.user.role } : null,
+      tenant: request.tenant ?? { nameJa: '', nameEn: '' },
+      navItems: navItems().map((item) => ({
+        href: item.href,
+        label: item.label[request.lang],
+        current: request.url.split('?')[0] === item.href,
+      })),
+    };
+    return this.type('text/html; charset=utf-8').send(renderPage(template, context));
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    sendError(request, reply, new AppError('not_found'));
+  });
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (error instanceof AppError) return sendError(request, reply, error);
+    if (hasZodFastifySchemaValidationErrors(error)) {
+      const where = (error as { validationContext?: string }).validationContext;
+      const issues = error.validation.map((v) => ({
+        ...(v.params as object),
+        code: v.keyword,
+        message: v.message ?? '',
+        path: v.instancePath.split('/').filter(Boolean),
+      })) as unknown as z.core.$ZodIssue[];
+      const prefix = where === 'body' || !where ? '' : where;
+      return sendError(request, reply, new AppError('validation', undefined, fieldErrorsOf(issues, request.lang, prefix)));
+    }
+    const status = error.statusCode ?? 500;
+    if (status === 413) return sendError(request, reply, new AppError('payload_too_large'));
+    if (status === 415) return sendError(request, reply, new AppError('unsupported_media_type'));
+    if (status >= 400 && status < 500) {
+      // Malformed JSON, bad content length and similar client errors from Fastify itself.
+      return sendError(
+        request,
+        reply,
+        new AppError('bad_request', { ja: 'リクエストの形式が正しくありません', en: error.message }),
+      );
+    }
+    request.log.error({ err: error }, 'unexpected error');
+    return sendError(request, reply, new AppError('internal'), true);
+  });
+}
+
+/** The current URL with ?lang= set to lang. */
+function langSwitchHref(url: string, lang: Lang): string {
+  const u = new URL(url, 'http://x');
+  u.searchParams.set('lang', lang);
+  return u.pathname + u.search;
+}
+
+function sendError(request: FastifyRequest, reply: FastifyReply, error: AppError, withRequestId = false): FastifyReply {
+  const lang = request.lang ?? 'ja';
+  const wantsHtml = !isApiRequest(request) && (request.headers.accept ?? '').includes('text/html');
+  if (wantsHtml || (!isApiRequest(request) && request.method === 'GET')) {
+    // Browsers: sign-in redirects for pages that need it, otherwise an accessible error page.
+    if (error.code === 'unauthenticated' && request.method === 'GET' && request.tenant) {
+      const pending = request.auth?.user && !request.auth.mfaPassed;
+      const target = pending ? '/login/two-factor' : '/login';
+      return reply.redirect(`${target}?next=${encodeURIComponent(request.url)}`, 303);
+    }
+    reply.code(error.status);
+    if (!request.tenant) {
+      return reply.type('text/plain; charset=utf-8').send(`${ERRORS[error.code].ja}\n${ERRORS[error.code].en}`);
+    }
+    return reply.page('error.njk', {
+      title: ERRORS[error.code][lang],
+      detail: error.detail?.[lang] ?? (error.errors.length ? error.errors.map((e) => e.message).join(' ') : ''),
+      requestId: withRequestId ? request.id : undefined,
+    });
+  }
+  return reply
+    .code(error.status)
+    .type('application/problem+json; charset=utf-8')
+    .send(toProblem(error, lang, request.url.split('?')[0], withRequestId ? request.id : undefined));
+}
+
+/** Messages for templates outside a page render (mail bodies and the like). */
+export function t(lang: Lang, key: string, params?: Record<string, string | number>): string {
+  return translate(lang, key, params);
+}

@@ -1,0 +1,38 @@
+/** Routes for the shared pages and the API documentation. */
+import type { FastifyInstance } from 'fastify';
+import type { AppDeps } from '../module.ts';
+import { translate } from '../../core/i18n.ts';
+import { accessibilityPage, privacyPage } from './site.content.ts';
+import { listEndpoints } from './site.service.ts';
+import './site.messages.ts';
+
+export function siteRoutes(app: FastifyInstance, _deps: AppDeps): void {
+  app.get('/', { schema: { hide: true } }, async (request, reply) =>
+    reply.page('home.njk', { title: translate(request.lang, 'home.heading') }),
+  );
+
+  for (const [url, content] of [
+    ['/accessibility', accessibilityPage],
+    ['/privacy', privacyPage],
+  ] as const) {
+    app.get(url, { schema: { hide: true } }, async (request, reply) => {
+      const page = content[request.lang];
+      return reply.page('static-page.njk', {
+        title: page.title,
+        blocks: page.blocks,
+        breadcrumbs: [{ href: '/', label: translate(request.lang, 'shell.home') }, { label: page.title }],
+      });
+    });
+  }
+
+  app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  app.get('/api/docs', { schema: { hide: true } }, async (request, reply) => {
+    const title = translate(request.lang, 'docs.title');
+    return reply.page('site/views/api-docs.njk', {
+      title,
+      endpoints: listEndpoints(app.swagger() as never),
+      breadcrumbs: [{ href: '/', label: translate(request.lang, 'shell.home') }, { label: title }],
+    });
+  });
+}
