@@ -2,5 +2,6 @@
 import type { HibikiModule } from './module.ts';
 import { accountsModule } from './accounts/index.ts';
 import { siteModule } from './site/index.ts';
+import { planModule } from './plan/index.ts';
 
-export const modules: HibikiModule[] = [siteModule, accountsModule];
+export const modules: HibikiModule[] = [siteModule, accountsModule, planModule];

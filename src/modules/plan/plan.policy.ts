@@ -1,0 +1,25 @@
+/** Who may do what with the plan: pure functions, deny by default. */
+import type { AuthUser } from '../../core/auth.ts';
+
+/** 担当課 staff of the indicator's department (any staff when none is set), plan managers and admins enter actuals. */
+export function canEnterActual(user: AuthUser | null, indicator: { departmentCode: string | null }, userDepartmentCode: string | null): boolean {
+  if (!user) return false;
+  if (user.role === 'plan_manager' || user.role === 'admin') return true;
+  if (user.role !== 'staff') return false;
+  return indicator.departmentCode === null || indicator.departmentCode === userDepartmentCode;
+}
+
+/** Only the plan manager (政策推進課) and admins approve actuals and import plans. */
+export function canApproveActual(user: AuthUser | null): boolean {
+  return user?.role === 'plan_manager' || user?.role === 'admin';
+}
+
+/** Importing or replacing a plan is the plan manager's (and admin's) job. */
+export function canManagePlans(user: AuthUser | null): boolean {
+  return canApproveActual(user);
+}
+
+/** Staff pages of the plan (entry, queue, evaluation report). */
+export function canUseStaffPages(user: AuthUser | null): boolean {
+  return user?.role === 'staff' || canApproveActual(user);
+}

@@ -1,0 +1,265 @@
+/** SQL for the plan module's tables. Nothing outside the plan module reads these tables. */
+import type { Sql } from '../../core/db/database.ts';
+import type { PlanDocument } from './plan.schema.ts';
+
+export interface PlanRow {
+  id: string;
+  code: string;
+  title: string;
+  is_current: boolean;
+  start_fiscal_year: number;
+  end_fiscal_year: number;
+}
+
+export interface ChapterRow {
+  id: string;
+  code: string;
+  title: string;
+}
+
+export interface SectionRow {
+  id: string;
+  chapter_id: string;
+  code: string;
+  title: string;
+  visions: string[];
+  issues: string[];
+  directions: string[];
+  perception_code: string | null;
+  perception_text: string | null;
+}
+
+export interface GlossaryRow {
+  section_id: string;
+  marker: string | null;
+  term: string;
+  definition: string;
+}
+
+export interface MeasureRow {
+  section_id: string;
+  code: string;
+  title: string;
+  department_code: string | null;
+}
+
+export interface IndicatorRow {
+  id: string;
+  section_id: string;
+  code: string;
+  name: string;
+  name_note: string | null;
+  unit: string;
+  direction: 'increase' | 'decrease' | 'at_most_baseline';
+  description: string | null;
+  baseline_value: string | null;
+  baseline_as_of: string | null;
+  baseline_label: string | null;
+  target_value: string;
+  target_fiscal_year: number | null;
+  target_date: string | null;
+  target_label: string | null;
+  department_code: string | null;
+  source_kind: 'manual' | 'metric';
+  source_metric: string | null;
+}
+
+export interface ActualRow {
+  id: string;
+  indicator_id: string;
+  as_of: string;
+  revision: number;
+  value: string;
+  note: string | null;
+  is_demo: boolean;
+  status: 'pending' | 'approved' | 'rejected';
+  entered_label: string;
+  entered_at: Date;
+  decided_label: string | null;
+  decided_at: Date | null;
+}
+
+const PLAN_COLUMNS = 'id, code, title, is_current, start_fiscal_year, end_fiscal_year';
+
+export function findPlanByCode(sql: Sql, tenantId: string, code: string): Promise<PlanRow | undefined> {
+  return sql.maybeOne<PlanRow>(`select ${PLAN_COLUMNS} from plans where tenant_id = $1 and code = $2`, [tenantId, code]);
+}
+
+export function findCurrentPlan(sql: Sql, tenantId: string): Promise<PlanRow | undefined> {
+  return sql.maybeOne<PlanRow>(`select ${PLAN_COLUMNS} from plans where tenant_id = $1 and is_current`, [tenantId]);
+}
+
+export function listPlans(sql: Sql, tenantId: string): Promise<PlanRow[]> {
+  return sql.query<PlanRow>(`select ${PLAN_COLUMNS} from plans where tenant_id = $1 order by code`, [tenantId]);
+}
+
+/** Writes a whole validated plan document; the caller holds the transaction. */
+export async function insertPlanDocument(
+  tx: Sql,
+  tenantId: string,
+  doc: PlanDocument,
+  enteredLabel: string,
+  options: { demoActuals?: boolean } = {},
+): Promise<string> {
+  if (doc.current) await tx.query('update plans set is_current = false where tenant_id = $1 and is_current', [tenantId]);
+  const plan = await tx.one<{ id: string }>(
+    `insert into plans (tenant_id, code, title, is_current, start_fiscal_year, end_fiscal_year)
+     values ($1, $2, $3, $4, $5, $6) returning id`,
+    [tenantId, doc.code, doc.title, doc.current, doc.period.startFiscalYear, doc.period.endFiscalYear],
+  );
+  for (const [ci, chapter] of doc.chapters.entries()) {
+    const ch = await tx.one<{ id: string }>(
+      'insert into plan_chapters (tenant_id, plan_id, code, title, position) values ($1, $2, $3, $4, $5) returning id',
+      [tenantId, plan.id, chapter.code, chapter.title, ci],
+    );
+    for (const [si, s] of chapter.sections.entries()) {
+      const sec = await tx.one<{ id: string }>(
+        `insert into plan_sections (tenant_id, plan_id, chapter_id, code, title, position, visions, issues, directions, perception_code, perception_text)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) returning id`,
+        [tenantId, plan.id, ch.id, s.code, s.title, si, s.visions, s.issues, s.directions, s.perceptionQuestion?.code ?? null, s.perceptionQuestion?.text ?? null],
+      );
+      for (const [gi, g] of s.glossary.entries()) {
+        await tx.query(
+          'insert into plan_glossary_terms (tenant_id, section_id, position, marker, term, definition) values ($1, $2, $3, $4, $5, $6)',
+          [tenantId, sec.id, gi, g.marker ?? null, g.term, g.definition],
+        );
+      }
+      for (const [mi, m] of (s.measures ?? []).entries()) {
+        await tx.query(
+          'insert into plan_measures (tenant_id, section_id, position, code, title, department_code) values ($1, $2, $3, $4, $5, $6)',
+          [tenantId, sec.id, mi, m.code, m.title, m.department ?? null],
+        );
+      }
+      for (const [ii, ind] of s.indicators.entries()) {
+        const row = await tx.one<{ id: string }>(
+          `insert into indicators (tenant_id, plan_id, section_id, position, code, name, name_note, unit, direction, description,
+             baseline_value, baseline_as_of, baseline_label, target_value, target_fiscal_year, target_date, target_label,
+             department_code, source_kind, source_metric)
+           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20) returning id`,
+          [
+            tenantId, plan.id, sec.id, ii, ind.code, ind.name, ind.nameNote ?? null, ind.unit, ind.direction, ind.description ?? null,
+            ind.baseline ? String(ind.baseline.value) : null, ind.baseline?.asOf ?? null, ind.baseline?.label ?? null,
+            String(ind.target.value), ind.target.fiscalYear ?? null, ind.target.date ?? null, ind.target.label ?? null,
+            ind.department ?? null, ind.source?.kind ?? 'manual', ind.source?.kind === 'metric' ? ind.source.metric : null,
+          ],
+        );
+        for (const a of ind.actuals) {
+          await tx.query(
+            `insert into indicator_actuals (tenant_id, indicator_id, as_of, revision, value, note, is_demo, status, entered_label, decided_label, decided_at)
+             values ($1, $2, $3, 1, $4, $5, $6, 'approved', $7, $7, now())`,
+            [tenantId, row.id, a.asOf, String(a.value), a.note ?? null, options.demoActuals ?? false, enteredLabel],
+          );
+        }
+      }
+    }
+  }
+  return plan.id;
+}
+
+export interface PlanContents {
+  chapters: ChapterRow[];
+  sections: SectionRow[];
+  glossary: GlossaryRow[];
+  measures: MeasureRow[];
+  indicators: IndicatorRow[];
+}
+
+/** Everything under a plan, each list in document order. */
+export async function loadPlanContents(sql: Sql, tenantId: string, planId: string): Promise<PlanContents> {
+  const p = [tenantId, planId];
+  const [chapters, sections, glossary, measures, indicators] = await Promise.all([
+    sql.query<ChapterRow>('select id, code, title from plan_chapters where tenant_id = $1 and plan_id = $2 order by position', p),
+    sql.query<SectionRow>(
+      `select s.id, s.chapter_id, s.code, s.title, s.visions, s.issues, s.directions, s.perception_code, s.perception_text
+         from plan_sections s join plan_chapters c on c.tenant_id = s.tenant_id and c.id = s.chapter_id
+        where s.tenant_id = $1 and s.plan_id = $2 order by c.position, s.position`,
+      p,
+    ),
+    sql.query<GlossaryRow>(
+      `select g.section_id, g.marker, g.term, g.definition from plan_glossary_terms g
+         join plan_sections s on s.tenant_id = g.tenant_id and s.id = g.section_id
+        where g.tenant_id = $1 and s.plan_id = $2 order by g.section_id, g.position`,
+      p,
+    ),
+    sql.query<MeasureRow>(
+      `select m.section_id, m.code, m.title, m.department_code from plan_measures m
+         join plan_sections s on s.tenant_id = m.tenant_id and s.id = m.section_id
+        where m.tenant_id = $1 and s.plan_id = $2 order by m.section_id, m.position`,
+      p,
+    ),
+    sql.query<IndicatorRow>(
+      `select i.id, i.section_id, i.code, i.name, i.name_note, i.unit, i.direction, i.description,
+              i.baseline_value, i.baseline_as_of, i.baseline_label, i.target_value, i.target_fiscal_year, i.target_date,
+              i.target_label, i.department_code, i.source_kind, i.source_metric
+         from indicators i
+         join plan_sections s on s.tenant_id = i.tenant_id and s.id = i.section_id
+         join plan_chapters c on c.tenant_id = s.tenant_id and c.id = s.chapter_id
+        where i.tenant_id = $1 and i.plan_id = $2 order by c.position, s.position, i.position`,
+      p,
+    ),
+  ]);
+  return { chapters, sections, glossary, measures, indicators };
+}
+
+const ACTUAL_COLUMNS = `a.id, a.indicator_id, a.as_of, a.revision, a.value, a.note, a.is_demo, a.status,
+  a.entered_label, a.entered_at, a.decided_label, a.decided_at`;
+
+/** The value in force for each (indicator, date): its newest approved revision. */
+export function loadApprovedActuals(sql: Sql, tenantId: string, planId: string): Promise<ActualRow[]> {
+  return sql.query<ActualRow>(
+    `select distinct on (a.indicator_id, a.as_of) ${ACTUAL_COLUMNS}
+       from indicator_actuals a join indicators i on i.tenant_id = a.tenant_id and i.id = a.indicator_id
+      where a.tenant_id = $1 and i.plan_id = $2 and a.status = 'approved'
+      order by a.indicator_id, a.as_of, a.revision desc`,
+    [tenantId, planId],
+  );
+}
+
+/** Every revision of an indicator's actuals, newest first (statuses filtered by the caller). */
+export function listActualRevisions(sql: Sql, tenantId: string, indicatorId: string): Promise<ActualRow[]> {
+  return sql.query<ActualRow>(
+    `select ${ACTUAL_COLUMNS} from indicator_actuals a where a.tenant_id = $1 and a.indicator_id = $2
+      order by a.as_of desc, a.revision desc`,
+    [tenantId, indicatorId],
+  );
+}
+
+/** Pending actuals of a plan awaiting a plan manager, oldest first. */
+export function listPendingActuals(sql: Sql, tenantId: string, planId: string): Promise<(ActualRow & { code: string; name: string; unit: string })[]> {
+  return sql.query(
+    `select ${ACTUAL_COLUMNS}, i.code, i.name, i.unit
+       from indicator_actuals a join indicators i on i.tenant_id = a.tenant_id and i.id = a.indicator_id
+      where a.tenant_id = $1 and i.plan_id = $2 and a.status = 'pending' order by a.entered_at`,
+    [tenantId, planId],
+  );
+}
+
+/** Appends a pending revision for (indicator, date). */
+export function insertPendingActual(
+  tx: Sql,
+  tenantId: string,
+  input: { indicatorId: string; asOf: string; value: string; note: string | null; enteredBy: string; enteredLabel: string },
+): Promise<ActualRow> {
+  return tx.one<ActualRow>(
+    `insert into indicator_actuals as a (tenant_id, indicator_id, as_of, revision, value, note, status, entered_by, entered_label)
+     values ($1, $2, $3,
+       (select coalesce(max(revision), 0) + 1 from indicator_actuals where tenant_id = $1 and indicator_id = $2 and as_of = $3),
+       $4, $5, 'pending', $6, $7)
+     returning ${ACTUAL_COLUMNS}`,
+    [tenantId, input.indicatorId, input.asOf, input.value, input.note, input.enteredBy, input.enteredLabel],
+  );
+}
+
+/** Approves or rejects a pending actual; undefined when it is not pending (or not this indicator's). */
+export function decideActual(
+  tx: Sql,
+  tenantId: string,
+  input: { indicatorId: string; actualId: string; status: 'approved' | 'rejected'; decidedBy: string; decidedLabel: string },
+): Promise<ActualRow | undefined> {
+  return tx.maybeOne<ActualRow>(
+    `update indicator_actuals a set status = $4, decided_by = $5, decided_label = $6, decided_at = now()
+      where a.tenant_id = $1 and a.indicator_id = $2 and a.id = $3 and a.status = 'pending'
+      returning ${ACTUAL_COLUMNS}`,
+    [tenantId, input.indicatorId, input.actualId, input.status, input.decidedBy, input.decidedLabel],
+  );
+}

@@ -1,0 +1,164 @@
+/** The plan's JSON API and open data. Routes validate, authorise, call one service function. */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { requireRole, requireUser } from '../../core/auth.ts';
+import { AppError } from '../../core/errors.ts';
+import type { AppDeps } from '../module.ts';
+import * as plans from './plan.service.ts';
+import { indicatorsCsv } from './plan.opendata.ts';
+import { IndicatorListSchema, RecordActualSchema } from './plan.schema.ts';
+
+const CodeParam = z.object({ code: z.string().max(64) });
+const PlanCodeParam = z.object({ planCode: z.string().max(64) });
+const ActualParam = z.object({ code: z.string().max(64), id: z.uuid() });
+const bearer = [{ bearer: [] }];
+
+function actorOf(request: FastifyRequest) {
+  const user = requireUser(request.auth);
+  return { user, actor: { id: user.id, label: user.email } };
+}
+
+export function planRoutes(app: FastifyInstance, { db }: AppDeps): void {
+  const api = app.withTypeProvider<ZodTypeProvider>();
+
+  // Plans may be posted as YAML as well as JSON.
+  app.addContentTypeParser(['application/yaml', 'application/x-yaml', 'text/yaml'], { parseAs: 'string' }, (_req, body, done) => {
+    try {
+      done(null, parseYaml(body as string));
+    } catch {
+      done(new AppError('bad_request', { ja: 'YAML として読み取れません', en: 'The body is not valid YAML' }), undefined);
+    }
+  });
+
+  api.get('/api/v1/plan', { schema: { summary: '現行計画の全体（体系・指標・評価） / The current plan, evaluated', tags: ['plan'] } }, async (request) =>
+    plans.evaluatePlan(db, request.tenant.id).then(planTree),
+  );
+
+  api.get('/api/v1/plans', { schema: { summary: '計画の一覧 / Plans', tags: ['plan'] } }, async (request) => ({
+    items: await plans.listPlanSummaries(db, request.tenant.id),
+  }));
+
+  api.post(
+    '/api/v1/plans',
+    { schema: { summary: '計画文書の取り込み（JSON/YAML） / Import a plan document', tags: ['plan'], security: bearer, body: z.unknown() } },
+    async (request, reply) => {
+      const { user, actor } = actorOf(request);
+      requireRole(request.auth, ['plan_manager', 'admin']);
+      const result = await plans.importPlan(db, request.tenant, actor, request.body, request.lang, { user });
+      return reply.code(201).header('location', `/api/v1/plans/${result.code}`).send({ code: result.code });
+    },
+  );
+
+  api.get('/api/v1/plans/:planCode', { schema: { summary: '計画の全体 / A plan, evaluated', tags: ['plan'], params: PlanCodeParam } }, async (request) =>
+    plans.evaluatePlan(db, request.tenant.id, request.params.planCode).then(planTree),
+  );
+
+  api.get(
+    '/api/v1/plans/:planCode/export',
+    { schema: { summary: '計画文書の書き出し / Export the plan document', tags: ['plan'], params: PlanCodeParam } },
+    async (request) => plans.exportPlan(db, request.tenant.id, request.params.planCode),
+  );
+
+  api.get(
+    '/api/v1/indicators',
+    { schema: { summary: '現行計画の成果指標 / Indicators of the current plan', tags: ['indicators'], response: { 200: IndicatorListSchema } } },
+    async (request) => indicatorList(await plans.evaluatePlan(db, request.tenant.id)),
+  );
+
+  api.get(
+    '/api/v1/plans/:planCode/indicators',
+    { schema: { summary: '計画の成果指標 / Indicators of a plan', tags: ['indicators'], params: PlanCodeParam, response: { 200: IndicatorListSchema } } },
+    async (request) => indicatorList(await plans.evaluatePlan(db, request.tenant.id, request.params.planCode)),
+  );
+
+  api.get(
+    '/api/v1/indicators/:code',
+    { schema: { summary: '成果指標と実績の履歴 / An indicator with its history', tags: ['indicators'], params: CodeParam } },
+    async (request) => {
+      const { indicator } = await plans.getIndicator(db, request.tenant.id, request.params.code);
+      const staff = request.auth.user !== null && request.auth.user.role !== 'citizen' && request.auth.mfaPassed;
+      return {
+        ...plans.indicatorItem(indicator),
+        nameNote: indicator.nameNote,
+        description: indicator.description,
+        history: indicator.actuals.map((a) => ({ value: a.value, asOf: a.asOf, note: a.note, origin: a.origin, demo: a.isDemo })),
+        revisions: await plans.indicatorRevisions(db, request.tenant.id, indicator.id, staff),
+      };
+    },
+  );
+
+  api.post(
+    '/api/v1/indicators/:code/actuals',
+    { schema: { summary: '実績値の入力（担当課） / Enter an actual (staff)', tags: ['indicators'], security: bearer, params: CodeParam, body: RecordActualSchema } },
+    async (request, reply) => {
+      const user = requireRole(request.auth, ['staff', 'plan_manager', 'admin']);
+      return reply.code(201).send(await plans.recordActual(db, request.tenant, user, request.params.code, request.body));
+    },
+  );
+
+  for (const [verb, decision] of [['approve', 'approved'], ['reject', 'rejected']] as const) {
+    api.post(
+      `/api/v1/indicators/:code/actuals/:id/${verb}`,
+      {
+        schema: {
+          summary: verb === 'approve' ? '実績値の承認（政策推進課） / Approve an actual' : '実績値の差し戻し / Reject an actual',
+          tags: ['indicators'],
+          security: bearer,
+          params: ActualParam,
+        },
+      },
+      async (request) => {
+        const user = requireRole(request.auth, ['plan_manager', 'admin']);
+        return plans.decideActual(db, request.tenant, user, request.params.code, request.params.id, decision);
+      },
+    );
+  }
+
+  app.get('/opendata/indicators.json', { schema: { summary: 'オープンデータ：成果指標（JSON） / Open data: indicators (JSON)', tags: ['opendata'] } }, async (request, reply) => {
+    const plan = await plans.evaluatePlan(db, request.tenant.id);
+    return reply.header('content-disposition', 'inline; filename="indicators.json"').send(indicatorList(plan));
+  });
+
+  app.get('/opendata/indicators.csv', { schema: { summary: 'オープンデータ：成果指標（CSV, UTF-8 BOM） / Open data: indicators (CSV)', tags: ['opendata'] } }, async (request, reply) => {
+    const plan = await plans.evaluatePlan(db, request.tenant.id);
+    return reply
+      .type('text/csv; charset=utf-8')
+      .header('content-disposition', 'attachment; filename="indicators.csv"')
+      .send(indicatorsCsv(plan));
+  });
+}
+
+function indicatorList(plan: plans.EvaluatedPlan) {
+  return { plan: { code: plan.code, title: plan.title }, items: plan.indicators.map(plans.indicatorItem) };
+}
+
+function planTree(plan: plans.EvaluatedPlan) {
+  return {
+    code: plan.code,
+    title: plan.title,
+    current: plan.current,
+    period: plan.period,
+    average: plan.average,
+    grades: plan.grades,
+    chapters: plan.chapters.map((c) => ({
+      code: c.code,
+      title: c.title,
+      average: c.average,
+      sections: c.sections.map((s) => ({
+        code: s.code,
+        title: s.title,
+        visions: s.visions,
+        issues: s.issues,
+        directions: s.directions,
+        glossary: s.glossary,
+        measures: s.measures,
+        perceptionQuestion: s.perceptionQuestion,
+        average: s.average,
+        grades: s.grades,
+        indicators: s.indicators.map(plans.indicatorItem),
+      })),
+    })),
+  };
+}

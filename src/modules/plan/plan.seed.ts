@@ -1,0 +1,46 @@
+/**
+ * Demo content: the chapter-6 plan as its exchange document (texts verbatim from the plan),
+ * plus a few demonstration actuals, marked as demo wherever shown.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Sql } from '../../core/db/database.ts';
+import { appendAudit } from '../../core/audit.ts';
+import type { Tenant } from '../../core/tenancy.ts';
+import { parsePlanDocument } from './plan.service.ts';
+import { findPlanByCode, insertPlanDocument } from './plan.repository.ts';
+
+const seedFile = path.join(path.dirname(fileURLToPath(import.meta.url)), 'seed', 'maebashi-6.plan.json');
+
+/** Demonstration actuals (not the city's figures): value by indicator code and fiscal-year end. */
+const DEMO_ACTUALS: Record<string, [string, number][]> = {
+  '6-1-1': [['2014-03-31', 226], ['2015-03-31', 233], ['2016-03-31', 238], ['2017-03-31', 244]],
+  '6-1-2': [['2014-03-31', 18], ['2015-03-31', 20], ['2016-03-31', 21], ['2017-03-31', 23]],
+  '6-1-3': [['2014-03-31', 39.2], ['2015-03-31', 40.1], ['2016-03-31', 40.8], ['2017-03-31', 41.5]],
+  '6-2-1': [['2013-04-01', 2770], ['2014-04-01', 2741], ['2015-04-01', 2718], ['2016-04-01', 2690]],
+  '6-2-2': [['2014-03-31', 5905210], ['2015-03-31', 5898430], ['2016-03-31', 5920115], ['2017-03-31', 5889870]],
+  '6-2-3': [['2014-03-31', 29.6], ['2015-03-31', 29.1], ['2016-03-31', 28.4], ['2017-03-31', 27.9]],
+  '6-3-1': [['2014-03-31', 244980], ['2015-03-31', 246310], ['2016-03-31', 247950], ['2017-03-31', 249200]],
+  '6-3-2': [['2014-03-31', 99.98], ['2015-03-31', 99.985], ['2016-03-31', 99.99], ['2017-03-31', 99.987]],
+};
+
+/** Reads the chapter-6 plan document with the demo actuals added. */
+export function demoPlanDocument(): unknown {
+  const doc = JSON.parse(readFileSync(seedFile, 'utf8')) as {
+    chapters: { sections: { indicators: { code: string; actuals: unknown[] }[] }[] }[];
+  };
+  for (const ind of doc.chapters.flatMap((c) => c.sections.flatMap((s) => s.indicators))) {
+    ind.actuals = (DEMO_ACTUALS[ind.code] ?? []).map(([asOf, value]) => ({ value, asOf, note: 'デモデータ（実際の数値ではありません） / demo data' }));
+  }
+  return doc;
+}
+
+/** Seeds the demo plan once; later runs leave it as it is. */
+export async function seedDemoPlan(tx: Sql, tenant: Tenant): Promise<string[]> {
+  const doc = parsePlanDocument(demoPlanDocument(), 'ja');
+  if (await findPlanByCode(tx, tenant.id, doc.code)) return [];
+  await insertPlanDocument(tx, tenant.id, doc, 'seed', { demoActuals: true });
+  await appendAudit(tx, { tenantId: tenant.id, actorId: null, actorLabel: 'seed', action: 'plan.import', entityType: 'plan', entityId: doc.code, details: { demo: true } });
+  return [];
+}

@@ -1,0 +1,479 @@
+/**
+ * 総合計画の進行管理 — the plan's service: import and export of the plan document, the plan
+ * evaluated (achievement, grades, on-track, projections, averages), and the life of actuals
+ * (entered by staff, approved by the plan manager, corrected by new revisions).
+ */
+import type { Db, Sql } from '../../core/db/database.ts';
+import { isSqlState } from '../../core/db/database.ts';
+import { appendAudit } from '../../core/audit.ts';
+import type { AuthUser } from '../../core/auth.ts';
+import { compareIsoDate, fiscalYearEnd, fiscalYearOf, todayJst } from '../../core/dates.ts';
+import { AppError } from '../../core/errors.ts';
+import type { Lang } from '../../core/i18n.ts';
+import { metricImplementation } from '../../core/metrics.ts';
+import { departmentCodeOf, type Tenant } from '../../core/tenancy.ts';
+import { fieldErrorsOf } from '../../core/web.ts';
+import {
+  averageClampedRate,
+  evaluateIndicator,
+  gradeCounts,
+  type GradeCounts,
+  type IndicatorEvaluation,
+  type Observation,
+} from './achievement.ts';
+import { canApproveActual, canEnterActual, canManagePlans } from './plan.policy.ts';
+import * as repo from './plan.repository.ts';
+import { PlanDocumentSchema, type PlanDocument } from './plan.schema.ts';
+
+export const AVERAGE_METRIC = 'plan.averageAchievement';
+
+export interface Actor {
+  id: string | null;
+  label: string;
+}
+
+/** One value on an indicator's chart and table. */
+export interface ActualPoint {
+  value: number;
+  asOf: string;
+  note: string | null;
+  /** Where it came from: an approved staff/import record, or the bound metric. */
+  origin: 'record' | 'metric';
+  isDemo: boolean;
+}
+
+export interface EvaluatedIndicator {
+  id: string;
+  code: string;
+  name: string;
+  nameNote: string | null;
+  unit: string;
+  direction: repo.IndicatorRow['direction'];
+  description: string | null;
+  sectionCode: string;
+  departmentCode: string | null;
+  baseline: { value: number; asOf: string; label: string | null } | null;
+  target: { value: number; fiscalYear: number | null; date: string | null; label: string | null; dueDate: string };
+  source: { kind: 'manual' } | { kind: 'metric'; metric: string };
+  /** True while the bound metric has no implementation yet (values come from records only). */
+  metricPending: boolean;
+  actuals: ActualPoint[];
+  evaluation: IndicatorEvaluation;
+}
+
+export interface EvaluatedSection {
+  id: string;
+  code: string;
+  title: string;
+  visions: string[];
+  issues: string[];
+  directions: string[];
+  glossary: { marker: string | null; term: string; definition: string }[];
+  measures: { code: string; title: string; departmentCode: string | null }[];
+  perceptionQuestion: { code: string; text: string } | null;
+  indicators: EvaluatedIndicator[];
+  average: number | null;
+  grades: GradeCounts;
+  onTrack: number;
+  behind: number;
+}
+
+export interface EvaluatedPlan {
+  code: string;
+  title: string;
+  current: boolean;
+  period: { startFiscalYear: number; endFiscalYear: number };
+  chapters: { code: string; title: string; sections: EvaluatedSection[]; average: number | null }[];
+  average: number | null;
+  grades: GradeCounts;
+  indicators: EvaluatedIndicator[];
+}
+
+const toNumber = (v: string | number) => (typeof v === 'number' ? v : Number(v));
+
+/** Validates a plan document; throws a validation AppError listing every problem. */
+export function parsePlanDocument(input: unknown, lang: Lang): PlanDocument {
+  const parsed = PlanDocumentSchema.safeParse(input);
+  if (!parsed.success) throw new AppError('validation', undefined, fieldErrorsOf(parsed.error.issues, lang));
+  return parsed.data;
+}
+
+/** Imports a whole plan in one transaction (refused whole when invalid or when the code exists). */
+export async function importPlan(
+  db: Db,
+  tenant: Tenant,
+  actor: Actor,
+  input: unknown,
+  lang: Lang,
+  options: { demoActuals?: boolean; user?: AuthUser | null } = {},
+): Promise<{ code: string; id: string }> {
+  if (options.user !== undefined && !canManagePlans(options.user)) throw new AppError('forbidden');
+  const doc = parsePlanDocument(input, lang);
+  return db.transaction(async (tx) => {
+    if (await repo.findPlanByCode(tx, tenant.id, doc.code)) {
+      throw new AppError('conflict', {
+        ja: `計画コード ${doc.code} は既に登録されています`,
+        en: `A plan with code ${doc.code} already exists`,
+      });
+    }
+    try {
+      const id = await repo.insertPlanDocument(tx, tenant.id, doc, actor.label, options);
+      await appendAudit(tx, {
+        tenantId: tenant.id,
+        actorId: actor.id,
+        actorLabel: actor.label,
+        action: 'plan.import',
+        entityType: 'plan',
+        entityId: doc.code,
+        details: { indicators: doc.chapters.flatMap((c) => c.sections.flatMap((s) => s.indicators)).length },
+      });
+      return { code: doc.code, id };
+    } catch (err) {
+      if (isSqlState(err, '23505')) throw new AppError('conflict');
+      throw err;
+    }
+  });
+}
+
+/** The plan with this code, or the current plan; 404 when there is none. */
+async function planOrThrow(sql: Sql, tenantId: string, code?: string): Promise<repo.PlanRow> {
+  const plan = code ? await repo.findPlanByCode(sql, tenantId, code) : await repo.findCurrentPlan(sql, tenantId);
+  if (!plan) {
+    throw new AppError('not_found', code
+      ? { ja: `計画 ${code} はありません`, en: `No plan ${code}` }
+      : { ja: '現行の計画が登録されていません', en: 'No current plan is set up' });
+  }
+  return plan;
+}
+
+/** The plan exchange document, as import takes it (approved values in force, no metric values). */
+export async function exportPlan(sql: Sql, tenantId: string, code: string): Promise<PlanDocument> {
+  const plan = await planOrThrow(sql, tenantId, code);
+  const contents = await repo.loadPlanContents(sql, tenantId, plan.id);
+  const actuals = await repo.loadApprovedActuals(sql, tenantId, plan.id);
+  return {
+    code: plan.code,
+    title: plan.title,
+    current: plan.is_current,
+    period: { startFiscalYear: plan.start_fiscal_year, endFiscalYear: plan.end_fiscal_year },
+    chapters: contents.chapters.map((c) => ({
+      code: c.code,
+      title: c.title,
+      sections: contents.sections
+        .filter((s) => s.chapter_id === c.id)
+        .map((s) => {
+          const measures = contents.measures.filter((m) => m.section_id === s.id);
+          return {
+            code: s.code,
+            title: s.title,
+            visions: s.visions,
+            issues: s.issues,
+            directions: s.directions,
+            glossary: contents.glossary
+              .filter((g) => g.section_id === s.id)
+              .map((g) => ({ ...(g.marker ? { marker: g.marker } : {}), term: g.term, definition: g.definition })),
+            ...(s.perception_code ? { perceptionQuestion: { code: s.perception_code, text: s.perception_text! } } : {}),
+            ...(measures.length
+              ? { measures: measures.map((m) => ({ code: m.code, title: m.title, ...(m.department_code ? { department: m.department_code } : {}) })) }
+              : {}),
+            indicators: contents.indicators
+              .filter((i) => i.section_id === s.id)
+              .map((i) => ({
+                code: i.code,
+                name: i.name,
+                ...(i.name_note ? { nameNote: i.name_note } : {}),
+                unit: i.unit,
+                direction: i.direction,
+                ...(i.description !== null ? { description: i.description } : {}),
+                ...(i.department_code ? { department: i.department_code } : {}),
+                baseline:
+                  i.baseline_value === null
+                    ? null
+                    : {
+                        value: toNumber(i.baseline_value),
+                        asOf: i.baseline_as_of!,
+                        ...(i.baseline_label ? { label: i.baseline_label } : {}),
+                      },
+                target: {
+                  value: toNumber(i.target_value),
+                  ...(i.target_fiscal_year !== null ? { fiscalYear: i.target_fiscal_year } : { date: i.target_date! }),
+                  ...(i.target_label ? { label: i.target_label } : {}),
+                },
+                source: i.source_kind === 'metric' ? { kind: 'metric' as const, metric: i.source_metric! } : { kind: 'manual' as const },
+                actuals: actuals
+                  .filter((a) => a.indicator_id === i.id)
+                  .map((a) => ({ value: toNumber(a.value), asOf: a.as_of, ...(a.note ? { note: a.note } : {}) })),
+              })),
+          };
+        }),
+    })),
+  };
+}
+
+function dueDateOf(i: repo.IndicatorRow): string {
+  return i.target_date ?? fiscalYearEnd(i.target_fiscal_year!);
+}
+
+function specOf(i: repo.IndicatorRow) {
+  return {
+    direction: i.direction,
+    baseline: i.baseline_value === null ? null : { value: i.baseline_value, asOf: i.baseline_as_of! },
+    target: { value: i.target_value, dueDate: dueDateOf(i) },
+  };
+}
+
+/**
+ * Merges an indicator's records with its metric: the metric supplies the dates from its
+ * first observation on, records keep the years before the platform held the data.
+ */
+function mergeObservations(records: ActualPoint[], metric: ActualPoint[]): ActualPoint[] {
+  if (metric.length === 0) return records;
+  const first = metric.reduce((min, m) => (compareIsoDate(m.asOf, min) < 0 ? m.asOf : min), metric[0]!.asOf);
+  return [...records.filter((r) => compareIsoDate(r.asOf, first) < 0), ...metric].sort((a, b) => compareIsoDate(a.asOf, b.asOf));
+}
+
+/** The current plan (or the plan with this code), every indicator evaluated. */
+export async function evaluatePlan(sql: Sql, tenantId: string, code?: string, today = todayJst()): Promise<EvaluatedPlan> {
+  const plan = await planOrThrow(sql, tenantId, code);
+  const contents = await repo.loadPlanContents(sql, tenantId, plan.id);
+  const approved = await repo.loadApprovedActuals(sql, tenantId, plan.id);
+  const sectionCode = new Map(contents.sections.map((s) => [s.id, s.code]));
+
+  const indicators: EvaluatedIndicator[] = [];
+  for (const i of contents.indicators) {
+    const records: ActualPoint[] = approved
+      .filter((a) => a.indicator_id === i.id)
+      .map((a) => ({ value: toNumber(a.value), asOf: a.as_of, note: a.note, origin: 'record', isDemo: a.is_demo }));
+    let metricPoints: ActualPoint[] = [];
+    const impl = i.source_metric && i.source_metric !== AVERAGE_METRIC ? metricImplementation(i.source_metric) : undefined;
+    if (impl) {
+      const observed = await impl.observe({ sql, tenantId, planId: plan.id, indicatorCode: i.code, since: i.baseline_as_of });
+      metricPoints = observed.map((o) => ({ value: toNumber(o.value), asOf: o.asOf, note: o.note ?? null, origin: 'metric', isDemo: false }));
+    }
+    const actuals = mergeObservations(records, metricPoints).sort((a, b) => compareIsoDate(a.asOf, b.asOf));
+    indicators.push({
+      id: i.id,
+      code: i.code,
+      name: i.name,
+      nameNote: i.name_note,
+      unit: i.unit,
+      direction: i.direction,
+      description: i.description,
+      sectionCode: sectionCode.get(i.section_id) ?? '',
+      departmentCode: i.department_code,
+      baseline: i.baseline_value === null ? null : { value: toNumber(i.baseline_value), asOf: i.baseline_as_of!, label: i.baseline_label },
+      target: { value: toNumber(i.target_value), fiscalYear: i.target_fiscal_year, date: i.target_date, label: i.target_label, dueDate: dueDateOf(i) },
+      source: i.source_kind === 'metric' ? { kind: 'metric', metric: i.source_metric! } : { kind: 'manual' },
+      metricPending: i.source_kind === 'metric' && i.source_metric !== AVERAGE_METRIC && !impl,
+      actuals,
+      evaluation: evaluateIndicator({ ...specOf(i), actuals: actuals as Observation[] }),
+    });
+  }
+
+  // 6-2-4: the plan's own average, computed at each fiscal-year end where the other
+  // indicators have data; never typed in.
+  for (const avg of indicators.filter((x) => x.source.kind === 'metric' && x.source.metric === AVERAGE_METRIC)) {
+    const others = indicators.filter((x) => !(x.source.kind === 'metric' && x.source.metric === AVERAGE_METRIC));
+    const dates = others.flatMap((o) => o.actuals.map((a) => a.asOf)).sort(compareIsoDate);
+    const points: ActualPoint[] = [];
+    if (dates.length) {
+      const lastFy = Math.min(fiscalYearOf(dates[dates.length - 1]!), fiscalYearOf(today));
+      for (let fy = fiscalYearOf(dates[0]!); fy <= lastFy; fy++) {
+        const end = fiscalYearEnd(fy);
+        const rates = others.map((o) => {
+          const upTo = o.actuals.filter((a) => compareIsoDate(a.asOf, end) <= 0);
+          const spec = specOf(contents.indicators.find((c) => c.id === o.id)!);
+          return evaluateIndicator({ ...spec, actuals: upTo as Observation[] }).achievement?.clampedRate ?? null;
+        });
+        const average = averageClampedRate(rates);
+        if (average !== null) {
+          points.push({ value: average, asOf: end, note: null, origin: 'metric', isDemo: others.some((o) => o.actuals.some((a) => a.isDemo)) });
+        }
+      }
+    }
+    const row = contents.indicators.find((c) => c.id === avg.id)!;
+    const merged = mergeObservations(avg.actuals, points);
+    avg.actuals = merged;
+    avg.evaluation = evaluateIndicator({ ...specOf(row), actuals: merged as Observation[] });
+  }
+
+  const sectionsOut: EvaluatedSection[] = contents.sections.map((s) => {
+    const own = indicators.filter((x) => x.sectionCode === s.code);
+    return {
+      id: s.id,
+      code: s.code,
+      title: s.title,
+      visions: s.visions,
+      issues: s.issues,
+      directions: s.directions,
+      glossary: contents.glossary.filter((g) => g.section_id === s.id).map((g) => ({ marker: g.marker, term: g.term, definition: g.definition })),
+      measures: contents.measures.filter((m) => m.section_id === s.id).map((m) => ({ code: m.code, title: m.title, departmentCode: m.department_code })),
+      perceptionQuestion: s.perception_code ? { code: s.perception_code, text: s.perception_text! } : null,
+      indicators: own,
+      average: averageClampedRate(own.map((x) => x.evaluation.achievement?.clampedRate ?? null)),
+      grades: gradeCounts(own.map((x) => x.evaluation.achievement?.grade ?? null)),
+      onTrack: own.filter((x) => x.evaluation.onTrack === true).length,
+      behind: own.filter((x) => x.evaluation.onTrack === false).length,
+    };
+  });
+  const rates = (list: EvaluatedIndicator[]) => list.map((x) => x.evaluation.achievement?.clampedRate ?? null);
+  return {
+    code: plan.code,
+    title: plan.title,
+    current: plan.is_current,
+    period: { startFiscalYear: plan.start_fiscal_year, endFiscalYear: plan.end_fiscal_year },
+    chapters: contents.chapters.map((c) => {
+      const secs = sectionsOut.filter((s) => contents.sections.find((x) => x.id === s.id)?.chapter_id === c.id);
+      return { code: c.code, title: c.title, sections: secs, average: averageClampedRate(rates(secs.flatMap((s) => s.indicators))) };
+    }),
+    average: averageClampedRate(rates(indicators)),
+    grades: gradeCounts(indicators.map((x) => x.evaluation.achievement?.grade ?? null)),
+    indicators,
+  };
+}
+
+/** The API's view of an evaluated indicator (DESIGN.md contract). */
+export function indicatorItem(x: EvaluatedIndicator) {
+  const e = x.evaluation;
+  return {
+    code: x.code,
+    name: x.name,
+    unit: x.unit,
+    direction: x.direction,
+    sectionCode: x.sectionCode,
+    baseline: x.baseline ? { value: x.baseline.value, asOf: x.baseline.asOf, ...(x.baseline.label ? { label: x.baseline.label } : {}) } : null,
+    target: {
+      value: x.target.value,
+      ...(x.target.fiscalYear !== null ? { fiscalYear: x.target.fiscalYear } : { date: x.target.date! }),
+      dueDate: x.target.dueDate,
+    },
+    latest: e.latest ? { value: toNumber(e.latest.value), asOf: e.latest.asOf } : null,
+    achievement: e.achievement ? { rate: e.achievement.rate, clampedRate: e.achievement.clampedRate, grade: e.achievement.grade } : null,
+    onTrack: e.onTrack,
+    projection: e.projection,
+    source: x.source,
+  };
+}
+
+/** One indicator of the current plan (or of planCode), evaluated. */
+export async function getIndicator(sql: Sql, tenantId: string, code: string, planCode?: string) {
+  const plan = await evaluatePlan(sql, tenantId, planCode);
+  const indicator = plan.indicators.find((i) => i.code === code);
+  if (!indicator) throw new AppError('not_found', { ja: `指標 ${code} はありません`, en: `No indicator ${code}` });
+  return { plan, indicator };
+}
+
+/** Every revision of an indicator's records; the public sees approved ones only. */
+export async function indicatorRevisions(sql: Sql, tenantId: string, indicatorId: string, includeUnapproved: boolean) {
+  const rows = await repo.listActualRevisions(sql, tenantId, indicatorId);
+  return rows
+    .filter((r) => includeUnapproved || r.status === 'approved')
+    .map((r) => ({
+      id: r.id,
+      asOf: r.as_of,
+      revision: r.revision,
+      value: toNumber(r.value),
+      note: r.note,
+      status: r.status,
+      isDemo: r.is_demo,
+      enteredBy: r.entered_label,
+      enteredAt: r.entered_at.toISOString(),
+      decidedBy: r.decided_label,
+      decidedAt: r.decided_at?.toISOString() ?? null,
+    }));
+}
+
+/** Staff enter an actual: a pending revision that is neither public nor counted until approved. */
+export async function recordActual(
+  db: Db,
+  tenant: Tenant,
+  user: AuthUser,
+  code: string,
+  input: { value: number; asOf: string; note?: string | undefined },
+) {
+  return db.transaction(async (tx) => {
+    const plan = await planOrThrow(tx, tenant.id);
+    const contents = await repo.loadPlanContents(tx, tenant.id, plan.id);
+    const indicator = contents.indicators.find((i) => i.code === code);
+    if (!indicator) throw new AppError('not_found', { ja: `指標 ${code} はありません`, en: `No indicator ${code}` });
+    const userDept = user.departmentId ? await departmentCodeOf(tx, tenant.id, user.departmentId) : null;
+    if (!canEnterActual(user, { departmentCode: indicator.department_code }, userDept)) throw new AppError('forbidden');
+    if (indicator.source_metric === AVERAGE_METRIC) {
+      throw new AppError('validation', undefined, [
+        { path: 'value', message: '主要施策の目標達成率は自動で計算されるため入力できません / This indicator is computed and cannot be entered' },
+      ]);
+    }
+    const row = await repo.insertPendingActual(tx, tenant.id, {
+      indicatorId: indicator.id,
+      asOf: input.asOf,
+      value: String(input.value),
+      note: input.note?.trim() || null,
+      enteredBy: user.id,
+      enteredLabel: user.email,
+    });
+    await appendAudit(tx, {
+      tenantId: tenant.id,
+      actorId: user.id,
+      actorLabel: user.email,
+      action: 'actual.record',
+      entityType: 'indicator_actual',
+      entityId: row.id,
+      details: { indicator: code, asOf: input.asOf, value: String(input.value), revision: row.revision },
+    });
+    return { id: row.id, indicator: code, asOf: row.as_of, revision: row.revision, value: toNumber(row.value), status: row.status };
+  });
+}
+
+/** The plan manager approves (or rejects) a pending actual. */
+export async function decideActual(
+  db: Db,
+  tenant: Tenant,
+  user: AuthUser,
+  code: string,
+  actualId: string,
+  decision: 'approved' | 'rejected',
+) {
+  if (!canApproveActual(user)) throw new AppError('forbidden');
+  return db.transaction(async (tx) => {
+    const plan = await planOrThrow(tx, tenant.id);
+    const contents = await repo.loadPlanContents(tx, tenant.id, plan.id);
+    const indicator = contents.indicators.find((i) => i.code === code);
+    if (!indicator) throw new AppError('not_found', { ja: `指標 ${code} はありません`, en: `No indicator ${code}` });
+    const row = await repo.decideActual(tx, tenant.id, {
+      indicatorId: indicator.id,
+      actualId,
+      status: decision,
+      decidedBy: user.id,
+      decidedLabel: user.email,
+    });
+    if (!row) {
+      throw new AppError('not_found', { ja: '承認待ちの実績が見つかりません', en: 'No pending actual with this id' });
+    }
+    await appendAudit(tx, {
+      tenantId: tenant.id,
+      actorId: user.id,
+      actorLabel: user.email,
+      action: decision === 'approved' ? 'actual.approve' : 'actual.reject',
+      entityType: 'indicator_actual',
+      entityId: row.id,
+      details: { indicator: code, asOf: row.as_of, revision: row.revision },
+    });
+    return { id: row.id, indicator: code, asOf: row.as_of, revision: row.revision, value: toNumber(row.value), status: row.status };
+  });
+}
+
+/** Pending actuals of the current plan, for the approval queue. */
+export async function pendingActuals(sql: Sql, tenantId: string) {
+  const plan = await planOrThrow(sql, tenantId);
+  return repo.listPendingActuals(sql, tenantId, plan.id);
+}
+
+/** Plans of the tenant (code, title, current). */
+export async function listPlanSummaries(sql: Sql, tenantId: string) {
+  return (await repo.listPlans(sql, tenantId)).map((p) => ({ code: p.code, title: p.title, current: p.is_current }));
+}
+
+/** True when the tenant has a plan with this code. */
+export async function planExists(sql: Sql, tenantId: string, code: string): Promise<boolean> {
+  return Boolean(await repo.findPlanByCode(sql, tenantId, code));
+}
