@@ -1,0 +1,260 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse as parseCsv } from 'csv-parse/sync';
+import { stringify as toYaml } from 'yaml';
+import { newTenant, startTestApp, type TestContext, type TestTenant } from '../../testing/harness.ts';
+import { makeUser, type TestUser } from '../../testing/factories.ts';
+import { demoPlanDocument } from './plan.seed.ts';
+
+const samplePlan = JSON.parse(readFileSync(path.resolve(import.meta.dirname, '../../../../shared/checks/sample-plan.json'), 'utf8'));
+
+/** A small plan whose indicators exercise every direction. */
+function planDoc(overrides: Record<string, unknown> = {}) {
+  return {
+    code: 'p1',
+    title: 'テスト計画',
+    current: true,
+    period: { startFiscalYear: 2020, endFiscalYear: 2024 },
+    chapters: [
+      {
+        code: '1',
+        title: '章',
+        sections: [
+          {
+            code: '1-1',
+            title: '節',
+            indicators: [
+              { code: 'UP', name: '増加', unit: '件', direction: 'increase', baseline: { value: 100, asOf: '2020-03-31' }, target: { value: 200, fiscalYear: 2024 }, actuals: [] },
+              { code: 'DOWN', name: '減少', unit: '万円', direction: 'decrease', baseline: { value: 30.2, asOf: '2020-03-31' }, target: { value: 26, fiscalYear: 2024 }, actuals: [] },
+              { code: 'CAP', name: '現状値以下', unit: '㎡', direction: 'at_most_baseline', baseline: { value: 1000, asOf: '2020-03-31' }, target: { value: 1000, fiscalYear: 2024 }, actuals: [] },
+              { code: 'AVG', name: '平均', unit: '%', direction: 'increase', baseline: null, target: { value: 100, fiscalYear: 2024 }, source: { kind: 'metric', metric: 'plan.averageAchievement' }, actuals: [] },
+            ],
+          },
+        ],
+      },
+    ],
+    ...overrides,
+  };
+}
+
+describe('plan API', () => {
+  let ctx: TestContext;
+  before(async () => {
+    ctx = await startTestApp();
+  });
+  after(async () => ctx.close());
+
+  async function setup(): Promise<{ tenant: TestTenant; pm: TestUser; staff: TestUser; citizen: TestUser }> {
+    const tenant = await newTenant(ctx.db);
+    const [pm, staff, citizen] = await Promise.all([
+      makeUser(ctx.db, tenant, 'plan_manager'),
+      makeUser(ctx.db, tenant, 'staff'),
+      makeUser(ctx.db, tenant, 'citizen'),
+    ]);
+    return { tenant, pm, staff, citizen };
+  }
+
+  function call(tenant: TestTenant, method: 'GET' | 'POST', url: string, token?: string, payload?: unknown, contentType = 'application/json') {
+    return ctx.app.inject({
+      method,
+      url,
+      headers: { host: tenant.host, ...(token ? { authorization: `Bearer ${token}` } : {}), ...(payload !== undefined ? { 'content-type': contentType } : {}) },
+      ...(payload !== undefined ? { payload: typeof payload === 'string' ? payload : JSON.stringify(payload) } : {}),
+    });
+  }
+
+  it('imports the contract sample and computes 40 % (grade C) and none without actuals', async () => {
+    const { tenant, pm } = await setup();
+    const res = await call(tenant, 'POST', '/api/v1/plans', pm.token, samplePlan);
+    assert.equal(res.statusCode, 201, res.body);
+    const list = (await call(tenant, 'GET', '/api/v1/plans/contract-sample/indicators')).json();
+    const byCode = Object.fromEntries(list.items.map((i: { code: string }) => [i.code, i]));
+    assert.deepEqual(byCode.S1.achievement, { rate: 40, clampedRate: 40, grade: 'C' });
+    assert.deepEqual(byCode.S1.latest, { value: 220, asOf: '2022-03-31' });
+    assert.deepEqual(byCode.S1.baseline, { value: 200, asOf: '2020-03-31', label: 'R2.3.31' });
+    assert.deepEqual(byCode.S1.target, { value: 250, fiscalYear: 2024, dueDate: '2025-03-31' });
+    assert.deepEqual(byCode.S1.source, { kind: 'manual' });
+    assert.equal(byCode.S2.achievement, null);
+    assert.equal(byCode.S2.latest, null);
+  });
+
+  it('refuses an anonymous import with 401 problem+json', async () => {
+    const { tenant } = await setup();
+    const res = await call(tenant, 'POST', '/api/v1/plans', undefined, {});
+    assert.equal(res.statusCode, 401);
+    assert.match(res.headers['content-type'] as string, /^application\/problem\+json/);
+  });
+
+  it('refuses an import by staff with 403', async () => {
+    const { tenant, staff } = await setup();
+    const res = await call(tenant, 'POST', '/api/v1/plans', staff.token, planDoc());
+    assert.equal(res.statusCode, 403);
+  });
+
+  it('refuses an invalid plan whole, listing several problems at once', async () => {
+    const { tenant, pm } = await setup();
+    const doc = planDoc();
+    const inds = doc.chapters[0]!.sections[0]!.indicators as Record<string, unknown>[];
+    inds[0]!.direction = 'sideways';
+    inds[1]!.code = 'UP';
+    (inds[2]!.baseline as Record<string, unknown>).asOf = '2020-02-30';
+    inds[3]!.target = { value: 100 };
+    const res = await call(tenant, 'POST', '/api/v1/plans', pm.token, doc);
+    assert.equal(res.statusCode, 400);
+    assert.match(res.headers['content-type'] as string, /^application\/problem\+json/);
+    const paths = res.json().errors.map((e: { path: string }) => e.path);
+    for (const p of [
+      'chapters.0.sections.0.indicators.0.direction',
+      'chapters.0.sections.0.indicators.2.baseline.asOf',
+      'chapters.0.sections.0.indicators.3.target',
+    ]) {
+      assert.ok(paths.includes(p), `${p} in ${paths.join(', ')}`);
+    }
+    assert.equal(res.json().title, '入力内容に誤りがあります');
+    const plans = (await call(tenant, 'GET', '/api/v1/plans')).json();
+    assert.deepEqual(plans.items, []);
+  });
+
+  it('reports semantic problems such as duplicate codes all together', async () => {
+    const { tenant, pm } = await setup();
+    const doc = planDoc();
+    const inds = doc.chapters[0]!.sections[0]!.indicators as Record<string, unknown>[];
+    inds[1]!.code = 'UP';
+    inds[2]!.baseline = null;
+    const res = await call(tenant, 'POST', '/api/v1/plans', pm.token, doc);
+    assert.equal(res.statusCode, 400);
+    const paths = res.json().errors.map((e: { path: string }) => e.path);
+    assert.ok(paths.includes('chapters.0.sections.0.indicators.1.code'), paths.join());
+    assert.ok(paths.includes('chapters.0.sections.0.indicators.2.baseline'), paths.join());
+  });
+
+  it('answers a second import of the same code with 409 and keeps the first', async () => {
+    const { tenant, pm } = await setup();
+    assert.equal((await call(tenant, 'POST', '/api/v1/plans', pm.token, planDoc())).statusCode, 201);
+    const again = await call(tenant, 'POST', '/api/v1/plans', pm.token, planDoc({ title: '別の計画' }));
+    assert.equal(again.statusCode, 409);
+    assert.equal((await call(tenant, 'GET', '/api/v1/plans/p1/export')).json().title, 'テスト計画');
+  });
+
+  it('accepts a plan as YAML', async () => {
+    const { tenant, pm } = await setup();
+    const res = await call(tenant, 'POST', '/api/v1/plans', pm.token, toYaml(planDoc()), 'application/yaml');
+    assert.equal(res.statusCode, 201, res.body);
+  });
+
+  it('round-trips: export, import into a new tenant, export gives the same document', async () => {
+    const { tenant, pm } = await setup();
+    assert.equal((await call(tenant, 'POST', '/api/v1/plans', pm.token, demoPlanDocument())).statusCode, 201);
+    const first = (await call(tenant, 'GET', '/api/v1/plans/maebashi-6/export')).json();
+    const other = await setup();
+    assert.equal((await call(other.tenant, 'POST', '/api/v1/plans', other.pm.token, first)).statusCode, 201);
+    const second = (await call(other.tenant, 'GET', '/api/v1/plans/maebashi-6/export')).json();
+    assert.deepEqual(second, first);
+    assert.equal(first.chapters[0].sections.length, 3);
+  });
+
+  it('serves the chapter-6 plan with its nine indicators and the computed 6-2-4', async () => {
+    const { tenant, pm } = await setup();
+    await call(tenant, 'POST', '/api/v1/plans', pm.token, demoPlanDocument());
+    const { items } = (await call(tenant, 'GET', '/api/v1/indicators')).json();
+    assert.deepEqual(
+      items.map((i: { code: string }) => i.code),
+      ['6-1-1', '6-1-2', '6-1-3', '6-2-1', '6-2-2', '6-2-3', '6-2-4', '6-3-1', '6-3-2'],
+    );
+    const byCode = Object.fromEntries(items.map((i: { code: string }) => [i.code, i]));
+    assert.deepEqual(byCode['6-1-1'].baseline, { value: 219, asOf: '2013-03-31', label: 'H25.3.31' });
+    assert.deepEqual(byCode['6-2-1'].target, { value: 2640, date: '2018-04-01', dueDate: '2018-04-01' });
+    assert.deepEqual(byCode['6-1-1'].source, { kind: 'metric', metric: 'groups.registered' });
+    // 6-2-4 is the average of the other eight clamped rates at the latest fiscal-year end.
+    const others = items.filter((i: { code: string }) => i.code !== '6-2-4');
+    const mean = others.reduce((s: number, i: { achievement: { clampedRate: number } }) => s + i.achievement.clampedRate, 0) / others.length;
+    assert.equal(byCode['6-2-4'].latest.asOf, '2017-03-31');
+    assert.ok(Math.abs(byCode['6-2-4'].latest.value - mean) < 0.01, `${byCode['6-2-4'].latest.value} vs ${mean}`);
+    assert.equal(byCode['6-2-4'].baseline, null);
+  });
+
+  it('keeps staff-entered actuals out of public figures until a plan manager approves them', async () => {
+    const { tenant, pm, staff } = await setup();
+    await call(tenant, 'POST', '/api/v1/plans', pm.token, planDoc());
+    const entered = await call(tenant, 'POST', '/api/v1/indicators/UP/actuals', staff.token, { value: 150, asOf: '2022-03-31', note: '実績' });
+    assert.equal(entered.statusCode, 201, entered.body);
+    const pending = entered.json();
+    assert.equal(pending.status, 'pending');
+    const before = (await call(tenant, 'GET', '/api/v1/indicators/UP')).json();
+    assert.equal(before.latest, null);
+    assert.deepEqual(before.revisions, []);
+    assert.equal((await call(tenant, 'POST', `/api/v1/indicators/UP/actuals/${pending.id}/approve`, staff.token)).statusCode, 403);
+    const approved = await call(tenant, 'POST', `/api/v1/indicators/UP/actuals/${pending.id}/approve`, pm.token);
+    assert.equal(approved.statusCode, 200, approved.body);
+    const after = (await call(tenant, 'GET', '/api/v1/indicators/UP')).json();
+    assert.deepEqual(after.latest, { value: 150, asOf: '2022-03-31' });
+    assert.deepEqual(after.achievement, { rate: 50, clampedRate: 50, grade: 'B' });
+    // A correction appends a revision; the old one stays in the public history.
+    const fix = (await call(tenant, 'POST', '/api/v1/indicators/UP/actuals', staff.token, { value: 160, asOf: '2022-03-31' })).json();
+    assert.equal(fix.revision, 2);
+    await call(tenant, 'POST', `/api/v1/indicators/UP/actuals/${fix.id}/approve`, pm.token);
+    const corrected = (await call(tenant, 'GET', '/api/v1/indicators/UP')).json();
+    assert.deepEqual(corrected.latest, { value: 160, asOf: '2022-03-31' });
+    assert.deepEqual(corrected.revisions.map((r: { revision: number; value: number }) => [r.revision, r.value]), [[2, 160], [1, 150]]);
+    // Approving twice is a 404: it is no longer pending.
+    assert.equal((await call(tenant, 'POST', `/api/v1/indicators/UP/actuals/${fix.id}/approve`, pm.token)).statusCode, 404);
+  });
+
+  it('computes every direction through the API, with decimals exact', async () => {
+    const { tenant, pm } = await setup();
+    const doc = planDoc();
+    const inds = doc.chapters[0]!.sections[0]!.indicators as { actuals: unknown[] }[];
+    inds[0]!.actuals = [{ value: 90, asOf: '2021-03-31' }, { value: 250, asOf: '2023-03-31' }, { value: 130, asOf: '2022-03-31' }];
+    inds[1]!.actuals = [{ value: 28.1, asOf: '2022-03-31' }];
+    inds[2]!.actuals = [{ value: 1250, asOf: '2022-03-31' }];
+    await call(tenant, 'POST', '/api/v1/plans', pm.token, doc);
+    const byCode = Object.fromEntries((await call(tenant, 'GET', '/api/v1/indicators')).json().items.map((i: { code: string }) => [i.code, i]));
+    assert.deepEqual(byCode.UP.latest, { value: 250, asOf: '2023-03-31' });
+    assert.deepEqual(byCode.UP.achievement, { rate: 150, clampedRate: 100, grade: 'S' });
+    assert.deepEqual(byCode.DOWN.achievement, { rate: 50, clampedRate: 50, grade: 'B' });
+    assert.deepEqual(byCode.CAP.achievement, { rate: 80, clampedRate: 80, grade: 'A' });
+    assert.equal(byCode.CAP.onTrack, false);
+    assert.deepEqual(byCode.AVG.latest, { value: 76.67, asOf: '2023-03-31' });
+  });
+
+  it('refuses an actual with a bad value and date, naming both fields', async () => {
+    const { tenant, pm, staff } = await setup();
+    await call(tenant, 'POST', '/api/v1/plans', pm.token, planDoc());
+    const res = await call(tenant, 'POST', '/api/v1/indicators/UP/actuals', staff.token, { value: 'many', asOf: '2022-13-01' });
+    assert.equal(res.statusCode, 400);
+    const paths = res.json().errors.map((e: { path: string }) => e.path).sort();
+    assert.deepEqual(paths, ['asOf', 'value']);
+  });
+
+  it('lets no citizen enter an actual', async () => {
+    const { tenant, pm, citizen } = await setup();
+    await call(tenant, 'POST', '/api/v1/plans', pm.token, planDoc());
+    const res = await call(tenant, 'POST', '/api/v1/indicators/UP/actuals', citizen.token, { value: 1, asOf: '2022-03-31' });
+    assert.equal(res.statusCode, 403);
+  });
+
+  it('publishes the indicators as CSV with a BOM and as JSON', async () => {
+    const { tenant, pm } = await setup();
+    await call(tenant, 'POST', '/api/v1/plans', pm.token, demoPlanDocument());
+    const csv = await call(tenant, 'GET', '/opendata/indicators.csv');
+    assert.equal(csv.statusCode, 200);
+    assert.match(csv.headers['content-type'] as string, /^text\/csv; charset=utf-8/);
+    assert.equal(csv.rawPayload.subarray(0, 3).toString('hex'), 'efbbbf');
+    const rows = parseCsv(csv.body.slice(1), { columns: true }) as Record<string, string>[];
+    assert.equal(rows.length, 9);
+    assert.equal(rows[0]!['指標コード code'], '6-1-1');
+    assert.equal(rows[0]!['基準値 baseline'], '219');
+    const json = (await call(tenant, 'GET', '/opendata/indicators.json')).json();
+    assert.equal(json.items.length, 9);
+  });
+
+  it('answers 404 problem+json for an unknown plan or indicator', async () => {
+    const { tenant } = await setup();
+    const res = await call(tenant, 'GET', '/api/v1/plans/nope/indicators');
+    assert.equal(res.statusCode, 404);
+    assert.match(res.headers['content-type'] as string, /^application\/problem\+json/);
+    assert.equal((await call(tenant, 'GET', '/api/v1/indicators/ZZ')).statusCode, 404);
+  });
+});
