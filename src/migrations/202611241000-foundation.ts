@@ -121,6 +121,15 @@ create table mail_outbox (
 );
 create index mail_outbox_pending on mail_outbox (created_at) where sent_at is null;
 
+-- A counter per tenant and scope, bumped by every change that alters what a cached public
+-- read would show; caches and ETags key on it, so every app server sees a change at once.
+create table data_versions (
+  tenant_id uuid not null references municipalities(id),
+  scope text not null,
+  version bigint not null default 1,
+  primary key (tenant_id, scope)
+);
+
 create table audit_log (
   tenant_id uuid not null references municipalities(id),
   seq bigint not null check (seq >= 1),

@@ -202,6 +202,25 @@ describe('plan API', () => {
     assert.equal((await call(tenant, 'POST', `/api/v1/indicators/UP/actuals/${fix.id}/approve`, pm.token)).statusCode, 404);
   });
 
+  it('answers 304 to a matching ETag and a fresh body once an actual is approved', async () => {
+    const { tenant, pm, staff } = await setup();
+    await call(tenant, 'POST', '/api/v1/plans', pm.token, planDoc());
+    const first = await call(tenant, 'GET', '/api/v1/indicators');
+    const etag = first.headers.etag as string;
+    assert.ok(etag);
+    const cached = await ctx.app.inject({ method: 'GET', url: '/api/v1/indicators', headers: { host: tenant.host, 'if-none-match': etag } });
+    assert.equal(cached.statusCode, 304);
+    const pending = (await call(tenant, 'POST', '/api/v1/indicators/UP/actuals', staff.token, { value: 120, asOf: '2021-03-31' })).json();
+    // A pending value changes nothing public.
+    const stillCached = await ctx.app.inject({ method: 'GET', url: '/api/v1/indicators', headers: { host: tenant.host, 'if-none-match': etag } });
+    assert.equal(stillCached.statusCode, 304);
+    await call(tenant, 'POST', `/api/v1/indicators/UP/actuals/${pending.id}/approve`, pm.token);
+    const fresh = await ctx.app.inject({ method: 'GET', url: '/api/v1/indicators', headers: { host: tenant.host, 'if-none-match': etag } });
+    assert.equal(fresh.statusCode, 200);
+    assert.notEqual(fresh.headers.etag, etag);
+    assert.deepEqual(fresh.json().items.find((i: { code: string }) => i.code === 'UP').latest, { value: 120, asOf: '2021-03-31' });
+  });
+
   it('computes every direction through the API, with decimals exact', async () => {
     const { tenant, pm } = await setup();
     const doc = planDoc();

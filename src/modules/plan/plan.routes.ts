@@ -1,5 +1,6 @@
 /** The plan's JSON API and open data. Routes validate, authorise, call one service function. */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { createHash } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
@@ -14,6 +15,20 @@ const CodeParam = z.object({ code: z.string().max(64) });
 const PlanCodeParam = z.object({ planCode: z.string().max(64) });
 const ActualParam = z.object({ code: z.string().max(64), id: z.uuid() });
 const bearer = [{ bearer: [] }];
+
+/**
+ * Conditional GET: a weak ETag from the plan's data version and what varies the body. Answers
+ * 304 (and returns true) when the client already has it.
+ */
+function notModified(request: FastifyRequest, reply: FastifyReply, version: string): boolean {
+  const etag = `W/"${createHash('sha1').update(`${request.tenant.id}|${version}|${request.url}|${request.lang}`).digest('base64url')}"`;
+  reply.header('etag', etag).header('cache-control', 'no-cache').header('vary', 'accept-language, cookie');
+  if (request.headers['if-none-match'] === etag) {
+    reply.code(304).send();
+    return true;
+  }
+  return false;
+}
 
 function actorOf(request: FastifyRequest) {
   const user = requireUser(request.auth);
@@ -32,9 +47,10 @@ export function planRoutes(app: FastifyInstance, { db }: AppDeps): void {
     }
   });
 
-  api.get('/api/v1/plan', { schema: { summary: '現行計画の全体（体系・指標・評価） / The current plan, evaluated', tags: ['plan'] } }, async (request) =>
-    plans.evaluatePlan(db, request.tenant.id).then(planTree),
-  );
+  api.get('/api/v1/plan', { schema: { summary: '現行計画の全体（体系・指標・評価） / The current plan, evaluated', tags: ['plan'] } }, async (request, reply) => {
+    const { plan, version } = await plans.evaluatePlanCached(db, request.tenant.id);
+    return notModified(request, reply, version) ? reply : planTree(plan);
+  });
 
   api.get('/api/v1/plans', { schema: { summary: '計画の一覧 / Plans', tags: ['plan'] } }, async (request) => ({
     items: await plans.listPlanSummaries(db, request.tenant.id),
@@ -51,9 +67,10 @@ export function planRoutes(app: FastifyInstance, { db }: AppDeps): void {
     },
   );
 
-  api.get('/api/v1/plans/:planCode', { schema: { summary: '計画の全体 / A plan, evaluated', tags: ['plan'], params: PlanCodeParam } }, async (request) =>
-    plans.evaluatePlan(db, request.tenant.id, request.params.planCode).then(planTree),
-  );
+  api.get('/api/v1/plans/:planCode', { schema: { summary: '計画の全体 / A plan, evaluated', tags: ['plan'], params: PlanCodeParam } }, async (request, reply) => {
+    const { plan, version } = await plans.evaluatePlanCached(db, request.tenant.id, request.params.planCode);
+    return notModified(request, reply, version) ? reply : planTree(plan);
+  });
 
   api.get(
     '/api/v1/plans/:planCode/export',
@@ -64,13 +81,19 @@ export function planRoutes(app: FastifyInstance, { db }: AppDeps): void {
   api.get(
     '/api/v1/indicators',
     { schema: { summary: '現行計画の成果指標 / Indicators of the current plan', tags: ['indicators'], response: { 200: IndicatorListSchema } } },
-    async (request) => indicatorList(await plans.evaluatePlan(db, request.tenant.id)),
+    async (request, reply) => {
+      const { plan, version } = await plans.evaluatePlanCached(db, request.tenant.id);
+      return notModified(request, reply, version) ? reply : indicatorList(plan);
+    },
   );
 
   api.get(
     '/api/v1/plans/:planCode/indicators',
     { schema: { summary: '計画の成果指標 / Indicators of a plan', tags: ['indicators'], params: PlanCodeParam, response: { 200: IndicatorListSchema } } },
-    async (request) => indicatorList(await plans.evaluatePlan(db, request.tenant.id, request.params.planCode)),
+    async (request, reply) => {
+      const { plan, version } = await plans.evaluatePlanCached(db, request.tenant.id, request.params.planCode);
+      return notModified(request, reply, version) ? reply : indicatorList(plan);
+    },
   );
 
   api.get(
@@ -117,12 +140,14 @@ export function planRoutes(app: FastifyInstance, { db }: AppDeps): void {
   }
 
   app.get('/opendata/indicators.json', { schema: { summary: 'オープンデータ：成果指標（JSON） / Open data: indicators (JSON)', tags: ['opendata'] } }, async (request, reply) => {
-    const plan = await plans.evaluatePlan(db, request.tenant.id);
+    const { plan, version } = await plans.evaluatePlanCached(db, request.tenant.id);
+    if (notModified(request, reply, version)) return reply;
     return reply.header('content-disposition', 'inline; filename="indicators.json"').send(indicatorList(plan));
   });
 
   app.get('/opendata/indicators.csv', { schema: { summary: 'オープンデータ：成果指標（CSV, UTF-8 BOM） / Open data: indicators (CSV)', tags: ['opendata'] } }, async (request, reply) => {
-    const plan = await plans.evaluatePlan(db, request.tenant.id);
+    const { plan, version } = await plans.evaluatePlanCached(db, request.tenant.id);
+    if (notModified(request, reply, version)) return reply;
     return reply
       .type('text/csv; charset=utf-8')
       .header('content-disposition', 'attachment; filename="indicators.csv"')

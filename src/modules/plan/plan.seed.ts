@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url';
 import type { Sql } from '../../core/db/database.ts';
 import { appendAudit } from '../../core/audit.ts';
 import type { Tenant } from '../../core/tenancy.ts';
-import { parsePlanDocument } from './plan.service.ts';
+import { bumpDataVersion } from '../../core/data-version.ts';
+import { parsePlanDocument, PLAN_SCOPE } from './plan.service.ts';
 import { findPlanByCode, insertPlanDocument } from './plan.repository.ts';
 
 const seedFile = path.join(path.dirname(fileURLToPath(import.meta.url)), 'seed', 'maebashi-6.plan.json');
@@ -41,6 +42,7 @@ export async function seedDemoPlan(tx: Sql, tenant: Tenant): Promise<string[]> {
   const doc = parsePlanDocument(demoPlanDocument(), 'ja');
   if (await findPlanByCode(tx, tenant.id, doc.code)) return [];
   await insertPlanDocument(tx, tenant.id, doc, 'seed', { demoActuals: true });
+  await bumpDataVersion(tx, tenant.id, PLAN_SCOPE);
   await appendAudit(tx, { tenantId: tenant.id, actorId: null, actorLabel: 'seed', action: 'plan.import', entityType: 'plan', entityId: doc.code, details: { demo: true } });
   return [];
 }

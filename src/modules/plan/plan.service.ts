@@ -6,6 +6,7 @@
 import type { Db, Sql } from '../../core/db/database.ts';
 import { isSqlState } from '../../core/db/database.ts';
 import { appendAudit } from '../../core/audit.ts';
+import { bumpDataVersion, currentDataVersion, VersionedCache } from '../../core/data-version.ts';
 import type { AuthUser } from '../../core/auth.ts';
 import { compareIsoDate, fiscalYearEnd, fiscalYearOf, todayJst } from '../../core/dates.ts';
 import { AppError } from '../../core/errors.ts';
@@ -26,6 +27,12 @@ import * as repo from './plan.repository.ts';
 import { PlanDocumentSchema, type PlanDocument } from './plan.schema.ts';
 
 export const AVERAGE_METRIC = 'plan.averageAchievement';
+
+/**
+ * The data-version scope of everything public about plans. Modules whose metrics feed an
+ * indicator bump it too (bumpDataVersion(tx, tenantId, 'plan')) when their data changes.
+ */
+export const PLAN_SCOPE = 'plan';
 
 export interface Actor {
   id: string | null;
@@ -118,6 +125,7 @@ export async function importPlan(
     }
     try {
       const id = await repo.insertPlanDocument(tx, tenant.id, doc, actor.label, options);
+      await bumpDataVersion(tx, tenant.id, PLAN_SCOPE);
       await appendAudit(tx, {
         tenantId: tenant.id,
         actorId: actor.id,
@@ -332,6 +340,26 @@ export async function evaluatePlan(sql: Sql, tenantId: string, code?: string, to
   };
 }
 
+const evaluated = new VersionedCache<Promise<EvaluatedPlan>>(100);
+
+/**
+ * evaluatePlan() for public reads: reuses an evaluation while the tenant's plan data version
+ * and the date are unchanged. Returns the version too, for ETags.
+ */
+export async function evaluatePlanCached(sql: Sql, tenantId: string, code?: string): Promise<{ plan: EvaluatedPlan; version: string }> {
+  const today = todayJst();
+  const version = `${await currentDataVersion(sql, tenantId, PLAN_SCOPE)}-${today}`;
+  const key = `${tenantId}|${code ?? ''}|${version}`;
+  let plan = evaluated.get(key);
+  if (!plan) {
+    plan = evaluatePlan(sql, tenantId, code, today);
+    evaluated.set(key, plan);
+    // A failed evaluation (e.g. 404) is not kept.
+    plan.catch(() => evaluated.delete(key));
+  }
+  return { plan: await plan, version };
+}
+
 /** The API's view of an evaluated indicator (DESIGN.md contract). */
 export function indicatorItem(x: EvaluatedIndicator) {
   const e = x.evaluation;
@@ -449,6 +477,7 @@ export async function decideActual(
     if (!row) {
       throw new AppError('not_found', { ja: '承認待ちの実績が見つかりません', en: 'No pending actual with this id' });
     }
+    await bumpDataVersion(tx, tenant.id, PLAN_SCOPE);
     await appendAudit(tx, {
       tenantId: tenant.id,
       actorId: user.id,
