@@ -1,0 +1,236 @@
+/** Messages of the accounts module: sign-up, sign-in, two-factor, account, administration. */
+import { defineMessages, translate, type Lang } from '../../core/i18n.ts';
+
+export const accountsMessages = defineMessages({
+  // Field labels and hints
+  'accounts.field.email': { ja: 'メールアドレス', en: 'Email address' },
+  'accounts.field.displayName': { ja: '表示名', en: 'Display name' },
+  'accounts.field.displayNameHint': { ja: 'ニックネームでもかまいません', en: 'A nickname is fine' },
+  'accounts.field.password': { ja: 'パスワード', en: 'Password' },
+  'accounts.field.passwordHint': {
+    ja: '12文字以上。メールアドレスと同じものは使えません',
+    en: 'At least 12 characters, not the same as your email address',
+  },
+  'accounts.field.passwordConfirm': { ja: 'パスワード（確認）', en: 'Confirm password' },
+  'accounts.field.role': { ja: '役割', en: 'Role' },
+  'accounts.field.department': { ja: '所属課', en: 'Department' },
+  'accounts.field.departmentHint': { ja: '職員（担当課）は必須です', en: 'Required for department staff' },
+  'accounts.field.departmentNone': { ja: '（なし）', en: '(none)' },
+  'accounts.field.initialPassword': { ja: '初期パスワード', en: 'Initial password' },
+  'accounts.field.code': { ja: '確認コード', en: 'Verification code' },
+  'accounts.field.codeHint': {
+    ja: '認証アプリに表示される6桁の数字、または回復コード',
+    en: 'The 6-digit number in your authenticator app, or a recovery code',
+  },
+  'accounts.field.setupCodeHint': {
+    ja: '認証アプリに表示される6桁の数字',
+    en: 'The 6-digit number shown in your authenticator app',
+  },
+  'accounts.field.tokenName': { ja: 'トークン名', en: 'Token name' },
+  'accounts.field.tokenNameHint': { ja: '用途がわかる名前（例：集計スクリプト）', en: 'What it is for (e.g. reporting script)' },
+
+  // Roles
+  'accounts.role.citizen': { ja: '市民', en: 'Citizen' },
+  'accounts.role.staff': { ja: '担当課職員', en: 'Department staff' },
+  'accounts.role.plan_manager': { ja: '計画管理者（政策推進課）', en: 'Plan manager' },
+  'accounts.role.admin': { ja: 'システム管理者', en: 'Administrator' },
+
+  // Validation
+  'accounts.error.emailRequired': { ja: 'メールアドレスを入力してください', en: 'Enter your email address' },
+  'accounts.error.emailFormat': {
+    ja: 'メールアドレスを name@example.jp の形式で入力してください',
+    en: 'Enter an email address in the form name@example.jp',
+  },
+  'accounts.error.emailTooLong': { ja: 'メールアドレスが長すぎます', en: 'The email address is too long' },
+  'accounts.error.displayNameRequired': { ja: '表示名を入力してください', en: 'Enter a display name' },
+  'accounts.error.displayNameTooLong': { ja: '表示名は{max}文字以内にしてください', en: 'Use at most {max} characters for the display name' },
+  'accounts.error.passwordRequired': { ja: 'パスワードを入力してください', en: 'Enter a password' },
+  'accounts.error.passwordTooShort': { ja: 'パスワードは{min}文字以上にしてください', en: 'The password must be at least {min} characters' },
+  'accounts.error.passwordTooLong': { ja: 'パスワードは{max}文字以内にしてください', en: 'The password must be at most {max} characters' },
+  'accounts.error.passwordIsEmail': {
+    ja: 'メールアドレスと同じパスワードは使えません',
+    en: 'The password must not be the same as the email address',
+  },
+  'accounts.error.passwordMismatch': { ja: '確認用のパスワードが一致しません', en: 'The passwords do not match' },
+  'accounts.error.roleInvalid': { ja: '役割を選んでください', en: 'Choose a role' },
+  'accounts.error.departmentRequired': {
+    ja: '担当課職員には所属課を選んでください',
+    en: 'Choose a department for department staff',
+  },
+  'accounts.error.departmentUnknown': { ja: 'その所属課は登録されていません', en: 'There is no such department' },
+  'accounts.error.emailTaken': {
+    ja: 'このメールアドレスは既に登録されています',
+    en: 'An account with this email address already exists',
+  },
+  'accounts.error.codeRequired': { ja: '確認コードを入力してください', en: 'Enter the verification code' },
+  'accounts.error.codeFormat': { ja: '6桁の数字を入力してください', en: 'Enter the 6-digit number' },
+  'accounts.error.codeWrong': {
+    ja: '確認コードが正しくありません。最新のコードを入力してください',
+    en: 'The code is not right; enter the current code',
+  },
+  'accounts.error.setupExpired': {
+    ja: '設定画面の有効期限が切れました。もう一度読み取ってください',
+    en: 'The set-up page has expired; please scan the new code',
+  },
+  'accounts.error.tokenNameRequired': { ja: 'トークン名を入力してください', en: 'Enter a name for the token' },
+  'accounts.error.tokenNameTooLong': { ja: 'トークン名は{max}文字以内にしてください', en: 'Use at most {max} characters for the token name' },
+
+  // Sign-up and e-mail verification
+  'accounts.signup.title': { ja: '新規登録', en: 'Create an account' },
+  'accounts.signup.lead': {
+    ja: '市民のみなさまのアカウントを作成します。確認のメールをお送りします。',
+    en: 'Create a citizen account. We will send you an email to confirm your address.',
+  },
+  'accounts.signup.submit': { ja: '登録する', en: 'Create account' },
+  'accounts.signup.haveAccount': { ja: 'アカウントをお持ちの方はこちらからログイン', en: 'Already have an account? Sign in' },
+  'accounts.signup.sentTitle': { ja: '確認メールを送信しました', en: 'Check your email' },
+  'accounts.signup.sentBody': {
+    ja: '入力されたメールアドレスに確認用のリンクを送りました。24時間以内にリンクを開いて登録を完了してください。',
+    en: 'We have sent a confirmation link to the address you entered. Open it within 24 hours to finish creating your account.',
+  },
+  'accounts.signup.sentNoMail': {
+    ja: 'メールが届かない場合は、迷惑メールフォルダを確認するか、下のボタンで再送してください。',
+    en: 'If nothing arrives, check your spam folder or send the link again below.',
+  },
+  'accounts.signup.resend': { ja: '確認メールを再送する', en: 'Send the link again' },
+  'accounts.mail.verifySubject': { ja: '【響き Hibiki】メールアドレスの確認', en: 'Confirm your email address' },
+  'accounts.mail.verifyBody': {
+    ja: '{name} 様\n\n響き Hibiki へのご登録ありがとうございます。次のリンクを24時間以内に開いて、メールアドレスを確認してください。\n\n{link}\n\nお心当たりのない場合は、このメールを破棄してください。',
+    en: 'Dear {name},\n\nThank you for creating a Hibiki account. Open this link within 24 hours to confirm your email address:\n\n{link}\n\nIf you did not ask for this, you can ignore this email.',
+  },
+  'accounts.verify.doneTitle': { ja: 'メールアドレスを確認しました', en: 'Your email address is confirmed' },
+  'accounts.verify.doneBody': { ja: '登録が完了しました。ログインしてください。', en: 'Your account is ready. You can now sign in.' },
+  'accounts.verify.invalidTitle': { ja: 'このリンクは使えません', en: 'This link cannot be used' },
+  'accounts.verify.invalidBody': {
+    ja: 'リンクの有効期限（24時間）が切れたか、既に使用されています。ログイン画面から確認メールを再送できます。',
+    en: 'The link has expired (after 24 hours) or was already used. You can ask for a new one from the sign-in page.',
+  },
+
+  // Sign-in
+  'accounts.login.title': { ja: 'ログイン', en: 'Sign in' },
+  'accounts.login.submit': { ja: 'ログイン', en: 'Sign in' },
+  'accounts.login.noAccount': { ja: 'アカウントをお持ちでない方は新規登録', en: 'No account yet? Create one' },
+  'accounts.login.invalid': {
+    ja: 'メールアドレスまたはパスワードが正しくありません',
+    en: 'The email address or password is not right',
+  },
+  'accounts.login.locked': {
+    ja: 'ログインの失敗が続いたため、このアカウントは一時的にロックされています。15分ほど待ってから再度お試しください',
+    en: 'This account is temporarily locked after repeated failed sign-ins; please wait about 15 minutes and try again',
+  },
+  'accounts.login.rateLimited': {
+    ja: 'ログインの試行回数が多すぎます。15分ほど待ってから再度お試しください',
+    en: 'Too many sign-in attempts; please wait about 15 minutes and try again',
+  },
+  'accounts.login.unverified': {
+    ja: 'メールアドレスの確認が済んでいません。お送りしたメールのリンクを開いてください',
+    en: 'Your email address is not confirmed yet; open the link in the email we sent you',
+  },
+  'accounts.twoFactor.title': { ja: '二要素認証', en: 'Two-factor authentication' },
+  'accounts.twoFactor.lead': {
+    ja: '認証アプリに表示されている確認コードを入力してください。スマートフォンを使えない場合は回復コードを入力できます。',
+    en: 'Enter the code shown in your authenticator app. If you cannot use your phone, enter one of your recovery codes.',
+  },
+  'accounts.twoFactor.submit': { ja: '確認する', en: 'Verify' },
+  'accounts.twoFactor.setupTitle': { ja: '二要素認証の設定', en: 'Set up two-factor authentication' },
+  'accounts.twoFactor.setupLead': {
+    ja: '職員のアカウントでは二要素認証が必要です。認証アプリ（Google Authenticator、Microsoft Authenticator など）で次のQRコードを読み取り、表示された6桁の数字を入力してください。',
+    en: 'Staff accounts need two-factor authentication. Scan this QR code with an authenticator app (Google Authenticator, Microsoft Authenticator or similar) and enter the 6-digit number it shows.',
+  },
+  'accounts.twoFactor.qrAlt': {
+    ja: '認証アプリ用のQRコード。読み取れない場合は下の設定キーを入力してください',
+    en: 'QR code for your authenticator app; if you cannot scan it, enter the set-up key below',
+  },
+  'accounts.twoFactor.manualKey': { ja: '設定キー（手入力用）', en: 'Set-up key (for manual entry)' },
+  'accounts.twoFactor.setupSubmit': { ja: '設定を完了する', en: 'Finish set-up' },
+  'accounts.twoFactor.recoveryTitle': { ja: '回復コード', en: 'Recovery codes' },
+  'accounts.twoFactor.recoveryLead': {
+    ja: '二要素認証を設定しました。スマートフォンを紛失したときのために、次の回復コードを安全な場所に保管してください。各コードは1回だけ使えます。この画面は二度と表示されません。',
+    en: 'Two-factor authentication is on. Keep these recovery codes somewhere safe in case you lose your phone. Each works once. This page will not be shown again.',
+  },
+  'accounts.twoFactor.continue': { ja: '続ける', en: 'Continue' },
+
+  // Account page and API tokens
+  'accounts.account.title': { ja: 'アカウント', en: 'Your account' },
+  'accounts.account.profile': { ja: '登録情報', en: 'Profile' },
+  'accounts.account.twoFactor': { ja: '二要素認証', en: 'Two-factor authentication' },
+  'accounts.account.twoFactorOn': { ja: '設定済み', en: 'On' },
+  'accounts.account.twoFactorOff': { ja: '未設定', en: 'Off' },
+  'accounts.account.admin': { ja: '管理 / Admin', en: 'Admin / 管理' },
+  'accounts.tokens.title': { ja: 'APIトークン', en: 'API tokens' },
+  'accounts.tokens.lead': {
+    ja: 'プログラムからAPIを利用するためのトークンです。Authorization: Bearer ヘッダーで送ってください。',
+    en: 'Tokens let programs use the API; send one in an Authorization: Bearer header.',
+  },
+  'accounts.tokens.none': { ja: 'トークンはまだありません', en: 'You have no tokens yet' },
+  'accounts.tokens.name': { ja: '名前', en: 'Name' },
+  'accounts.tokens.created': { ja: '発行日時', en: 'Created' },
+  'accounts.tokens.lastUsed': { ja: '最終使用', en: 'Last used' },
+  'accounts.tokens.status': { ja: '状態', en: 'Status' },
+  'accounts.tokens.active': { ja: '有効', en: 'Active' },
+  'accounts.tokens.revokedAt': { ja: '失効（{at}）', en: 'Revoked ({at})' },
+  'accounts.tokens.never': { ja: '未使用', en: 'Never' },
+  'accounts.tokens.revoke': { ja: '失効させる', en: 'Revoke' },
+  'accounts.tokens.revokeLabel': { ja: '「{name}」を失効させる', en: 'Revoke "{name}"' },
+  'accounts.tokens.create': { ja: 'トークンを発行する', en: 'Create a token' },
+  'accounts.tokens.createdTitle': { ja: 'APIトークンを発行しました', en: 'Your new API token' },
+  'accounts.tokens.createdLead': {
+    ja: 'このトークンは今回だけ表示されます。安全な場所に保管してください。',
+    en: 'This token is shown only once. Store it somewhere safe.',
+  },
+  'accounts.tokens.back': { ja: 'アカウントに戻る', en: 'Back to your account' },
+  'accounts.tokens.caption': { ja: '発行済みのAPIトークン', en: 'Your API tokens' },
+
+  // Administration
+  'accounts.admin.title': { ja: '管理', en: 'Administration' },
+  'accounts.admin.users': { ja: '利用者', en: 'Users' },
+  'accounts.admin.usersCaption': { ja: '利用者一覧', en: 'All users' },
+  'accounts.admin.newUser': { ja: '利用者を追加', en: 'Add a user' },
+  'accounts.admin.create': { ja: '追加する', en: 'Add user' },
+  'accounts.admin.created': { ja: '利用者を追加しました', en: 'The user was added' },
+  'accounts.admin.disabled': { ja: '利用者を無効にしました', en: 'The user was disabled' },
+  'accounts.admin.disable': { ja: '無効にする', en: 'Disable' },
+  'accounts.admin.disableLabel': { ja: '{email} を無効にする', en: 'Disable {email}' },
+  'accounts.admin.status': { ja: '状態', en: 'Status' },
+  'accounts.admin.statusActive': { ja: '有効', en: 'Active' },
+  'accounts.admin.statusDisabled': { ja: '無効', en: 'Disabled' },
+  'accounts.admin.statusUnverified': { ja: 'メール未確認', en: 'Email not confirmed' },
+  'accounts.admin.actions': { ja: '操作', en: 'Actions' },
+  'accounts.admin.outbox': { ja: '送信メール', en: 'Mail outbox' },
+  'accounts.admin.outboxLead': {
+    ja: 'システムが送信した（または送信待ちの）メールです。SMTPを設定していない場合はここが受信箱の代わりになります。',
+    en: 'Mail the system has sent or is waiting to send. Without SMTP this is the only copy.',
+  },
+  'accounts.admin.outboxNone': { ja: 'メールはありません', en: 'No mail' },
+  'accounts.admin.to': { ja: '宛先', en: 'To' },
+  'accounts.admin.createdAt': { ja: '作成日時', en: 'Created' },
+  'accounts.admin.sentAt': { ja: '送信日時', en: 'Sent' },
+  'accounts.admin.pending': { ja: '送信待ち', en: 'Pending' },
+  'accounts.admin.audit': { ja: '監査ログ', en: 'Audit log' },
+  'accounts.admin.auditOk': {
+    ja: '監査ログの連鎖を検証しました：改ざんはありません（{n}件）',
+    en: 'The audit chain was verified: intact ({n} entries)',
+  },
+  'accounts.admin.auditBroken': {
+    ja: '監査ログの改ざんを検出しました：{seq}番目の記録（{reason}）',
+    en: 'The audit chain is broken at entry {seq} ({reason})',
+  },
+  'accounts.admin.auditCaption': { ja: '監査ログ（新しい順、最大{n}件）', en: 'Audit log (newest first, up to {n})' },
+  'accounts.admin.seq': { ja: '番号', en: 'No.' },
+  'accounts.admin.at': { ja: '日時', en: 'When' },
+  'accounts.admin.actor': { ja: '実行者', en: 'Who' },
+  'accounts.admin.action': { ja: '操作', en: 'Action' },
+  'accounts.admin.entity': { ja: '対象', en: 'Subject' },
+  'accounts.admin.details': { ja: '詳細', en: 'Details' },
+  'accounts.admin.twoFactor': { ja: '二要素認証', en: 'Two-factor' },
+});
+
+export type AccountsMessageKey = keyof typeof accountsMessages;
+
+/**
+ * A message in the reader's language, or — for callers without a reader, such as the command
+ * line — both languages as "日本語 / English".
+ */
+export function accountsText(key: AccountsMessageKey, lang?: Lang, params: Record<string, string | number> = {}): string {
+  return lang ? translate(lang, key, params) : `${translate('ja', key, params)} / ${translate('en', key, params)}`;
+}

@@ -1,0 +1,43 @@
+/**
+ * Who may do what with accounts. Pure functions of the acting user (and the subject), so they
+ * are tested on their own; every route calls one after requireUser / requireRole. Anything
+ * not granted here is denied.
+ */
+import { MFA_ROLES, type AuthUser, type Role } from '../../core/auth.ts';
+
+type Actor = Pick<AuthUser, 'id' | 'role'>;
+
+/** Lists and creates users, and sees the outbox and audit log: administrators only. */
+export function canManageUsers(user: Actor | null): boolean {
+  return user?.role === 'admin';
+}
+
+/** Reads the mail outbox (it holds other people's links): administrators only. */
+export function canReadOutbox(user: Actor | null): boolean {
+  return user?.role === 'admin';
+}
+
+/** Reads the audit log and its verification: administrators only. */
+export function canReadAuditLog(user: Actor | null): boolean {
+  return user?.role === 'admin';
+}
+
+/** Disables an account: an administrator, never their own (so one admin always remains able to act). */
+export function canDisableUser(user: Actor | null, target: { id: string; disabled: boolean }): boolean {
+  return canManageUsers(user) && user!.id !== target.id && !target.disabled;
+}
+
+/** Issues API tokens for themselves: any signed-in user. */
+export function canCreateApiToken(user: Actor | null): boolean {
+  return user !== null;
+}
+
+/** Revokes a token: only its owner. */
+export function canRevokeApiToken(user: Actor | null, token: { userId: string }): boolean {
+  return user !== null && user.id === token.userId;
+}
+
+/** True when this role must pass TOTP two-factor before its session counts (職員ロール). */
+export function requiresTwoFactor(role: Role): boolean {
+  return MFA_ROLES.includes(role);
+}

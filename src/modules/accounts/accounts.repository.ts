@@ -1,0 +1,331 @@
+/**
+ * SQL of the accounts module: users, departments, sign-in attempts, e-mail tokens, recovery
+ * codes, API token listings and the audit-log listing. Every query is scoped by tenant_id.
+ */
+import type { Role } from '../../core/auth.ts';
+import type { Sql } from '../../core/db/database.ts';
+
+export interface DepartmentRow {
+  id: string;
+  code: string;
+  name_ja: string;
+  name_en: string;
+}
+
+/** Departments of a tenant, by code. */
+export function listDepartments(sql: Sql, tenantId: string): Promise<DepartmentRow[]> {
+  return sql.query<DepartmentRow>('select id, code, name_ja, name_en from departments where tenant_id = $1 order by code', [
+    tenantId,
+  ]);
+}
+
+/** One department by its code. */
+export function findDepartmentByCode(sql: Sql, tenantId: string, code: string): Promise<DepartmentRow | undefined> {
+  return sql.maybeOne<DepartmentRow>('select id, code, name_ja, name_en from departments where tenant_id = $1 and code = $2', [
+    tenantId,
+    code,
+  ]);
+}
+
+/** Adds a department unless one with the code exists. */
+export async function ensureDepartment(sql: Sql, tenantId: string, d: { code: string; nameJa: string; nameEn: string }): Promise<void> {
+  await sql.query(
+    `insert into departments (tenant_id, code, name_ja, name_en) values ($1, $2, $3, $4)
+     on conflict (tenant_id, code) do nothing`,
+    [tenantId, d.code, d.nameJa, d.nameEn],
+  );
+}
+
+/** Inserts a user; undefined when the e-mail is already taken in the tenant. */
+export function insertUser(
+  sql: Sql,
+  u: {
+    tenantId: string;
+    email: string;
+    passwordHash: string;
+    displayName: string;
+    role: Role;
+    departmentId: string | null;
+    emailVerified: boolean;
+  },
+): Promise<{ id: string; email: string; role: Role } | undefined> {
+  // ON CONFLICT keeps the caller's transaction usable (a raised 23505 would abort it).
+  return sql.maybeOne(
+    `insert into users (tenant_id, email, password_hash, display_name, role, department_id, email_verified_at)
+     values ($1, $2, $3, $4, $5, $6, case when $7::boolean then now() end)
+     on conflict (tenant_id, email) do nothing
+     returning id, email, role`,
+    [u.tenantId, u.email, u.passwordHash, u.displayName, u.role, u.departmentId, u.emailVerified],
+  );
+}
+
+export interface UserSummaryRow {
+  id: string;
+  email: string;
+  role: Role;
+  display_name: string;
+}
+
+/** A user by e-mail (already lower-cased by the caller). */
+export function findUserByEmail(sql: Sql, tenantId: string, email: string): Promise<UserSummaryRow | undefined> {
+  return sql.maybeOne<UserSummaryRow>(
+    'select id, email, role, display_name from users where tenant_id = $1 and email = $2',
+    [tenantId, email],
+  );
+}
+
+export interface LoginUserRow {
+  id: string;
+  email: string;
+  role: Role;
+  display_name: string;
+  password_hash: string;
+  email_verified: boolean;
+  disabled: boolean;
+  locked: boolean;
+  totp_secret_enc: string | null;
+  totp_enabled: boolean;
+}
+
+const LOGIN_COLUMNS = `id, email, role, display_name, password_hash,
+  email_verified_at is not null as email_verified, disabled_at is not null as disabled,
+  coalesce(locked_until > now(), false) as locked, totp_secret_enc, totp_enabled_at is not null as totp_enabled`;
+
+/** What sign-in needs to know about the account with this e-mail. */
+export function findLoginUserByEmail(sql: Sql, tenantId: string, email: string): Promise<LoginUserRow | undefined> {
+  return sql.maybeOne<LoginUserRow>(`select ${LOGIN_COLUMNS} from users where tenant_id = $1 and email = $2`, [tenantId, email]);
+}
+
+/** What sign-in needs to know about the account with this id. */
+export function findLoginUserById(sql: Sql, tenantId: string, id: string): Promise<LoginUserRow | undefined> {
+  return sql.maybeOne<LoginUserRow>(`select ${LOGIN_COLUMNS} from users where tenant_id = $1 and id = $2`, [tenantId, id]);
+}
+
+/** Failed sign-ins from one client within the window. */
+export async function countRecentClientFailures(sql: Sql, tenantId: string, clientKey: string, windowSeconds: number): Promise<number> {
+  const row = await sql.one<{ n: number }>(
+    `select count(*)::int as n from login_attempts
+      where tenant_id = $1 and client_key = $2 and not succeeded and at > now() - make_interval(secs => $3)`,
+    [tenantId, clientKey, windowSeconds],
+  );
+  return row.n;
+}
+
+/** Records one sign-in attempt (password or second factor). */
+export async function recordLoginAttempt(
+  sql: Sql,
+  a: { tenantId: string; clientKey: string; email: string; succeeded: boolean },
+): Promise<void> {
+  await sql.query('insert into login_attempts (tenant_id, client_key, email, succeeded) values ($1, $2, $3, $4)', [
+    a.tenantId,
+    a.clientKey,
+    a.email,
+    a.succeeded,
+  ]);
+}
+
+/**
+ * Counts a failed sign-in against the account; the failure that reaches maxFailures locks it
+ * for lockSeconds and starts the count again. Returns true when this failure locked it.
+ */
+export async function registerFailedLogin(
+  sql: Sql,
+  tenantId: string,
+  userId: string,
+  maxFailures: number,
+  lockSeconds: number,
+): Promise<boolean> {
+  const row = await sql.maybeOne<{ locked: boolean }>(
+    `update users set
+        locked_until = case when failed_logins + 1 >= $3 then now() + make_interval(secs => $4) else locked_until end,
+        failed_logins = case when failed_logins + 1 >= $3 then 0 else failed_logins + 1 end
+      where tenant_id = $1 and id = $2
+      returning coalesce(locked_until > now(), false) as locked`,
+    [tenantId, userId, maxFailures, lockSeconds],
+  );
+  return row?.locked ?? false;
+}
+
+/** Clears the failure count after a successful sign-in. */
+export async function resetFailedLogins(sql: Sql, tenantId: string, userId: string): Promise<void> {
+  await sql.query('update users set failed_logins = 0, locked_until = null where tenant_id = $1 and id = $2 and (failed_logins > 0 or locked_until is not null)', [
+    tenantId,
+    userId,
+  ]);
+}
+
+/** Stores an e-mail token (hashed) valid for ttlSeconds. */
+export async function insertEmailToken(
+  sql: Sql,
+  t: { tenantId: string; userId: string; tokenHash: string; purpose: 'verify_email'; ttlSeconds: number },
+): Promise<void> {
+  await sql.query(
+    `insert into email_tokens (tenant_id, token_hash, user_id, purpose, expires_at)
+     values ($1, $2, $3, $4, now() + make_interval(secs => $5))`,
+    [t.tenantId, t.tokenHash, t.userId, t.purpose, t.ttlSeconds],
+  );
+}
+
+/** E-mail tokens issued to a user within the last `withinSeconds` (tokens of a fixed lifetime). */
+export async function countRecentEmailTokens(
+  sql: Sql,
+  tenantId: string,
+  userId: string,
+  ttlSeconds: number,
+  withinSeconds: number,
+): Promise<number> {
+  const row = await sql.one<{ n: number }>(
+    `select count(*)::int as n from email_tokens
+      where tenant_id = $1 and user_id = $2 and expires_at > now() + make_interval(secs => $3)`,
+    [tenantId, userId, ttlSeconds - withinSeconds],
+  );
+  return row.n;
+}
+
+/** Uses up a live e-mail token; its user, or undefined when unknown, used or expired. */
+export function consumeEmailToken(
+  sql: Sql,
+  tenantId: string,
+  tokenHash: string,
+  purpose: 'verify_email',
+): Promise<{ user_id: string } | undefined> {
+  return sql.maybeOne(
+    `update email_tokens set used_at = now()
+      where tenant_id = $1 and token_hash = $2 and purpose = $3 and used_at is null and expires_at > now()
+      returning user_id`,
+    [tenantId, tokenHash, purpose],
+  );
+}
+
+/** Marks the user's e-mail address as confirmed. */
+export async function markEmailVerified(sql: Sql, tenantId: string, userId: string): Promise<void> {
+  await sql.query(
+    'update users set email_verified_at = coalesce(email_verified_at, now()), updated_at = now() where tenant_id = $1 and id = $2',
+    [tenantId, userId],
+  );
+}
+
+/** Turns TOTP on with the given (encrypted) secret; false when it was already on. */
+export async function enableTotp(sql: Sql, tenantId: string, userId: string, secretEnc: string): Promise<boolean> {
+  const rows = await sql.query(
+    `update users set totp_secret_enc = $3, totp_enabled_at = now(), updated_at = now()
+      where tenant_id = $1 and id = $2 and totp_enabled_at is null returning id`,
+    [tenantId, userId, secretEnc],
+  );
+  return rows.length === 1;
+}
+
+/** Replaces the user's recovery codes with these hashes. */
+export async function replaceRecoveryCodes(sql: Sql, tenantId: string, userId: string, codeHashes: string[]): Promise<void> {
+  await sql.query('delete from recovery_codes where tenant_id = $1 and user_id = $2', [tenantId, userId]);
+  await sql.query(
+    `insert into recovery_codes (tenant_id, user_id, code_hash)
+     select $1, $2, unnest($3::text[])`,
+    [tenantId, userId, codeHashes],
+  );
+}
+
+/** Uses up one unused recovery code; false when there is no such code. */
+export async function consumeRecoveryCode(sql: Sql, tenantId: string, userId: string, codeHash: string): Promise<boolean> {
+  const rows = await sql.query(
+    `update recovery_codes set used_at = now()
+      where tenant_id = $1 and user_id = $2 and code_hash = $3 and used_at is null returning code_hash`,
+    [tenantId, userId, codeHash],
+  );
+  return rows.length === 1;
+}
+
+export interface ApiTokenRow {
+  id: string;
+  user_id: string;
+  name: string;
+  created_at: Date;
+  last_used_at: Date | null;
+  revoked_at: Date | null;
+}
+
+/** A user's API tokens, newest first. */
+export function listApiTokens(sql: Sql, tenantId: string, userId: string): Promise<ApiTokenRow[]> {
+  return sql.query<ApiTokenRow>(
+    `select id, user_id, name, created_at, last_used_at, revoked_at from api_tokens
+      where tenant_id = $1 and user_id = $2 order by created_at desc, id`,
+    [tenantId, userId],
+  );
+}
+
+/** One API token by id. */
+export function findApiToken(sql: Sql, tenantId: string, id: string): Promise<ApiTokenRow | undefined> {
+  return sql.maybeOne<ApiTokenRow>(
+    'select id, user_id, name, created_at, last_used_at, revoked_at from api_tokens where tenant_id = $1 and id = $2',
+    [tenantId, id],
+  );
+}
+
+export interface UserListRow {
+  id: string;
+  email: string;
+  display_name: string;
+  role: Role;
+  department_code: string | null;
+  department_name_ja: string | null;
+  department_name_en: string | null;
+  email_verified: boolean;
+  totp_enabled: boolean;
+  disabled: boolean;
+  created_at: Date;
+}
+
+const USER_LIST_COLUMNS = `u.id, u.email, u.display_name, u.role, d.code as department_code,
+  d.name_ja as department_name_ja, d.name_en as department_name_en,
+  u.email_verified_at is not null as email_verified, u.totp_enabled_at is not null as totp_enabled,
+  u.disabled_at is not null as disabled, u.created_at`;
+
+/** Every user of the tenant with their department, by e-mail. */
+export function listUsers(sql: Sql, tenantId: string): Promise<UserListRow[]> {
+  return sql.query<UserListRow>(
+    `select ${USER_LIST_COLUMNS}
+       from users u left join departments d on d.tenant_id = u.tenant_id and d.id = u.department_id
+      where u.tenant_id = $1 order by u.email`,
+    [tenantId],
+  );
+}
+
+/** One user with their department. */
+export function findUserById(sql: Sql, tenantId: string, id: string): Promise<UserListRow | undefined> {
+  return sql.maybeOne<UserListRow>(
+    `select ${USER_LIST_COLUMNS}
+       from users u left join departments d on d.tenant_id = u.tenant_id and d.id = u.department_id
+      where u.tenant_id = $1 and u.id = $2`,
+    [tenantId, id],
+  );
+}
+
+/** Disables a user and ends their sessions; false when already disabled or unknown. */
+export async function disableUser(sql: Sql, tenantId: string, id: string): Promise<boolean> {
+  const rows = await sql.query(
+    'update users set disabled_at = now(), updated_at = now() where tenant_id = $1 and id = $2 and disabled_at is null returning id',
+    [tenantId, id],
+  );
+  if (rows.length === 0) return false;
+  await sql.query('delete from sessions where tenant_id = $1 and user_id = $2', [tenantId, id]);
+  return true;
+}
+
+export interface AuditRow {
+  seq: number;
+  at: Date;
+  actor_label: string;
+  action: string;
+  entity_type: string;
+  entity_id: string | null;
+  details: string;
+}
+
+/** The newest audit entries. */
+export function listAuditEntries(sql: Sql, tenantId: string, limit: number): Promise<AuditRow[]> {
+  return sql.query<AuditRow>(
+    `select seq, at, actor_label, action, entity_type, entity_id, details
+       from audit_log where tenant_id = $1 order by seq desc limit $2`,
+    [tenantId, limit],
+  );
+}

@@ -1,0 +1,538 @@
+/**
+ * Routes of the accounts module: sign-up, e-mail confirmation, sign-in with two-factor,
+ * sign-out, the account page with API tokens, the token API, and the administrator's pages.
+ * Each route validates, authorises, calls one service function and renders or redirects.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { requireUser, ROLES, SESSION_COOKIE, SESSION_TTL_MS, type AuthUser } from '../../core/auth.ts';
+import { AppError, type FieldError } from '../../core/errors.ts';
+import type { Lang } from '../../core/i18n.ts';
+import { cookieOptions } from '../../core/web.ts';
+import type { AppDeps } from '../module.ts';
+import { accountsText as text, type AccountsMessageKey } from './accounts.messages.ts';
+import { canCreateApiToken, canManageUsers, canReadAuditLog, canReadOutbox, requiresTwoFactor } from './accounts.policy.ts';
+import {
+  ACCOUNT_LIMITS,
+  IdParams,
+  LoginForm,
+  NewUserSchema,
+  NextQuery,
+  parseForm,
+  ResendForm,
+  SignupForm,
+  TokenCreateBody,
+  TokenCreatedResponse,
+  TokenListResponse,
+  TwoFactorForm,
+  TwoFactorSetupForm,
+  VerifyEmailQuery,
+} from './accounts.schema.ts';
+import * as service from './accounts.service.ts';
+
+const PAGE = { schema: { hide: true } } as const;
+const VIEWS = 'accounts/views';
+
+export function accountsRoutes(app: FastifyInstance, { db, config, mail }: AppDeps): void {
+  const setSession = (reply: FastifyReply, token: string) =>
+    reply.setCookie(SESSION_COOKIE, token, { ...cookieOptions(config), maxAge: SESSION_TTL_MS / 1000 });
+
+  // ---- Sign-up and e-mail confirmation -------------------------------------------------------
+
+  const signupPage = (request: FastifyRequest, reply: FastifyReply, values: Record<string, unknown>, errors: FieldError[]) =>
+    reply.code(errors.length ? 400 : 200).page(`${VIEWS}/signup.njk`, {
+      title: text('accounts.signup.title', request.lang),
+      values: pick(values, ['email', 'displayName']),
+      errors,
+      limits: ACCOUNT_LIMITS,
+    });
+
+  app.get('/signup', PAGE, async (request, reply) => signupPage(request, reply, {}, []));
+
+  app.post('/signup', PAGE, async (request, reply) => {
+    const form = parseForm(SignupForm, request.body, request.lang);
+    if (!form.ok) return signupPage(request, reply, bodyOf(request), form.errors);
+    try {
+      await service.signUp(db, config, request.tenant, form.value, request.lang);
+    } catch (err) {
+      if (err instanceof AppError && err.code === 'validation') return signupPage(request, reply, bodyOf(request), err.errors);
+      throw err;
+    }
+    mail.poke();
+    return reply.redirect('/signup/sent', 303);
+  });
+
+  app.get('/signup/sent', PAGE, async (request, reply) =>
+    reply.page(`${VIEWS}/signup-sent.njk`, { title: text('accounts.signup.sentTitle', request.lang), errors: [] }),
+  );
+
+  app.post('/signup/resend', PAGE, async (request, reply) => {
+    const form = parseForm(ResendForm, request.body, request.lang);
+    if (form.ok) {
+      await service.resendVerification(db, config, request.tenant, form.value.email);
+      mail.poke();
+    }
+    // The same answer whether or not the address is registered.
+    return reply.redirect('/signup/sent', 303);
+  });
+
+  app.get('/verify-email', PAGE, async (request, reply) => {
+    const query = VerifyEmailQuery.safeParse(request.query);
+    const ok = await service.verifyEmail(db, request.tenant, query.success ? query.data.token : undefined);
+    return reply.code(ok ? 200 : 400).page(`${VIEWS}/message.njk`, {
+      title: text(ok ? 'accounts.verify.doneTitle' : 'accounts.verify.invalidTitle', request.lang),
+      body: text(ok ? 'accounts.verify.doneBody' : 'accounts.verify.invalidBody', request.lang),
+      link: { href: '/login', label: text('accounts.login.title', request.lang) },
+    });
+  });
+
+  // ---- Sign-in, two-factor, sign-out ---------------------------------------------------------
+
+  const loginPage = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    status: number,
+    data: { email?: unknown; next: string; errors: FieldError[]; resendEmail?: string },
+  ) =>
+    reply.code(status).page(`${VIEWS}/login.njk`, {
+      title: text('accounts.login.title', request.lang),
+      values: { email: typeof data.email === 'string' ? data.email : '' },
+      next: data.next,
+      errors: data.errors,
+      resendEmail: data.resendEmail,
+    });
+
+  app.get('/login', PAGE, async (request, reply) =>
+    loginPage(request, reply, 200, { next: nextOf(request.query), errors: [] }),
+  );
+
+  app.post('/login', PAGE, async (request, reply) => {
+    const body = bodyOf(request);
+    const next = service.safeNext(body.next);
+    const form = parseForm(LoginForm, body, request.lang);
+    if (!form.ok) return loginPage(request, reply, 400, { email: body.email, next, errors: form.errors });
+    const result = await service.signIn(db, request.tenant, {
+      email: form.value.email,
+      password: form.value.password,
+      clientKey: request.ip,
+      previousSessionHash: request.auth.sessionHash,
+    });
+    const fail = (status: number, key: AccountsMessageKey, resendEmail?: string) =>
+      loginPage(request, reply, status, {
+        email: form.value.email,
+        next,
+        errors: [{ path: 'email', message: text(key, request.lang) }],
+        ...(resendEmail ? { resendEmail } : {}),
+      });
+    switch (result.kind) {
+      case 'rate_limited':
+        return fail(429, 'accounts.login.rateLimited');
+      case 'invalid':
+        return fail(401, 'accounts.login.invalid');
+      case 'locked':
+        return fail(401, 'accounts.login.locked');
+      case 'unverified':
+        return fail(401, 'accounts.login.unverified', result.email);
+      case 'signed_in': {
+        setSession(reply, result.sessionToken);
+        const target =
+          result.secondFactor === 'passed'
+            ? next
+            : `${result.secondFactor === 'verify' ? '/login/two-factor' : '/account/two-factor/setup'}?next=${encodeURIComponent(next)}`;
+        return reply.redirect(target, 303);
+      }
+    }
+  });
+
+  const twoFactorPage = (request: FastifyRequest, reply: FastifyReply, status: number, next: string, errors: FieldError[]) =>
+    reply.code(status).page(`${VIEWS}/two-factor.njk`, { title: text('accounts.twoFactor.title', request.lang), next, errors });
+
+  app.get('/login/two-factor', PAGE, async (request, reply) => {
+    const next = nextOf(request.query);
+    const session = sessionOf(request);
+    if (!session) return reply.redirect('/login', 303);
+    if (request.auth.mfaPassed) return reply.redirect(next, 303);
+    if (!session.user.totpEnabled) return reply.redirect(`/account/two-factor/setup?next=${encodeURIComponent(next)}`, 303);
+    return twoFactorPage(request, reply, 200, next, []);
+  });
+
+  app.post('/login/two-factor', PAGE, async (request, reply) => {
+    const body = bodyOf(request);
+    const next = service.safeNext(body.next);
+    const session = sessionOf(request);
+    if (!session) return reply.redirect('/login', 303);
+    if (request.auth.mfaPassed) return reply.redirect(next, 303);
+    const form = parseForm(TwoFactorForm, body, request.lang);
+    if (!form.ok) return twoFactorPage(request, reply, 400, next, form.errors);
+    const result = await service.verifySecondFactor(db, config, request.tenant, {
+      user: session.user,
+      sessionHash: session.sessionHash,
+      code: form.value.code,
+      clientKey: request.ip,
+    });
+    const fail = (status: number, key: AccountsMessageKey) =>
+      twoFactorPage(request, reply, status, next, [{ path: 'code', message: text(key, request.lang) }]);
+    switch (result.kind) {
+      case 'ok':
+        setSession(reply, result.sessionToken);
+        return reply.redirect(next, 303);
+      case 'not_enrolled':
+        return reply.redirect(`/account/two-factor/setup?next=${encodeURIComponent(next)}`, 303);
+      case 'rate_limited':
+        return fail(429, 'accounts.login.rateLimited');
+      case 'locked':
+        return fail(401, 'accounts.login.locked');
+      case 'invalid':
+        return fail(401, 'accounts.error.codeWrong');
+    }
+  });
+
+  const setupPage = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    status: number,
+    data: { setup: service.TotpSetup; next: string; errors: FieldError[] },
+  ) =>
+    reply
+      .code(status)
+      .header('cache-control', 'no-store')
+      .page(`${VIEWS}/two-factor-setup.njk`, { title: text('accounts.twoFactor.setupTitle', request.lang), ...data });
+
+  app.get('/account/two-factor/setup', PAGE, async (request, reply) => {
+    const next = nextOf(request.query);
+    const session = sessionOf(request);
+    if (!session) return reply.redirect(`/login?next=${encodeURIComponent('/account/two-factor/setup')}`, 303);
+    if (session.user.totpEnabled) {
+      return reply.redirect(request.auth.mfaPassed ? '/account' : `/login/two-factor?next=${encodeURIComponent(next)}`, 303);
+    }
+    // Two-factor is offered to the roles that need it; citizens have nothing to set up here.
+    if (!requiresTwoFactor(session.user.role)) return reply.redirect('/account', 303);
+    const setup = await service.beginTotpSetup(config, request.tenant, session.user, session.sessionHash);
+    return setupPage(request, reply, 200, { setup, next, errors: [] });
+  });
+
+  app.post('/account/two-factor/setup', PAGE, async (request, reply) => {
+    const body = bodyOf(request);
+    const next = service.safeNext(body.next);
+    const session = sessionOf(request);
+    if (!session) return reply.redirect('/login', 303);
+    if (!requiresTwoFactor(session.user.role)) throw new AppError('forbidden');
+    const form = parseForm(TwoFactorSetupForm, body, request.lang);
+    const expired = async () =>
+      setupPage(request, reply, 400, {
+        setup: await service.beginTotpSetup(config, request.tenant, session.user, session.sessionHash),
+        next,
+        errors: [{ path: 'code', message: text('accounts.error.setupExpired', request.lang) }],
+      });
+    if (!form.ok) {
+      const setup = await service.resumeTotpSetup(
+        config,
+        request.tenant,
+        session.user,
+        session.sessionHash,
+        String(body.secret ?? ''),
+        String(body.signature ?? ''),
+      );
+      return setup ? setupPage(request, reply, 400, { setup, next, errors: form.errors }) : expired();
+    }
+    const result = await service.confirmTotpSetup(db, config, request.tenant, {
+      user: session.user,
+      sessionHash: session.sessionHash,
+      secret: form.value.secret,
+      signature: form.value.signature,
+      code: form.value.code,
+      clientKey: request.ip,
+    });
+    switch (result.kind) {
+      case 'expired':
+        return expired();
+      case 'wrong_code':
+        return setupPage(request, reply, 400, {
+          setup: result.setup,
+          next,
+          errors: [{ path: 'code', message: text('accounts.error.codeWrong', request.lang) }],
+        });
+      case 'already_enrolled':
+        return reply.redirect(`/login/two-factor?next=${encodeURIComponent(next)}`, 303);
+      case 'ok':
+        // Shown once, in the answer to the POST: the codes are stored only as hashes.
+        setSession(reply, result.sessionToken);
+        return reply
+          .header('cache-control', 'no-store')
+          .page(`${VIEWS}/recovery-codes.njk`, {
+            title: text('accounts.twoFactor.recoveryTitle', request.lang),
+            codes: result.recoveryCodes,
+            next,
+          });
+    }
+  });
+
+  app.post('/logout', PAGE, async (request, reply) => {
+    await service.signOut(db, request.tenant, request.auth.user, request.auth.sessionHash);
+    reply.clearCookie(SESSION_COOKIE, cookieOptions(config));
+    return reply.redirect('/', 303);
+  });
+
+  // ---- The account page and API tokens ---------------------------------------------------------
+
+  const accountPage = async (request: FastifyRequest, reply: FastifyReply, user: AuthUser, status: number, errors: FieldError[]) => {
+    const { profile, tokens } = await service.accountOverview(db, request.tenant, user);
+    return reply.code(status).page(`${VIEWS}/account.njk`, {
+      title: text('accounts.account.title', request.lang),
+      profile,
+      roleLabel: roleLabel(profile.role, request.lang),
+      tokens,
+      isAdmin: canManageUsers(user),
+      errors,
+      values: { name: errors.length ? String(bodyOf(request).name ?? '') : '' },
+      fmt: formatter(request.lang),
+    });
+  };
+
+  app.get('/account', PAGE, async (request, reply) => accountPage(request, reply, requireUser(request.auth), 200, []));
+
+  app.post('/account/tokens', PAGE, async (request, reply) => {
+    const user = requireUser(request.auth);
+    authorize(canCreateApiToken(user));
+    const form = parseForm(TokenCreateBody, request.body, request.lang);
+    if (!form.ok) return accountPage(request, reply, user, 400, form.errors);
+    const created = await service.createToken(db, request.tenant, user, form.value.name);
+    return reply
+      .header('cache-control', 'no-store')
+      .page(`${VIEWS}/token-created.njk`, { title: text('accounts.tokens.createdTitle', request.lang), created });
+  });
+
+  app.post('/account/tokens/:id/revoke', PAGE, async (request, reply) => {
+    const user = requireUser(request.auth);
+    await service.revokeToken(db, request.tenant, user, idOf(request.params));
+    return reply.redirect('/account', 303);
+  });
+
+  const api = app.withTypeProvider<ZodTypeProvider>();
+  // Anonymous callers get 401 before their body is looked at.
+  const signedIn = async (request: FastifyRequest) => {
+    requireUser(request.auth);
+  };
+  const security = [{ bearer: [] }];
+
+  api.get(
+    '/api/v1/tokens',
+    {
+      preValidation: signedIn,
+      schema: {
+        summary: 'APIトークンの一覧 / List your API tokens',
+        tags: ['accounts'],
+        security,
+        response: { 200: TokenListResponse },
+      },
+    },
+    async (request) => {
+      const tokens = await service.listTokens(db, request.tenant, requireUser(request.auth));
+      return { items: tokens.map(tokenJson) };
+    },
+  );
+
+  api.post(
+    '/api/v1/tokens',
+    {
+      preValidation: signedIn,
+      schema: {
+        summary: 'APIトークンを発行する / Create an API token (the token is shown only in this answer)',
+        tags: ['accounts'],
+        security,
+        body: TokenCreateBody,
+        response: { 201: TokenCreatedResponse },
+      },
+    },
+    async (request, reply) => {
+      const user = requireUser(request.auth);
+      authorize(canCreateApiToken(user));
+      const created = await service.createToken(db, request.tenant, user, request.body.name);
+      return reply.code(201).header('cache-control', 'no-store').send(created);
+    },
+  );
+
+  api.delete(
+    '/api/v1/tokens/:id',
+    {
+      preValidation: signedIn,
+      schema: {
+        summary: 'APIトークンを失効させる / Revoke one of your API tokens',
+        tags: ['accounts'],
+        security,
+        params: IdParams,
+        response: { 204: z.null().describe('Revoked (revoking an already revoked token changes nothing)') },
+      },
+    },
+    async (request, reply) => {
+      await service.revokeToken(db, request.tenant, requireUser(request.auth), request.params.id);
+      return reply.code(204).send(null);
+    },
+  );
+
+  // ---- Administration ------------------------------------------------------------------------
+
+  const adminCrumbs = (lang: Lang, here?: string) => [
+    { href: '/account', label: text('accounts.account.title', lang) },
+    ...(here ? [{ href: '/admin', label: text('accounts.admin.title', lang) }, { label: here }] : [{ label: text('accounts.admin.title', lang) }]),
+  ];
+
+  app.get('/admin', PAGE, async (request, reply) => {
+    const user = requireUser(request.auth);
+    authorize(canManageUsers(user));
+    return reply.page(`${VIEWS}/admin-index.njk`, {
+      title: text('accounts.admin.title', request.lang),
+      breadcrumbs: adminCrumbs(request.lang),
+    });
+  });
+
+  app.get('/admin/users', PAGE, async (request, reply) => {
+    const user = requireUser(request.auth);
+    authorize(canManageUsers(user));
+    const users = await service.listUsersForAdmin(db, request.tenant);
+    const done = (request.query as Record<string, unknown>).done;
+    return reply.page(`${VIEWS}/admin-users.njk`, {
+      title: text('accounts.admin.users', request.lang),
+      breadcrumbs: adminCrumbs(request.lang, text('accounts.admin.users', request.lang)),
+      users: users.map((u) => ({ ...u, roleLabel: roleLabel(u.role, request.lang), self: u.id === user.id })),
+      notice: done === 'created' ? text('accounts.admin.created', request.lang) : done === 'disabled' ? text('accounts.admin.disabled', request.lang) : '',
+    });
+  });
+
+  const newUserPage = async (request: FastifyRequest, reply: FastifyReply, values: Record<string, unknown>, errors: FieldError[]) =>
+    reply.code(errors.length ? 400 : 200).page(`${VIEWS}/admin-user-new.njk`, {
+      title: text('accounts.admin.newUser', request.lang),
+      breadcrumbs: adminCrumbs(request.lang, text('accounts.admin.newUser', request.lang)),
+      values: pick(values, ['email', 'displayName', 'role', 'departmentCode']),
+      roles: ROLES.map((r) => ({ value: r, label: roleLabel(r, request.lang) })),
+      departments: [
+        { value: '', label: text('accounts.field.departmentNone', request.lang) },
+        ...(await service.listDepartments(db, request.tenant)).map((d) => ({
+          value: d.code,
+          label: request.lang === 'ja' ? d.name_ja : d.name_en,
+        })),
+      ],
+      errors,
+    });
+
+  app.get('/admin/users/new', PAGE, async (request, reply) => {
+    authorize(canManageUsers(requireUser(request.auth)));
+    return newUserPage(request, reply, { role: 'staff' }, []);
+  });
+
+  app.post('/admin/users/new', PAGE, async (request, reply) => {
+    const user = requireUser(request.auth);
+    authorize(canManageUsers(user));
+    const form = parseForm(NewUserSchema, request.body, request.lang);
+    if (!form.ok) return newUserPage(request, reply, bodyOf(request), form.errors);
+    try {
+      await service.adminCreateUser(db, request.tenant, user, form.value, request.lang);
+    } catch (err) {
+      if (err instanceof AppError && err.code === 'validation') return newUserPage(request, reply, bodyOf(request), err.errors);
+      throw err;
+    }
+    return reply.redirect('/admin/users?done=created', 303);
+  });
+
+  app.post('/admin/users/:id/disable', PAGE, async (request, reply) => {
+    const user = requireUser(request.auth);
+    authorize(canManageUsers(user));
+    await service.adminDisableUser(db, request.tenant, user, idOf(request.params));
+    return reply.redirect('/admin/users?done=disabled', 303);
+  });
+
+  app.get('/admin/outbox', PAGE, async (request, reply) => {
+    authorize(canReadOutbox(requireUser(request.auth)));
+    return reply.page(`${VIEWS}/admin-outbox.njk`, {
+      title: text('accounts.admin.outbox', request.lang),
+      breadcrumbs: adminCrumbs(request.lang, text('accounts.admin.outbox', request.lang)),
+      messages: await service.outboxForAdmin(db, request.tenant),
+      fmt: formatter(request.lang),
+    });
+  });
+
+  app.get('/admin/audit', PAGE, async (request, reply) => {
+    authorize(canReadAuditLog(requireUser(request.auth)));
+    const { entries, report } = await service.auditOverview(db, request.tenant);
+    return reply.page(`${VIEWS}/admin-audit.njk`, {
+      title: text('accounts.admin.audit', request.lang),
+      breadcrumbs: adminCrumbs(request.lang, text('accounts.admin.audit', request.lang)),
+      entries,
+      report,
+      pageSize: service.AUDIT_PAGE_SIZE,
+      fmt: formatter(request.lang),
+    });
+  });
+}
+
+/** 403 unless the policy allows it. */
+function authorize(allowed: boolean): void {
+  if (!allowed) throw new AppError('forbidden');
+}
+
+/** The session's user and its hash, whether or not two-factor is done yet. */
+function sessionOf(request: FastifyRequest): { user: AuthUser; sessionHash: string } | null {
+  const { user, via, sessionHash } = request.auth;
+  return user && via === 'session' && sessionHash ? { user, sessionHash } : null;
+}
+
+function bodyOf(request: FastifyRequest): Record<string, unknown> {
+  const body = request.body;
+  return body && typeof body === 'object' ? (body as Record<string, unknown>) : {};
+}
+
+function nextOf(query: unknown): string {
+  const parsed = NextQuery.safeParse(query ?? {});
+  return service.safeNext(parsed.success ? parsed.data.next : undefined);
+}
+
+/** The :id of a path, or 404 when it is not an id at all. */
+function idOf(params: unknown): string {
+  const parsed = IdParams.safeParse(params);
+  if (!parsed.success) throw new AppError('not_found');
+  return parsed.data.id;
+}
+
+/** The submitted text fields worth showing again in a re-rendered form (never passwords). */
+function pick(values: Record<string, unknown>, keys: string[]): Record<string, string> {
+  return Object.fromEntries(keys.map((k) => [k, typeof values[k] === 'string' ? values[k] : '']));
+}
+
+function roleLabel(role: string, lang: Lang): string {
+  return text(`accounts.role.${role}` as AccountsMessageKey, lang);
+}
+
+function tokenJson(t: service.TokenSummary) {
+  return {
+    id: t.id,
+    name: t.name,
+    createdAt: t.createdAt.toISOString(),
+    lastUsedAt: t.lastUsedAt?.toISOString() ?? null,
+    revokedAt: t.revokedAt?.toISOString() ?? null,
+  };
+}
+
+const DATE_TIME: Record<Lang, Intl.DateTimeFormat> = {
+  ja: new Intl.DateTimeFormat('ja-JP', {
+    timeZone: 'Asia/Tokyo',
+    year: 'numeric',
+    month: 'numeric',
+    day: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+  }),
+  en: new Intl.DateTimeFormat('en-GB', {
+    timeZone: 'Asia/Tokyo',
+    year: 'numeric',
+    month: 'short',
+    day: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+  }),
+};
+
+/** Formats timestamps in Japan time for a page (templates call fmt(date)). */
+function formatter(lang: Lang): (d: Date | null | undefined) => string {
+  return (d) => (d ? DATE_TIME[lang].format(d) + (lang === 'en' ? ' JST' : '') : '');
+}
