@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppDeps } from '../module.ts';
 import { translate } from '../../core/i18n.ts';
-import { accessibilityPage, privacyPage } from './site.content.ts';
+import { accessibilityPage, privacyPage, staticPageFor } from './site.content.ts';
 import { listEndpoints } from './site.service.ts';
 import './site.messages.ts';
 
@@ -16,7 +16,8 @@ export function siteRoutes(app: FastifyInstance, _deps: AppDeps): void {
     ['/privacy', privacyPage],
   ] as const) {
     app.get(url, { schema: { hide: true } }, async (request, reply) => {
-      const page = content[request.lang];
+      const city = request.lang === 'ja' ? request.tenant.nameJa : request.tenant.nameEn;
+      const page = staticPageFor(content, request.lang, city);
       return reply.page('static-page.njk', {
         title: page.title,
         blocks: page.blocks,
