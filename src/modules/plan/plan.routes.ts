@@ -9,6 +9,7 @@ import { AppError } from '../../core/errors.ts';
 import type { AppDeps } from '../module.ts';
 import * as plans from './plan.service.ts';
 import { indicatorsCsv } from './plan.opendata.ts';
+import { planPageRoutes } from './plan.pages.ts';
 import { IndicatorListSchema, RecordActualSchema } from './plan.schema.ts';
 
 const CodeParam = z.object({ code: z.string().max(64) });
@@ -35,7 +36,8 @@ function actorOf(request: FastifyRequest) {
   return { user, actor: { id: user.id, label: user.email } };
 }
 
-export function planRoutes(app: FastifyInstance, { db }: AppDeps): void {
+export function planRoutes(app: FastifyInstance, deps: AppDeps): void {
+  const { db } = deps;
   const api = app.withTypeProvider<ZodTypeProvider>();
 
   // Plans may be posted as YAML as well as JSON.
@@ -153,6 +155,8 @@ export function planRoutes(app: FastifyInstance, { db }: AppDeps): void {
       .header('content-disposition', 'attachment; filename="indicators.csv"')
       .send(indicatorsCsv(plan));
   });
+
+  planPageRoutes(app, deps);
 }
 
 function indicatorList(plan: plans.EvaluatedPlan) {

@@ -240,8 +240,18 @@ function mergeObservations(records: ActualPoint[], metric: ActualPoint[]): Actua
   return [...records.filter((r) => compareIsoDate(r.asOf, first) < 0), ...metric].sort((a, b) => compareIsoDate(a.asOf, b.asOf));
 }
 
-/** The current plan (or the plan with this code), every indicator evaluated. */
-export async function evaluatePlan(sql: Sql, tenantId: string, code?: string, today = todayJst()): Promise<EvaluatedPlan> {
+/**
+ * The current plan (or the plan with this code), every indicator evaluated. With
+ * `options.asOf` only values dated on or before that day count (the fiscal-year report).
+ */
+export async function evaluatePlan(
+  sql: Sql,
+  tenantId: string,
+  code?: string,
+  today = todayJst(),
+  options: { asOf?: string } = {},
+): Promise<EvaluatedPlan> {
+  const upToAsOf = (p: ActualPoint) => options.asOf === undefined || compareIsoDate(p.asOf, options.asOf) <= 0;
   const plan = await planOrThrow(sql, tenantId, code);
   const contents = await repo.loadPlanContents(sql, tenantId, plan.id);
   const approved = await repo.loadApprovedActuals(sql, tenantId, plan.id);
@@ -258,7 +268,7 @@ export async function evaluatePlan(sql: Sql, tenantId: string, code?: string, to
       const observed = await impl.observe({ sql, tenantId, planId: plan.id, indicatorCode: i.code, since: i.baseline_as_of });
       metricPoints = observed.map((o) => ({ value: toNumber(o.value), asOf: o.asOf, note: o.note ?? null, origin: 'metric', isDemo: false }));
     }
-    const actuals = mergeObservations(records, metricPoints).sort((a, b) => compareIsoDate(a.asOf, b.asOf));
+    const actuals = mergeObservations(records, metricPoints).filter(upToAsOf).sort((a, b) => compareIsoDate(a.asOf, b.asOf));
     indicators.push({
       id: i.id,
       code: i.code,
