@@ -1,0 +1,237 @@
+/**
+ * 実績値の一括入力 — bulk entry of indicator actuals from CSV (code,as_of,value,note).
+ *
+ * `checkActualsCsv` is the dry run: it reads every row and lists every problem (unknown or
+ * computed indicator, a department the user may not enter for, bad date, bad number, a
+ * duplicate of an earlier row) and stores nothing. `importActualsCsv` checks again inside one
+ * transaction and, only when no row has a problem, stores all rows as pending actuals (each
+ * awaiting the plan manager's approval, each audited); otherwise it stores nothing.
+ */
+import { parse } from 'csv-parse/sync';
+import { appendAudit } from '../../core/audit.ts';
+import type { AuthUser } from '../../core/auth.ts';
+import type { Db, Sql } from '../../core/db/database.ts';
+import { AppError, type FieldError } from '../../core/errors.ts';
+import { translate, type Lang } from '../../core/i18n.ts';
+import { departmentCodeOf, type Tenant } from '../../core/tenancy.ts';
+import { parseAsOfText, parseFigureText } from './plan.forms.ts';
+import { canEnterActual } from './plan.policy.ts';
+import * as repo from './plan.repository.ts';
+import { LIMITS } from './plan.schema.ts';
+import { AVERAGE_METRIC } from './plan.service.ts';
+import './plan.messages.ts';
+
+/** How much one upload may hold. */
+export const CSV_LIMITS = { chars: 200_000, rows: 1_000 } as const;
+
+/** One CSV row as read, with what it means and what is wrong with it. */
+export interface CsvRowCheck {
+  /** Line number in the file (1-based), the row's anchor on the preview. */
+  line: number;
+  code: string;
+  asOfText: string;
+  valueText: string;
+  note: string;
+  indicatorName: string | null;
+  unit: string | null;
+  asOf: string | null;
+  value: number | null;
+  problems: string[];
+}
+
+export interface CsvCheck {
+  rows: CsvRowCheck[];
+  /** Problems with the whole upload (empty, too large, not CSV), path "csv". */
+  fileProblems: FieldError[];
+  /** True when there is at least one row and no problem anywhere. */
+  ok: boolean;
+  /** Every problem, file-level and per row, for an error summary (path row-<line> or csv). */
+  errors: FieldError[];
+}
+
+const HEADER_CELLS = new Set(['code', '指標コード']);
+
+function readRecords(text: string, lang: Lang): { records: { cells: string[]; line: number }[]; problem: string | null } {
+  let raw: { record: string[]; info: { lines: number } }[];
+  try {
+    raw = parse(text, { bom: true, relax_column_count: true, skip_empty_lines: true, trim: true, info: true }) as unknown as typeof raw;
+  } catch (err) {
+    const detail = err instanceof Error ? err.message : String(err);
+    return { records: [], problem: translate(lang, 'plan.csv.unreadable', { detail }) };
+  }
+  const records = raw
+    .map((r) => ({ cells: r.record, line: r.info.lines }))
+    .filter((r) => r.cells.some((c) => c.trim() !== ''));
+  const first = records[0];
+  if (first && HEADER_CELLS.has((first.cells[0] ?? '').normalize('NFKC').trim().toLowerCase())) records.shift();
+  return { records, problem: null };
+}
+
+/** Checks the CSV against the current plan without storing anything. */
+export async function checkActualsCsv(sql: Sql, tenant: Tenant, user: AuthUser, text: string, lang: Lang): Promise<CsvCheck> {
+  const plan = await repo.findCurrentPlan(sql, tenant.id);
+  if (!plan) throw new AppError('not_found', { ja: '現行の計画が登録されていません', en: 'No current plan is set up' });
+  const contents = await repo.loadPlanContents(sql, tenant.id, plan.id);
+  const userDept = user.departmentId ? await departmentCodeOf(sql, tenant.id, user.departmentId) : null;
+  return checkRecords(contents.indicators, user, userDept, text, lang);
+}
+
+function checkRecords(
+  indicators: readonly repo.IndicatorRow[],
+  user: AuthUser,
+  userDept: string | null,
+  text: string,
+  lang: Lang,
+): CsvCheck {
+  const fileProblems: FieldError[] = [];
+  const fail = (key: string, params?: Record<string, string | number>): CsvCheck => {
+    fileProblems.push({ path: 'csv', message: translate(lang, key, params) });
+    return { rows: [], fileProblems, ok: false, errors: fileProblems };
+  };
+  if (text.trim() === '') return fail('plan.csv.empty');
+  if (text.length > CSV_LIMITS.chars) return fail('plan.csv.tooLarge', { max: CSV_LIMITS.chars.toLocaleString('en') });
+  const { records, problem } = readRecords(text, lang);
+  if (problem) {
+    fileProblems.push({ path: 'csv', message: problem });
+    return { rows: [], fileProblems, ok: false, errors: fileProblems };
+  }
+  if (records.length === 0) return fail('plan.csv.empty');
+  if (records.length > CSV_LIMITS.rows) return fail('plan.csv.tooManyRows', { max: CSV_LIMITS.rows.toLocaleString('en') });
+
+  const byCode = new Map(indicators.map((i) => [i.code, i]));
+  const seen = new Map<string, number>();
+  const rows = records.map(({ cells, line }): CsvRowCheck => {
+    const [codeCell = '', asOfCell = '', valueCell = '', noteCell = ''] = cells;
+    const code = codeCell.normalize('NFKC').trim();
+    const problems: string[] = [];
+    const say = (key: string, params?: Record<string, string | number>) => problems.push(translate(lang, key, params));
+    if (cells.length < 3 || cells.length > 4) say('plan.csv.columns');
+
+    const indicator = code ? byCode.get(code) : undefined;
+    if (!code) say('plan.csv.missingCode');
+    else if (!indicator) say('plan.csv.unknownCode', { code });
+    else if (indicator.source_metric === AVERAGE_METRIC) say('plan.error.computed');
+    else if (!canEnterActual(user, { departmentCode: indicator.department_code }, userDept)) say('plan.error.notAllowed');
+
+    const asOf = asOfCell ? parseAsOfText(asOfCell) : null;
+    if (!asOfCell) say('plan.csv.missingDate');
+    else if (asOf === null) say('plan.csv.badDate', { value: asOfCell });
+
+    const value = valueCell ? parseFigureText(valueCell) : null;
+    if (!valueCell) say('plan.csv.missingValue');
+    else if (value === null) say('plan.csv.badNumber', { value: valueCell });
+
+    if (noteCell.length > LIMITS.note) say('plan.error.noteTooLong', { max: LIMITS.note });
+
+    if (indicator && asOf) {
+      const key = `${indicator.code}\u0000${asOf}`;
+      const earlier = seen.get(key);
+      if (earlier !== undefined) say('plan.csv.duplicate', { line: earlier });
+      else seen.set(key, line);
+    }
+    return {
+      line,
+      code,
+      asOfText: asOfCell,
+      valueText: valueCell,
+      note: noteCell,
+      indicatorName: indicator?.name ?? null,
+      unit: indicator?.unit ?? null,
+      asOf,
+      value,
+      problems,
+    };
+  });
+  const errors = rows.flatMap((r) =>
+    r.problems.map((p) => ({ path: `row-${r.line}`, message: translate(lang, 'plan.import.rowProblem', { line: r.line, problem: p }) })),
+  );
+  return { rows, fileProblems, ok: errors.length === 0, errors };
+}
+
+/**
+ * Checks the CSV again and, when every row is fine, stores all rows as pending actuals in
+ * one transaction. Returns the check and how many rows were stored (0 when any problem).
+ */
+export async function importActualsCsv(
+  db: Db,
+  tenant: Tenant,
+  user: AuthUser,
+  text: string,
+  lang: Lang,
+): Promise<{ check: CsvCheck; imported: number }> {
+  return db.transaction(async (tx) => {
+    const check = await checkActualsCsv(tx, tenant, user, text, lang);
+    if (!check.ok) return { check, imported: 0 };
+    const plan = (await repo.findCurrentPlan(tx, tenant.id))!;
+    const contents = await repo.loadPlanContents(tx, tenant.id, plan.id);
+    const byCode = new Map(contents.indicators.map((i) => [i.code, i]));
+    for (const r of check.rows) {
+      const indicator = byCode.get(r.code)!;
+      const row = await repo.insertPendingActual(tx, tenant.id, {
+        indicatorId: indicator.id,
+        asOf: r.asOf!,
+        value: String(r.value!),
+        note: r.note.trim() || null,
+        enteredBy: user.id,
+        enteredLabel: user.email,
+      });
+      await appendAudit(tx, {
+        tenantId: tenant.id,
+        actorId: user.id,
+        actorLabel: user.email,
+        action: 'actual.record',
+        entityType: 'indicator_actual',
+        entityId: row.id,
+        details: { indicator: r.code, asOf: row.as_of, value: String(r.value), revision: row.revision, via: 'csv' },
+      });
+    }
+    return { check, imported: check.rows.length };
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Uploads without JavaScript: a minimal multipart/form-data reader (no extra dependency).
+
+/** Text of an uploaded file: UTF-8 (BOM dropped), or Shift_JIS as Excel in Japan saves it. */
+export function decodeCsvBytes(bytes: Uint8Array): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
+  } catch {
+    return new TextDecoder('shift_jis').decode(bytes);
+  }
+}
+
+const MAX_PARTS = 20;
+
+/**
+ * Reads a multipart/form-data body into its text fields; a file part's value is the file's
+ * text (see decodeCsvBytes). Throws on a malformed body.
+ */
+export function parseMultipartForm(body: Buffer, contentType: string): Record<string, string> {
+  const m = /boundary=(?:"([^"]+)"|([^;\s]+))/i.exec(contentType);
+  const boundaryText = m?.[1] ?? m?.[2];
+  if (!boundaryText) throw new Error('multipart body without a boundary');
+  const boundary = Buffer.from(`--${boundaryText}`);
+  const delimiter = Buffer.from(`\r\n--${boundaryText}`);
+  const fields: Record<string, string> = Object.create(null) as Record<string, string>;
+  let pos = body.indexOf(boundary);
+  if (pos < 0) throw new Error('multipart boundary not found');
+  for (let parts = 0; ; parts++) {
+    pos += boundary.length;
+    if (body[pos] === 0x2d && body[pos + 1] === 0x2d) return fields; // closing "--"
+    if (body[pos] !== 0x0d || body[pos + 1] !== 0x0a) throw new Error('malformed multipart boundary line');
+    if (parts >= MAX_PARTS) throw new Error('too many multipart parts');
+    pos += 2;
+    const headerEnd = body.indexOf('\r\n\r\n', pos);
+    if (headerEnd < 0) throw new Error('multipart part without headers');
+    const headers = body.subarray(pos, headerEnd).toString('utf8');
+    const next = body.indexOf(delimiter, headerEnd + 4);
+    if (next < 0) throw new Error('unterminated multipart part');
+    const content = body.subarray(headerEnd + 4, next);
+    const disposition = /^content-disposition:\s*form-data\s*;(.*)$/im.exec(headers)?.[1] ?? '';
+    const name = /(?:^|;)\s*name="([^"]*)"/i.exec(disposition)?.[1];
+    const isFile = /(?:^|;)\s*filename\*?=/i.test(disposition);
+    if (name !== undefined) fields[name] = isFile ? decodeCsvBytes(content) : content.toString('utf8');
+    pos = next + 2; // at the boundary after the CRLF
+  }
+}

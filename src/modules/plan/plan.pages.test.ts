@@ -1,0 +1,523 @@
+/**
+ * The plan's pages over HTTP on a real database: each test in a fresh tenant holding the
+ * demo plan (chapter 6 with its demonstration actuals), staff signed in with real sessions.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { createSession, CSRF_COOKIE, csrfTokenFor, SESSION_COOKIE, type Role } from '../../core/auth.ts';
+import { randomToken } from '../../core/crypto.ts';
+import { makeUser } from '../../testing/factories.ts';
+import { newTenant, startTestApp, TestClient, type TestContext, type TestTenant } from '../../testing/harness.ts';
+import { labelSvg } from './plan.chart.ts';
+import { decodeCsvBytes, parseMultipartForm } from './plan.csv-import.ts';
+import { parseAsOfText, parseFigureText } from './plan.forms.ts';
+import { demoPlanDocument } from './plan.seed.ts';
+import { evaluatePlan, importPlan, pendingActuals } from './plan.service.ts';
+import { withFootnotes } from './plan.view-model.ts';
+
+let ctx: TestContext;
+
+before(async () => {
+  ctx = await startTestApp();
+});
+
+after(async () => {
+  await ctx.close();
+});
+
+/** A fresh municipality holding the demo plan with its demonstration actuals. */
+async function tenantWithPlan(doc: unknown = demoPlanDocument()): Promise<TestTenant> {
+  const tenant = await newTenant(ctx.db);
+  await importPlan(ctx.db, tenant, { id: null, label: 'test' }, doc, 'ja', { demoActuals: true });
+  return tenant;
+}
+
+/** A browser-like client; with a role, signed in (two-factor done) and holding a CSRF token. */
+async function clientFor(tenant: TestTenant, role?: Role): Promise<{ client: TestClient; csrf: string; userId: string | null }> {
+  const client = new TestClient(ctx.app, tenant.host);
+  const csrfCookie = randomToken();
+  client.jar.cookies.set(CSRF_COOKIE, csrfCookie);
+  let userId: string | null = null;
+  if (role) {
+    const user = await makeUser(ctx.db, tenant, role);
+    client.jar.cookies.set(SESSION_COOKIE, await createSession(ctx.db, tenant.id, user.id, true));
+    userId = user.id;
+  }
+  return { client, csrf: csrfTokenFor(ctx.config.secret, csrfCookie), userId };
+}
+
+/** Text of the page, each tag read as a space and whitespace collapsed (for reading figures in context). */
+function textOf(html: string): string {
+  return html
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/&amp;/g, '&')
+    .replace(/\s+/g, ' ');
+}
+
+/** POST a multipart/form-data body as a browser does for the upload form. */
+function multipart(fields: Record<string, string>, file?: { name: string; filename: string; content: Buffer }) {
+  const boundary = `----hibiki${randomToken(8)}`;
+  const chunks: Buffer[] = [];
+  for (const [k, v] of Object.entries(fields)) {
+    chunks.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`));
+  }
+  if (file) {
+    chunks.push(
+      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${file.name}"; filename="${file.filename}"\r\nContent-Type: text/csv\r\n\r\n`),
+      file.content,
+      Buffer.from('\r\n'),
+    );
+  }
+  chunks.push(Buffer.from(`--${boundary}--\r\n`));
+  return { payload: Buffer.concat(chunks), contentType: `multipart/form-data; boundary=${boundary}` };
+}
+
+const CODES = ['6-1-1', '6-1-2', '6-1-3', '6-2-1', '6-2-2', '6-2-3', '6-2-4', '6-3-1', '6-3-2'];
+
+describe('plan pages (public)', () => {
+  it('the overview shows the nine indicators with the seed figures and 和暦 labels', async () => {
+    const tenant = await tenantWithPlan();
+    const { client } = await clientFor(tenant);
+    const res = await client.get('/plan');
+    assert.equal(res.statusCode, 200);
+    const text = textOf(res.body);
+    for (const code of CODES) assert.ok(res.body.includes(`href="/plan/indicators/${code}"`), `links indicator ${code}`);
+    assert.match(text, /219団体 平成25年3月31日/);
+    assert.match(text, /250団体 平成29年度/);
+    assert.match(text, /2,800人 平成24年4月1日/);
+    assert.match(text, /2,640人 平成30年4月1日/);
+    assert.match(text, /現状値以下 5,913,107㎡/);
+    assert.match(text, /243,634件 平成24年3月31日/);
+    assert.match(text, /30\.2万円/);
+    assert.match(text, /26\.0万円/);
+    assert.match(text, /平成25年度〜平成29年度/);
+    // Latest demo value of 6-1-1 is 244 (2017-03-31): (244 − 219) / (250 − 219) = 80.65 %, grade A.
+    assert.match(text, /244団体 デモ 平成29年3月31日/);
+    assert.match(text, /80\.65%/);
+    assert.ok(res.body.includes('デモデータ：実際の数値ではありません'));
+    assert.ok(res.body.includes('第1節') && res.body.includes('市民力・地域力を活かした市政を運営します'));
+    assert.ok(text.includes('市民一人あたりの通常債*2残高'));
+  });
+
+  it('the overview is in English with ?lang=en and keeps the plan text marked as Japanese', async () => {
+    const tenant = await tenantWithPlan();
+    const { client } = await clientFor(tenant);
+    const res = await client.get('/plan?lang=en');
+    assert.equal(res.statusCode, 200);
+    assert.ok(res.body.includes('<html lang="en">'));
+    assert.ok(res.body.includes('Plan progress'));
+    assert.ok(res.body.includes('Demonstration data, not the city’s figures'));
+    assert.match(textOf(res.body), /219 groups 31 March 2013/);
+    assert.match(res.body, /<th scope="row" lang="ja"><a href="\/plan\/indicators\/6-1-1">市民活動支援センターへの団体登録数<\/a>/);
+  });
+
+  it('the section page shows visions, issues and glossary verbatim and links *1 to the glossary', async () => {
+    const tenant = await tenantWithPlan();
+    const { client } = await clientFor(tenant);
+    const doc = demoPlanDocument() as { chapters: { sections: { code: string; visions: string[]; issues: string[]; directions: string[]; glossary: { term: string; definition: string }[]; perceptionQuestion: { text: string } }[] }[] };
+    for (const section of doc.chapters[0]!.sections) {
+      const res = await client.get(`/plan/sections/${section.code}`);
+      assert.equal(res.statusCode, 200, section.code);
+      const text = textOf(res.body);
+      for (const list of [section.visions, section.issues, section.directions]) {
+        for (const item of list) {
+          // Text around a marker is verbatim; the marker itself becomes a link.
+          for (const piece of item.split(/\*\d/)) assert.ok(text.includes(piece), `${section.code}: ${piece}`);
+        }
+      }
+      for (const g of section.glossary) {
+        assert.ok(text.includes(g.term), g.term);
+        assert.ok(text.includes(g.definition), g.definition);
+      }
+      assert.ok(text.includes(section.perceptionQuestion.text));
+      assert.ok(text.includes('市民意識調査の結果はまだ公開されていません'));
+    }
+    const res = await client.get('/plan/sections/6-1');
+    assert.match(res.body, /パートナーシップ<sup class="footnote-ref"><a href="#term-1">\*1<span class="visually-hidden">/);
+    assert.ok(res.body.includes('<dt id="term-1" tabindex="-1">*1 パートナーシップ</dt>'));
+    const third = await client.get('/plan/sections/6-3');
+    assert.ok(third.body.includes('ソーシャルメディア<sup class="footnote-ref"><a href="#term-1">'));
+    assert.ok(third.body.includes('国民ID制度<sup class="footnote-ref"><a href="#term-2">'));
+  });
+
+  it('plan text is escaped and only footnote markers become links', async () => {
+    const doc = demoPlanDocument() as { code: string; chapters: { sections: { visions: string[] }[] }[] };
+    doc.chapters[0]!.sections[0]!.visions = ['<script>alert("x")</script>と<b>協働</b>*1の<a href="https://evil.example">まち</a>'];
+    const tenant = await tenantWithPlan(doc);
+    const { client } = await clientFor(tenant);
+    const res = await client.get('/plan/sections/6-1');
+    assert.equal(res.statusCode, 200);
+    assert.ok(!res.body.includes('<script>alert'));
+    assert.ok(!res.body.includes('<b>協働</b>'));
+    assert.ok(!res.body.includes('href="https://evil.example"'));
+    assert.ok(res.body.includes('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;と&lt;b&gt;協働&lt;/b&gt;<sup class="footnote-ref"><a href="#term-1">'));
+  });
+
+  it('the indicator page contains an SVG chart and a data table with the numbers', async () => {
+    const tenant = await tenantWithPlan();
+    const { client } = await clientFor(tenant);
+    const res = await client.get('/plan/indicators/6-1-1');
+    assert.equal(res.statusCode, 200);
+    const svg = /<svg[^>]*>[\s\S]*?<\/svg>/.exec(res.body)?.[0] ?? '';
+    assert.match(svg, /^<svg role="img" aria-labelledby="chart-6-1-1-title"/);
+    assert.match(svg, /<title id="chart-6-1-1-title">市民活動支援センターへの団体登録数の推移<\/title>/);
+    assert.ok(svg.includes('<desc id="chart-6-1-1-desc">基準値 219団体（平成25年3月31日）、目標値 250団体（平成29年度）、最新値 244団体（平成29年3月31日）。実績値 4 時点'));
+    assert.ok(svg.includes('実績値') && svg.includes('目標への道筋') && svg.includes('傾向（最小二乗法）'));
+    const table = /<table class="history-table[^"]*">[\s\S]*?<\/table>/.exec(res.body)?.[0] ?? '';
+    const rows = textOf(table);
+    for (const figure of ['219団体', '226団体', '233団体', '238団体', '244団体', '250団体']) assert.ok(rows.includes(figure), figure);
+    assert.match(rows, /平成26年3月31日 .*実績値 226団体/);
+    const text = textOf(res.body);
+    assert.ok(text.includes('市民活動支援センターに登録している市民活動団体数から'));
+    assert.match(text, /80\.65% A/);
+    assert.ok(text.includes('順調') || text.includes('遅れ'));
+    assert.ok(text.includes('登録市民活動団体数（groups.registered）'));
+    assert.ok(text.includes('この値を集計する機能はまだ稼働していない'));
+    assert.ok(text.includes('計画での表記：H25.3.31'));
+    assert.ok(text.includes('デモデータ：実際の数値ではありません'));
+  });
+
+  it('the indicator page of the computed average has no baseline line and says how it is computed', async () => {
+    const tenant = await tenantWithPlan();
+    const { client } = await clientFor(tenant);
+    const res = await client.get('/plan/indicators/6-2-4');
+    assert.equal(res.statusCode, 200);
+    const text = textOf(res.body);
+    assert.ok(text.includes('基準値なし'));
+    assert.ok(text.includes('plan.averageAchievement'));
+    assert.ok(res.body.includes('<svg role="img"'));
+  });
+
+  it('unknown sections and indicators are 404 pages', async () => {
+    const tenant = await tenantWithPlan();
+    const { client } = await clientFor(tenant);
+    assert.equal((await client.get('/plan/sections/9-9')).statusCode, 404);
+    assert.equal((await client.get('/plan/indicators/9-9-9')).statusCode, 404);
+  });
+
+  it('unapproved values are not shown publicly', async () => {
+    const tenant = await tenantWithPlan();
+    const staff = await clientFor(tenant, 'staff');
+    const posted = await staff.client.submit('/staff/plan/actuals/new', { indicator: '6-1-1', value: '12,345', asOf: 'H30.3.31', note: '確認中' }, { csrf: staff.csrf });
+    assert.equal(posted.statusCode, 303);
+
+    const { client } = await clientFor(tenant);
+    for (const url of ['/plan', '/plan/sections/6-1', '/plan/indicators/6-1-1']) {
+      const res = await client.get(url);
+      assert.equal(res.statusCode, 200);
+      assert.ok(!res.body.includes('12,345'), `${url} hides the pending value`);
+      assert.ok(!res.body.includes('確認中'), `${url} hides the pending note`);
+    }
+    const seen = await staff.client.get('/plan/indicators/6-1-1');
+    assert.ok(seen.body.includes('12,345団体'), 'staff see the pending revision');
+    assert.ok(seen.body.includes('承認待ち'));
+  });
+});
+
+describe('plan pages (staff)', () => {
+  it('the entry form with bad input re-renders 400 with every error', async () => {
+    const tenant = await tenantWithPlan();
+    const { client, csrf } = await clientFor(tenant, 'staff');
+    const res = await client.submit('/staff/plan/actuals/new', { indicator: '', value: '12a', asOf: 'H31.5.1', note: 'x'.repeat(1001) }, { csrf });
+    assert.equal(res.statusCode, 400);
+    assert.ok(res.body.includes('class="error-summary"'));
+    for (const field of ['indicator', 'value', 'asOf', 'note']) {
+      assert.ok(res.body.includes(`href="#${field}"`), `summary links ${field}`);
+      assert.ok(res.body.includes(`id="${field}-error"`), `message beside ${field}`);
+    }
+    assert.ok(res.body.includes('指標を選んでください'));
+    assert.ok(res.body.includes('値は数値で入力してください'));
+    assert.ok(res.body.includes('時点を読み取れません'));
+    assert.ok(res.body.includes('備考は1000文字以内で入力してください'));
+    assert.ok(res.body.includes('value="12a"'), 'keeps what was typed');
+
+    const computed = await client.submit('/staff/plan/actuals/new', { indicator: '6-2-4', value: '90', asOf: '2018-03-31' }, { csrf });
+    assert.equal(computed.statusCode, 400);
+    assert.ok(computed.body.includes('この指標は自動で計算されるため入力できません'));
+    const unknown = await client.submit('/staff/plan/actuals/new', { indicator: '9-9-9', value: '1', asOf: '2018-03-31' }, { csrf });
+    assert.equal(unknown.statusCode, 400);
+    assert.ok(unknown.body.includes('選んだ指標が見つかりません'));
+    assert.deepEqual(await pendingActuals(ctx.db, tenant.id), []);
+  });
+
+  it('entry and approval through the forms make the value public', async () => {
+    const tenant = await tenantWithPlan();
+    const staff = await clientFor(tenant, 'staff');
+    const form = await staff.client.get('/staff/plan/actuals/new');
+    assert.equal(form.statusCode, 200);
+    assert.ok(form.body.includes('<option value="6-1-1">'));
+    assert.ok(!form.body.includes('<option value="6-2-4">'), 'the computed average is not offered');
+
+    const posted = await staff.client.submit('/staff/plan/actuals/new', { indicator: '6-1-1', value: '261', asOf: '平成29年度', note: '登録台帳より' }, { csrf: staff.csrf });
+    assert.equal(posted.statusCode, 303);
+    assert.equal(posted.headers.location, '/staff/plan/actuals/new?recorded=6-1-1&asOf=2018-03-31');
+    const confirmation = await staff.client.get(posted.headers.location as string);
+    assert.ok(confirmation.body.includes('6-1-1の平成30年3月31日（2018-03-31）時点の実績値を承認待ちとして登録しました'));
+
+    const { client: citizenView } = await clientFor(tenant);
+    assert.ok(!(await citizenView.get('/plan/indicators/6-1-1')).body.includes('261団体'));
+
+    const manager = await clientFor(tenant, 'plan_manager');
+    const queue = await manager.client.get('/staff/plan/approvals');
+    assert.equal(queue.statusCode, 200);
+    assert.ok(textOf(queue.body).includes('261団体'));
+    const action = /action="(\/staff\/plan\/approvals\/[0-9a-f-]+)"/.exec(queue.body)?.[1];
+    assert.ok(action, 'the queue has an approve form');
+    const decided = await manager.client.submit(action, { code: '6-1-1', decision: 'approved' }, { csrf: manager.csrf });
+    assert.equal(decided.statusCode, 303);
+    assert.equal(decided.headers.location, '/staff/plan/approvals?done=approved');
+    const after = await manager.client.get('/staff/plan/approvals?done=approved');
+    assert.ok(after.body.includes('実績値を承認しました'));
+    assert.ok(after.body.includes('承認待ちの実績値はありません'));
+
+    const page = await citizenView.get('/plan/indicators/6-1-1');
+    const text = textOf(page.body);
+    assert.match(text, /最新値 261団体 （平成30年3月31日/);
+    // (261 − 219) / (250 − 219) = 135.48 %: grade S.
+    assert.match(text, /135\.48% S/);
+    assert.ok(!text.includes('manager-'), 'the public does not see who approved');
+  });
+
+  it('a rejected entry stays unpublished', async () => {
+    const tenant = await tenantWithPlan();
+    const staff = await clientFor(tenant, 'staff');
+    await staff.client.submit('/staff/plan/actuals/new', { indicator: '6-3-1', value: '999,999', asOf: '2018-03-31' }, { csrf: staff.csrf });
+    const manager = await clientFor(tenant, 'plan_manager');
+    const queue = await manager.client.get('/staff/plan/approvals');
+    const action = /action="(\/staff\/plan\/approvals\/[0-9a-f-]+)"/.exec(queue.body)![1]!;
+    const decided = await manager.client.submit(action, { code: '6-3-1', decision: 'rejected' }, { csrf: manager.csrf });
+    assert.equal(decided.statusCode, 303);
+    const { client } = await clientFor(tenant);
+    assert.ok(!(await client.get('/plan/indicators/6-3-1')).body.includes('999,999'));
+  });
+
+  it('the CSV preview lists every bad row and imports nothing', async () => {
+    const tenant = await tenantWithPlan();
+    const { client, csrf } = await clientFor(tenant, 'staff');
+    const csv = [
+      'code,as_of,value,note',
+      '6-1-1,2018-03-31,251,ok',
+      '9-9-9,2018-03-31,1,',
+      '6-1-2,2017-02-30,20,',
+      '6-1-3,H30.3.31,四十,',
+      '6-1-1,平成29年度,252,',
+      '6-2-4,2018-03-31,90,',
+      '6-3-1,2018-03-31',
+    ].join('\n');
+    for (const mode of ['preview', 'import']) {
+      const res = await client.submit('/staff/plan/import', { csv, mode }, { csrf });
+      assert.equal(res.statusCode, 400, mode);
+      const text = textOf(res.body);
+      assert.ok(text.includes('指標コード「9-9-9」は計画にありません'), 'unknown code');
+      assert.ok(text.includes('時点「2017-02-30」を日付として読み取れません'), 'bad date');
+      assert.ok(text.includes('値「四十」は数値ではありません'), 'bad number');
+      assert.ok(text.includes('2行目と同じ指標・時点です'), 'duplicate');
+      assert.ok(text.includes('この指標は自動で計算されるため入力できません'), 'computed');
+      assert.ok(text.includes('列の数が正しくありません'), 'columns');
+      for (const line of [3, 4, 5, 6, 7, 8]) assert.ok(res.body.includes(`href="#row-${line}"`), `summary links line ${line}`);
+      assert.ok(!res.body.includes('href="#row-2"'), 'the good row has no problem');
+      assert.ok(text.includes('6行に問題があります（全7行）'));
+      assert.ok(res.body.includes('6-1-1,2018-03-31,251,ok'), 'the CSV is kept in the form');
+    }
+    assert.deepEqual(await pendingActuals(ctx.db, tenant.id), []);
+  });
+
+  it('the CSV import creates pending actuals', async () => {
+    const tenant = await tenantWithPlan();
+    const { client, csrf } = await clientFor(tenant, 'staff');
+    const csv = '6-1-1,平成29年度,251,台帳\r\n6-2-2,H30.3.31,"5,900,000",\r\n6-3-2,2018-03-31,99.991\r\n';
+    const preview = await client.submit('/staff/plan/import', { csv, mode: 'preview' }, { csrf });
+    assert.equal(preview.statusCode, 200);
+    assert.ok(textOf(preview.body).includes('3行すべてに問題はありません'));
+    assert.deepEqual(await pendingActuals(ctx.db, tenant.id), [], 'the preview stores nothing');
+
+    const res = await client.submit('/staff/plan/import', { csv, mode: 'import' }, { csrf });
+    assert.equal(res.statusCode, 303);
+    assert.equal(res.headers.location, '/staff/plan/import?imported=3');
+    assert.ok((await client.get('/staff/plan/import?imported=3')).body.includes('3件の実績値を承認待ちとして登録しました'));
+    const pending = await pendingActuals(ctx.db, tenant.id);
+    assert.deepEqual(
+      pending.map((p) => [p.code, p.as_of, Number(p.value), p.note, p.status]).sort(),
+      [
+        ['6-1-1', '2018-03-31', 251, '台帳', 'pending'],
+        ['6-2-2', '2018-03-31', 5900000, null, 'pending'],
+        ['6-3-2', '2018-03-31', 99.991, null, 'pending'],
+      ],
+    );
+    const { client: anonymous } = await clientFor(tenant);
+    assert.ok(!(await anonymous.get('/plan/indicators/6-1-1')).body.includes('251団体'));
+  });
+
+  it('the CSV import accepts an uploaded Shift_JIS file', async () => {
+    const tenant = await tenantWithPlan();
+    const { client, csrf } = await clientFor(tenant, 'staff');
+    // "6-1-1,平成29年度,253,台帳" in Shift_JIS, as Excel saves it.
+    const sjis = Buffer.concat([
+      Buffer.from('6-1-1,'),
+      Buffer.from([0x95, 0xbd, 0x90, 0xac, 0x32, 0x39, 0x94, 0x4e, 0x93, 0x78]),
+      Buffer.from(',253,'),
+      Buffer.from([0x91, 0xe4, 0x92, 0xa0]),
+      Buffer.from('\r\n'),
+    ]);
+    const { payload, contentType } = multipart({ _csrf: csrf, csv: '', mode: 'import' }, { name: 'file', filename: 'actuals.csv', content: sjis });
+    const res = await client.request({ method: 'POST', url: '/staff/plan/import', payload, headers: { 'content-type': contentType, accept: 'text/html' } });
+    assert.equal(res.statusCode, 303, res.body);
+    const pending = await pendingActuals(ctx.db, tenant.id);
+    assert.deepEqual(pending.map((p) => [p.code, p.as_of, Number(p.value), p.note]), [['6-1-1', '2018-03-31', 253, '台帳']]);
+  });
+
+  it('the report shows per-section averages as of the fiscal year end', async () => {
+    const tenant = await tenantWithPlan();
+    const { client } = await clientFor(tenant, 'plan_manager');
+    const expected = await evaluatePlan(ctx.db, tenant.id, undefined, '2017-03-31', { asOf: '2017-03-31' });
+    const res = await client.get('/staff/plan/report?fy=2016');
+    assert.equal(res.statusCode, 200);
+    const text = textOf(res.body);
+    assert.ok(text.includes('平成28年度（FY2016） 成果指標の評価報告'));
+    for (const section of expected.chapters[0]!.sections) {
+      assert.ok(section.average !== null);
+      const shown = `${section.average.toFixed(2)}%`;
+      assert.ok(text.includes(shown), `${section.code} average ${shown}`);
+    }
+    assert.ok(text.includes(`${expected.average!.toFixed(2)}%`));
+    assert.match(text, /244団体 デモ 平成29年3月31日/);
+
+    // Two years earlier the latest value of 6-1-1 was 233 (31 March 2015).
+    const earlier = textOf((await client.get('/staff/plan/report?fy=2014')).body);
+    assert.match(earlier, /233団体 デモ 平成27年3月31日/);
+    assert.ok(!earlier.includes('244団体'));
+
+    const csv = await client.get('/staff/plan/report.csv?fy=2016');
+    assert.equal(csv.statusCode, 200);
+    assert.match(String(csv.headers['content-type']), /^text\/csv; charset=utf-8/);
+    assert.ok(csv.body.startsWith('\uFEFF'));
+    assert.ok(csv.body.includes('6-1-1,市民活動支援センターへの団体登録数,団体,244,2017-03-31,80.65,A'));
+
+    assert.equal((await client.get('/staff/plan/report?fy=1990')).statusCode, 400);
+  });
+
+  it('a citizen gets 403 on staff pages and an anonymous visitor is sent to /login', async () => {
+    const tenant = await tenantWithPlan();
+    const urls = ['/staff/plan', '/staff/plan/actuals/new', '/staff/plan/approvals', '/staff/plan/import', '/staff/plan/report?fy=2016', '/staff/plan/report.csv?fy=2016'];
+    const { client: anonymous } = await clientFor(tenant);
+    const citizen = await clientFor(tenant, 'citizen');
+    for (const url of urls) {
+      const a = await anonymous.get(url);
+      assert.equal(a.statusCode, 303, url);
+      assert.equal(a.headers.location, `/login?next=${encodeURIComponent(url)}`);
+      assert.equal((await citizen.client.get(url)).statusCode, 403, url);
+    }
+    const posted = await citizen.client.submit('/staff/plan/actuals/new', { indicator: '6-1-1', value: '1', asOf: '2018-03-31' }, { csrf: citizen.csrf });
+    assert.equal(posted.statusCode, 403);
+    // Staff enter actuals but do not approve them.
+    const staff = await clientFor(tenant, 'staff');
+    assert.equal((await staff.client.get('/staff/plan/approvals')).statusCode, 403);
+    assert.equal((await staff.client.get('/staff/plan/actuals/new')).statusCode, 200);
+    // A form without its CSRF token is refused.
+    const forged = await staff.client.submit('/staff/plan/actuals/new', { indicator: '6-1-1', value: '1', asOf: '2018-03-31' }, { csrf: null });
+    assert.equal(forged.statusCode, 403);
+    assert.deepEqual(await pendingActuals(ctx.db, tenant.id), []);
+  });
+});
+
+describe('reading what staff type (pure functions)', () => {
+  it('reads figures with separators and full-width digits, and refuses anything else', () => {
+    const cases: [string, number | null][] = [
+      ['219', 219],
+      ['5,913,107', 5913107],
+      ['５，９１３，１０７', 5913107],
+      [' 99.985 ', 99.985],
+      ['-3.5', -3.5],
+      ['.5', 0.5],
+      ['', null],
+      ['12a', null],
+      ['1e5', null],
+      ['四十', null],
+      ['1.2.3', null],
+      ['Infinity', null],
+    ];
+    for (const [text, expected] of cases) assert.equal(parseFigureText(text), expected, text);
+  });
+
+  it('reads dates as ISO or in the plan’s notations, fiscal years as their last day', () => {
+    const cases: [string, string | null][] = [
+      ['2017-03-31', '2017-03-31'],
+      ['H29.3.31', '2017-03-31'],
+      ['平成28年度', '2017-03-31'],
+      ['H23年度末', '2012-03-31'],
+      ['R6.4.1', '2024-04-01'],
+      ['令和元年度', '2020-03-31'],
+      ['2017-02-30', null],
+      ['H31.5.1', null],
+      ['someday', null],
+      ['', null],
+    ];
+    for (const [text, expected] of cases) assert.equal(parseAsOfText(text), expected, text);
+  });
+
+  it('reads a multipart form with a file part, and refuses a malformed one', () => {
+    const body = Buffer.from(
+      '--XyZ\r\nContent-Disposition: form-data; name="_csrf"\r\n\r\ntok\r\n' +
+        '--XyZ\r\nContent-Disposition: form-data; name="file"; filename="a.csv"\r\nContent-Type: text/csv\r\n\r\n\uFEFF6-1-1,H29,1\r\n\r\n' +
+        '--XyZ--\r\n',
+    );
+    const fields = parseMultipartForm(body, 'multipart/form-data; boundary=XyZ');
+    assert.equal(fields._csrf, 'tok');
+    assert.equal(fields.file, '6-1-1,H29,1\r\n');
+    assert.throws(() => parseMultipartForm(Buffer.from('--XyZ\r\nno headers'), 'multipart/form-data; boundary=XyZ'));
+    assert.throws(() => parseMultipartForm(body, 'multipart/form-data'));
+    assert.equal(decodeCsvBytes(Buffer.from([0x82, 0xa0])), 'あ', 'Shift_JIS when not UTF-8');
+  });
+
+  it('splits footnote markers out of plan text without marking anything safe', () => {
+    const glossary = [{ id: 'term-1', marker: '*1', term: 'パートナーシップ', definition: '…' }];
+    assert.deepEqual(withFootnotes('A<b>*1の*2 and *¹', glossary, '', 'ja'), [
+      { text: 'A<b>' },
+      { marker: '*1', href: '#term-1', label: '用語の説明：パートナーシップ' },
+      { text: 'の*2 and ' },
+      { marker: '*¹', href: '#term-1', label: '用語の説明：パートナーシップ' },
+    ]);
+    assert.deepEqual(withFootnotes('plain', glossary, '/plan/sections/6-1', 'en'), [{ text: 'plain' }]);
+  });
+
+  it('labels an SVG with an escaped title and description', () => {
+    const svg = labelSvg('<svg width="1" viewBox="0 0 1 1"><rect/></svg>', 'c', { title: 'a<b>&"', description: "d'" });
+    assert.equal(
+      svg,
+      '<svg role="img" aria-labelledby="c-title" aria-describedby="c-desc" focusable="false" width="1" viewBox="0 0 1 1">' +
+        '<title id="c-title">a&lt;b&gt;&amp;&quot;</title><desc id="c-desc">d&#39;</desc><rect/></svg>',
+    );
+  });
+});
+
+describe('plan pages (edge cases)', () => {
+  it('a malformed upload is refused with 400 and stores nothing', async () => {
+    const tenant = await tenantWithPlan();
+    const { client, csrf } = await clientFor(tenant, 'staff');
+    const res = await client.request({
+      method: 'POST',
+      url: '/staff/plan/import',
+      payload: `--B\r\nContent-Disposition: form-data; name="_csrf"\r\n\r\n${csrf}`,
+      headers: { 'content-type': 'multipart/form-data; boundary=B', accept: 'text/html' },
+    });
+    assert.equal(res.statusCode, 400);
+    assert.deepEqual(await pendingActuals(ctx.db, tenant.id), []);
+  });
+
+  it('an impossible date in the confirmation link is ignored, not an error', async () => {
+    const tenant = await tenantWithPlan();
+    const { client } = await clientFor(tenant, 'staff');
+    const res = await client.get('/staff/plan/actuals/new?recorded=6-1-1&asOf=2018-02-30');
+    assert.equal(res.statusCode, 200);
+    assert.ok(!res.body.includes('notice--success'));
+  });
+
+  it('the report CSV neutralises text a spreadsheet would run as a formula', async () => {
+    const doc = demoPlanDocument() as { chapters: { sections: { indicators: { name: string }[] }[] }[] };
+    doc.chapters[0]!.sections[0]!.indicators[0]!.name = '=HYPERLINK("http://evil.example")';
+    const tenant = await tenantWithPlan(doc);
+    const { client } = await clientFor(tenant, 'plan_manager');
+    const csv = await client.get('/staff/plan/report.csv?fy=2016');
+    assert.ok(csv.body.includes(`"'=HYPERLINK(""http://evil.example"")"`));
+  });
+});

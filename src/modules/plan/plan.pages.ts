@@ -1,0 +1,341 @@
+/**
+ * The plan's pages: the public overview, section and indicator pages, and the staff pages
+ * (entering actuals, the approval queue, CSV bulk entry, the fiscal-year report). Every page
+ * works without JavaScript. Routes authorise, validate, call the service and render.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { requireUser, type AuthUser } from '../../core/auth.ts';
+import { fiscalYearEnd, fiscalYearOf, todayJst } from '../../core/dates.ts';
+import { AppError, type FieldError } from '../../core/errors.ts';
+import { translate, type Lang } from '../../core/i18n.ts';
+import { departmentCodeOf } from '../../core/tenancy.ts';
+import type { Breadcrumb } from '../../core/views/views.ts';
+import { fieldErrorsOf } from '../../core/web.ts';
+import type { AppDeps } from '../module.ts';
+import { indicatorChart } from './plan.chart.ts';
+import { checkActualsCsv, importActualsCsv, parseMultipartForm, type CsvCheck } from './plan.csv-import.ts';
+import { ActualEntryForm, DecisionForm, EntryQuery, formValues, ImportForm, ReportQuery, type ActualEntryValues } from './plan.forms.ts';
+import { canApproveActual, canUseStaffPages } from './plan.policy.ts';
+import { reportCsv, reportView } from './plan.report.ts';
+import { LIMITS } from './plan.schema.ts';
+import * as plans from './plan.service.ts';
+import {
+  approvalRows,
+  dateLine,
+  enterableIndicators,
+  entryChoices,
+  fiscalYearLine,
+  glossaryViews,
+  historyTable,
+  importRows,
+  indicatorView,
+  planView,
+  revisionRows,
+  sectionHref,
+  sectionLabel,
+  sectionOf,
+  sectionView,
+} from './plan.view-model.ts';
+import './plan.messages.ts';
+
+const CodeParam = z.object({ code: z.string().min(1).max(LIMITS.code) });
+const IdParam = z.object({ id: z.uuid() });
+const hidden = { hide: true };
+
+/** The signed-in user when they may see the staff side of public pages (two-factor done). */
+function staffViewer(request: FastifyRequest): AuthUser | null {
+  const { user, mfaPassed } = request.auth;
+  return user && mfaPassed && canUseStaffPages(user) ? user : null;
+}
+
+/** A staff member (any staff page): 401 → sign-in for the anonymous, 403 for citizens. */
+function requireStaff(request: FastifyRequest): AuthUser {
+  const user = requireUser(request.auth);
+  if (!canUseStaffPages(user)) throw new AppError('forbidden');
+  return user;
+}
+
+/** The plan manager or an admin (approvals). */
+function requireApprover(request: FastifyRequest): AuthUser {
+  const user = requireUser(request.auth);
+  if (!canApproveActual(user)) throw new AppError('forbidden');
+  return user;
+}
+
+function crumbs(lang: Lang, ...rest: Breadcrumb[]): Breadcrumb[] {
+  return [{ href: '/', label: translate(lang, 'shell.home') }, { href: '/plan', label: translate(lang, 'plan.overview.title') }, ...rest];
+}
+
+function staffCrumbs(lang: Lang, ...rest: Breadcrumb[]): Breadcrumb[] {
+  return [{ href: '/', label: translate(lang, 'shell.home') }, { href: '/staff/plan', label: translate(lang, 'plan.staff.title') }, ...rest];
+}
+
+/** The fiscal years a report may cover: the plan's period up to the current fiscal year. */
+function reportYears(plan: plans.EvaluatedPlan, today: string): { min: number; max: number; initial: number } {
+  const min = plan.period.startFiscalYear;
+  const current = fiscalYearOf(today);
+  const max = Math.max(min, Math.min(plan.period.endFiscalYear, current));
+  // The last fiscal year that has ended, within the plan's period.
+  const initial = Math.max(min, Math.min(max, current - 1));
+  return { min, max, initial };
+}
+
+export function planPageRoutes(app: FastifyInstance, { db }: AppDeps): void {
+  const pages = app.withTypeProvider<ZodTypeProvider>();
+
+  // File uploads from the CSV form (no JavaScript, no extra dependency).
+  app.addContentTypeParser('multipart/form-data', { parseAs: 'buffer', bodyLimit: 1024 * 1024 }, (request, body, done) => {
+    try {
+      done(null, parseMultipartForm(body as Buffer, request.headers['content-type'] ?? ''));
+    } catch {
+      done(new AppError('bad_request', { ja: 'フォームの送信内容を読み取れません', en: 'The form data cannot be read' }), undefined);
+    }
+  });
+
+  // ---------------------------------------------------------------- public pages
+
+  pages.get('/plan', { schema: hidden }, async (request, reply) => {
+    const lang = request.lang;
+    const { plan } = await plans.evaluatePlanCached(db, request.tenant.id);
+    const title = translate(lang, 'plan.overview.title');
+    return reply.page('plan/views/overview.njk', {
+      title,
+      plan: planView(plan, lang),
+      staff: staffViewer(request) !== null,
+      approver: canApproveActual(staffViewer(request)),
+      breadcrumbs: [{ href: '/', label: translate(lang, 'shell.home') }, { label: title }],
+    });
+  });
+
+  pages.get('/plan/sections/:code', { schema: { ...hidden, params: CodeParam } }, async (request, reply) => {
+    const lang = request.lang;
+    const { plan } = await plans.evaluatePlanCached(db, request.tenant.id);
+    const section = sectionOf(plan, request.params.code);
+    if (!section) throw new AppError('not_found', { ja: `節 ${request.params.code} はありません`, en: `No section ${request.params.code}` });
+    const view = sectionView(section, lang, true);
+    return reply.page('plan/views/section.njk', {
+      title: `${view.label} ${view.title}`,
+      section: view,
+      breadcrumbs: crumbs(lang, { label: `${view.label} ${view.title}` }),
+    });
+  });
+
+  pages.get('/plan/indicators/:code', { schema: { ...hidden, params: CodeParam } }, async (request, reply) => {
+    const lang = request.lang;
+    const viewer = staffViewer(request);
+    const { plan } = await plans.evaluatePlanCached(db, request.tenant.id);
+    const indicator = plan.indicators.find((i) => i.code === request.params.code);
+    if (!indicator) throw new AppError('not_found', { ja: `指標 ${request.params.code} はありません`, en: `No indicator ${request.params.code}` });
+    const revisions = await plans.indicatorRevisions(db, request.tenant.id, indicator.id, viewer !== null);
+    const section = sectionOf(plan, indicator.sectionCode);
+    const glossary = section ? glossaryViews(section) : [];
+    const view = indicatorView(indicator, glossary, sectionHref(indicator.sectionCode), lang);
+    const chart = indicatorChart(indicator, lang);
+    const sectionName = section ? `${sectionLabel(section.code, lang)} ${section.title}` : indicator.sectionCode;
+    return reply.page('plan/views/indicator.njk', {
+      title: `${indicator.code} ${indicator.name}`,
+      indicator: view,
+      section: section ? { href: sectionHref(section.code), label: sectionLabel(section.code, lang), title: section.title } : null,
+      chart: chart.svg,
+      chartTitle: chart.title,
+      history: historyTable(indicator, lang),
+      revisions: revisionRows(revisions, indicator, lang, viewer !== null),
+      staff: viewer !== null,
+      breadcrumbs: crumbs(
+        lang,
+        ...(section ? [{ href: sectionHref(section.code), label: sectionName }] : []),
+        { label: translate(lang, 'plan.indicator.breadcrumb', { code: indicator.code }) },
+      ),
+    });
+  });
+
+  // ---------------------------------------------------------------- staff pages
+
+  pages.get('/staff/plan', { schema: hidden }, async (request, reply) => {
+    const user = requireStaff(request);
+    const lang = request.lang;
+    const title = translate(lang, 'plan.staff.title');
+    return reply.page('plan/views/staff-index.njk', {
+      title,
+      approver: canApproveActual(user),
+      breadcrumbs: [{ href: '/', label: translate(lang, 'shell.home') }, { label: title }],
+    });
+  });
+
+  async function renderEntry(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    user: AuthUser,
+    values: ActualEntryValues,
+    errors: FieldError[],
+    recorded: { code: string; date: string } | null = null,
+  ) {
+    const lang = request.lang;
+    const plan = await plans.evaluatePlan(db, request.tenant.id);
+    const userDept = user.departmentId ? await departmentCodeOf(db, request.tenant.id, user.departmentId) : null;
+    const title = translate(lang, 'plan.entry.title');
+    return reply.code(errors.length ? 400 : 200).page('plan/views/entry.njk', {
+      title: errors.length ? `${translate(lang, 'form.errorSummaryTitle')}: ${title}` : title,
+      heading: title,
+      choices: entryChoices(enterableIndicators(plan, user, userDept), lang),
+      values: { ...values, indicator: values.indicator.trim() },
+      errors,
+      noteMax: LIMITS.note,
+      recorded,
+      breadcrumbs: staffCrumbs(lang, { label: title }),
+    });
+  }
+
+  pages.get('/staff/plan/actuals/new', { schema: { ...hidden, querystring: EntryQuery } }, async (request, reply) => {
+    const user = requireStaff(request);
+    const q = request.query;
+    const recorded = q.recorded && q.asOf ? { code: q.recorded, date: dateLine(q.asOf, request.lang) } : null;
+    return renderEntry(request, reply, user, { indicator: '', value: '', asOf: '', note: '' }, [], recorded);
+  });
+
+  pages.post('/staff/plan/actuals/new', { schema: hidden }, async (request, reply) => {
+    const user = requireStaff(request);
+    const lang = request.lang;
+    const values = formValues(request.body, ['indicator', 'value', 'asOf', 'note'] as const);
+    const parsed = ActualEntryForm.safeParse(values);
+    const errors: FieldError[] = parsed.success ? [] : fieldErrorsOf(parsed.error.issues, lang);
+    // The indicator must be one this user may enter (not computed, their department's).
+    if (values.indicator.trim() && !errors.some((e) => e.path === 'indicator')) {
+      const plan = await plans.evaluatePlan(db, request.tenant.id);
+      const userDept = user.departmentId ? await departmentCodeOf(db, request.tenant.id, user.departmentId) : null;
+      const code = values.indicator.trim();
+      const exists = plan.indicators.find((i) => i.code === code);
+      if (!exists) errors.unshift({ path: 'indicator', message: translate(lang, 'plan.error.indicatorUnknown') });
+      else if (!enterableIndicators(plan, user, userDept).includes(exists)) {
+        const computed = exists.source.kind === 'metric' && exists.source.metric === plans.AVERAGE_METRIC;
+        errors.unshift({ path: 'indicator', message: translate(lang, computed ? 'plan.error.computed' : 'plan.error.notAllowed') });
+      }
+    }
+    if (errors.length || !parsed.success) return renderEntry(request, reply, user, values, sortErrors(errors));
+    const input = parsed.data;
+    try {
+      await plans.recordActual(db, request.tenant, user, input.indicator, {
+        value: input.value,
+        asOf: input.asOf,
+        ...(input.note ? { note: input.note } : {}),
+      });
+    } catch (err) {
+      if (err instanceof AppError && err.code === 'validation') return renderEntry(request, reply, user, values, err.errors);
+      throw err;
+    }
+    const q = new URLSearchParams({ recorded: input.indicator, asOf: input.asOf });
+    return reply.redirect(`/staff/plan/actuals/new?${q}`, 303);
+  });
+
+  pages.get('/staff/plan/approvals', { schema: { ...hidden, querystring: z.object({ done: z.enum(['approved', 'rejected']).optional() }) } }, async (request, reply) => {
+    requireApprover(request);
+    const lang = request.lang;
+    const pending = await plans.pendingActuals(db, request.tenant.id);
+    const title = translate(lang, 'plan.approvals.title');
+    return reply.page('plan/views/approvals.njk', {
+      title,
+      rows: approvalRows(pending, lang),
+      done: request.query.done ?? null,
+      breadcrumbs: staffCrumbs(lang, { label: title }),
+    });
+  });
+
+  pages.post('/staff/plan/approvals/:id', { schema: { ...hidden, params: IdParam } }, async (request, reply) => {
+    const user = requireApprover(request);
+    const parsed = DecisionForm.safeParse(request.body);
+    if (!parsed.success) throw new AppError('bad_request');
+    await plans.decideActual(db, request.tenant, user, parsed.data.code, request.params.id, parsed.data.decision);
+    return reply.redirect(`/staff/plan/approvals?done=${parsed.data.decision}`, 303);
+  });
+
+  function renderImport(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    options: { csv: string; check: CsvCheck | null; imported: number | null; status?: number },
+  ) {
+    const lang = request.lang;
+    const title = translate(lang, 'plan.import.title');
+    const errors = options.check?.errors ?? [];
+    return reply.code(options.status ?? 200).page('plan/views/import.njk', {
+      title: errors.length ? `${translate(lang, 'form.errorSummaryTitle')}: ${title}` : title,
+      heading: title,
+      csv: options.csv,
+      check: options.check,
+      rows: options.check ? importRows(options.check, lang) : [],
+      badCount: options.check ? options.check.rows.filter((r) => r.problems.length > 0).length : 0,
+      errors,
+      imported: options.imported,
+      breadcrumbs: staffCrumbs(lang, { label: title }),
+    });
+  }
+
+  pages.get('/staff/plan/import', { schema: { ...hidden, querystring: z.object({ imported: z.coerce.number().int().min(0).optional() }) } }, async (request, reply) => {
+    requireStaff(request);
+    return renderImport(request, reply, { csv: '', check: null, imported: request.query.imported ?? null });
+  });
+
+  pages.post('/staff/plan/import', { schema: { ...hidden }, bodyLimit: 1024 * 1024 }, async (request, reply) => {
+    const user = requireStaff(request);
+    const parsed = ImportForm.safeParse(formValues(request.body, ['csv', 'file', 'mode'] as const));
+    if (!parsed.success) throw new AppError('bad_request');
+    const form = parsed.data;
+    const csv = form.file.trim() ? form.file : form.csv;
+    if (form.mode === 'import') {
+      const { check, imported } = await importActualsCsv(db, request.tenant, user, csv, request.lang);
+      if (check.ok) return reply.redirect(`/staff/plan/import?imported=${imported}`, 303);
+      return renderImport(request, reply, { csv, check, imported: null, status: 400 });
+    }
+    const check = await checkActualsCsv(db, request.tenant, user, csv, request.lang);
+    return renderImport(request, reply, { csv, check, imported: null, status: check.ok ? 200 : 400 });
+  });
+
+  pages.get('/staff/plan/report', { schema: { ...hidden, querystring: ReportQuery } }, async (request, reply) => {
+    requireStaff(request);
+    const lang = request.lang;
+    const { plan, fy, years } = await evaluateForReport(request, request.query.fy);
+    const view = reportView(plan, fy, lang);
+    return reply.page('plan/views/report.njk', {
+      title: view.title,
+      report: view,
+      years: Array.from({ length: years.max - years.min + 1 }, (_, i) => ({ fy: years.min + i, label: fiscalYearLine(years.min + i, lang) })),
+      breadcrumbs: staffCrumbs(lang, { label: view.title }),
+    });
+  });
+
+  pages.get('/staff/plan/report.csv', { schema: { ...hidden, querystring: ReportQuery } }, async (request, reply) => {
+    requireStaff(request);
+    const { plan, fy } = await evaluateForReport(request, request.query.fy);
+    return reply
+      .type('text/csv; charset=utf-8')
+      .header('content-disposition', `attachment; filename="plan-report-FY${fy}.csv"`)
+      .send(reportCsv(plan, fy, request.lang));
+  });
+
+  /** The plan evaluated on the values up to the end of fiscal year fy (default: the last ended one). */
+  async function evaluateForReport(request: FastifyRequest, requested: number | undefined) {
+    const today = todayJst();
+    const current = await plans.evaluatePlan(db, request.tenant.id, undefined, today);
+    const years = reportYears(current, today);
+    const fy = requested ?? years.initial;
+    if (fy < years.min || fy > years.max) {
+      throw new AppError('validation', undefined, [
+        { path: 'fy', message: translate(request.lang, 'plan.report.badFy', { min: years.min, max: years.max }) },
+      ]);
+    }
+    const end = fiscalYearEnd(fy);
+    const plan = await plans.evaluatePlan(db, request.tenant.id, undefined, end < today ? end : today, { asOf: end });
+    return { plan, fy, years };
+  }
+}
+
+/** Errors in the order of the form's fields, so the summary reads top to bottom. */
+function sortErrors(errors: FieldError[]): FieldError[] {
+  const order = ['indicator', 'value', 'asOf', 'note'];
+  const rank = (e: FieldError) => {
+    const r = order.indexOf(e.path);
+    return r < 0 ? order.length : r;
+  };
+  return [...errors].sort((a, b) => rank(a) - rank(b));
+}
