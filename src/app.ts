@@ -83,7 +83,7 @@ export async function buildApp({ db, config, logger, mail }: BuildOptions): Prom
 
   installWeb(app, { db, config, navItems: () => modules.flatMap((m) => m.nav ?? []) });
 
-  app.get('/healthz', { schema: { hide: true } }, async (_request, reply) => {
+  app.get('/healthz', { schema: { hide: true } }, async () => {
     try {
       await db.query('select 1');
       return { status: 'ok' };

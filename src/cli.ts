@@ -11,7 +11,7 @@ import { verifyAuditChain } from './core/audit.ts';
 import { AppError } from './core/errors.ts';
 import { createApiToken, ROLES, type Role } from './core/auth.ts';
 import { findTenantByCode, type Tenant } from './core/tenancy.ts';
-import { DEMO_TENANT, seedDemo } from './seed.ts';
+import { seedDemo } from './seed.ts';
 import { createUserAccount, findUserByEmail } from './modules/accounts/accounts.service.ts';
 import { appendAudit } from './core/audit.ts';
 

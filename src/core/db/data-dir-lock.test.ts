@@ -15,7 +15,7 @@ describe('data folder lock', () => {
     // This process holds the folder as a running server does (openPglite takes the same lock).
     const held = acquireDataDirLock(dir);
     try {
-      const env = { ...process.env, HIBIKI_DATA_DIR: dir };
+      const env: NodeJS.ProcessEnv = { ...process.env, HIBIKI_DATA_DIR: dir };
       delete env.DATABASE_URL; // the embedded database is the one whose folder is locked
       const cli = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'migrate'], {
         cwd: root,

@@ -47,7 +47,7 @@ export function acquireDataDirLock(dataDir: string): DataDirLock {
       };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      let owner = NaN;
+      let owner: number;
       try {
         owner = Number(readFileSync(file, 'utf8').trim());
       } catch {
