@@ -184,6 +184,12 @@ export function installWeb(app: FastifyInstance, { db, config, navItems }: WebOp
       const prefix = where === 'body' || !where ? '' : where;
       return sendError(request, reply, new AppError('validation', undefined, fieldErrorsOf(issues, request.lang, prefix)));
     }
+    // Constraints live in the database: a value it refuses is the client's mistake, not a crash.
+    const sqlState = (error as { code?: unknown }).code;
+    if (typeof sqlState === 'string' && /^2[23][0-9A-Z]{3}$/.test(sqlState)) {
+      request.log.warn({ sqlState, constraint: (error as { constraint?: string }).constraint }, 'refused by a database rule');
+      return sendError(request, reply, new AppError(sqlState.startsWith('23') ? 'conflict' : 'bad_request'));
+    }
     const status = error.statusCode ?? 500;
     if (status === 413) return sendError(request, reply, new AppError('payload_too_large'));
     if (status === 415) return sendError(request, reply, new AppError('unsupported_media_type'));

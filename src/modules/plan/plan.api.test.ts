@@ -8,7 +8,8 @@ import { newTenant, startTestApp, type TestContext, type TestTenant } from '../.
 import { makeUser, type TestUser } from '../../testing/factories.ts';
 import { demoPlanDocument } from './plan.seed.ts';
 
-const samplePlan = JSON.parse(readFileSync(path.resolve(import.meta.dirname, '../../../../shared/checks/sample-plan.json'), 'utf8'));
+// The outside contract check's sample plan, kept here so the suite needs nothing beside the repo.
+const samplePlan = JSON.parse(readFileSync(path.join(import.meta.dirname, 'fixtures', 'contract-sample.plan.json'), 'utf8'));
 
 /** A small plan whose indicators exercise every direction. */
 function planDoc(overrides: Record<string, unknown> = {}) {
