@@ -190,7 +190,7 @@ export async function importActualsCsv(
 }
 
 // ---------------------------------------------------------------------------------------------
-// Uploads without JavaScript: a minimal multipart/form-data reader (no extra dependency).
+// Uploaded files.
 
 /** Text of an uploaded file: UTF-8 (BOM dropped), or Shift_JIS as Excel in Japan saves it. */
 export function decodeCsvBytes(bytes: Uint8Array): string {
@@ -198,40 +198,5 @@ export function decodeCsvBytes(bytes: Uint8Array): string {
     return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
   } catch {
     return new TextDecoder('shift_jis').decode(bytes);
-  }
-}
-
-const MAX_PARTS = 20;
-
-/**
- * Reads a multipart/form-data body into its text fields; a file part's value is the file's
- * text (see decodeCsvBytes). Throws on a malformed body.
- */
-export function parseMultipartForm(body: Buffer, contentType: string): Record<string, string> {
-  const m = /boundary=(?:"([^"]+)"|([^;\s]+))/i.exec(contentType);
-  const boundaryText = m?.[1] ?? m?.[2];
-  if (!boundaryText) throw new Error('multipart body without a boundary');
-  const boundary = Buffer.from(`--${boundaryText}`);
-  const delimiter = Buffer.from(`\r\n--${boundaryText}`);
-  const fields: Record<string, string> = Object.create(null) as Record<string, string>;
-  let pos = body.indexOf(boundary);
-  if (pos < 0) throw new Error('multipart boundary not found');
-  for (let parts = 0; ; parts++) {
-    pos += boundary.length;
-    if (body[pos] === 0x2d && body[pos + 1] === 0x2d) return fields; // closing "--"
-    if (body[pos] !== 0x0d || body[pos + 1] !== 0x0a) throw new Error('malformed multipart boundary line');
-    if (parts >= MAX_PARTS) throw new Error('too many multipart parts');
-    pos += 2;
-    const headerEnd = body.indexOf('\r\n\r\n', pos);
-    if (headerEnd < 0) throw new Error('multipart part without headers');
-    const headers = body.subarray(pos, headerEnd).toString('utf8');
-    const next = body.indexOf(delimiter, headerEnd + 4);
-    if (next < 0) throw new Error('unterminated multipart part');
-    const content = body.subarray(headerEnd + 4, next);
-    const disposition = /^content-disposition:\s*form-data\s*;(.*)$/im.exec(headers)?.[1] ?? '';
-    const name = /(?:^|;)\s*name="([^"]*)"/i.exec(disposition)?.[1];
-    const isFile = /(?:^|;)\s*filename\*?=/i.test(disposition);
-    if (name !== undefined) fields[name] = isFile ? decodeCsvBytes(content) : content.toString('utf8');
-    pos = next + 2; // at the boundary after the CRLF
   }
 }

@@ -9,7 +9,7 @@ import { randomToken } from '../../core/crypto.ts';
 import { makeUser } from '../../testing/factories.ts';
 import { newTenant, startTestApp, TestClient, type TestContext, type TestTenant } from '../../testing/harness.ts';
 import { labelSvg } from './plan.chart.ts';
-import { decodeCsvBytes, parseMultipartForm } from './plan.csv-import.ts';
+import { decodeCsvBytes } from './plan.csv-import.ts';
 import { parseAsOfText, parseFigureText } from './plan.forms.ts';
 import { demoPlanDocument } from './plan.seed.ts';
 import { evaluatePlan, importPlan, pendingActuals } from './plan.service.ts';
@@ -455,17 +455,8 @@ describe('reading what staff type (pure functions)', () => {
     for (const [text, expected] of cases) assert.equal(parseAsOfText(text), expected, text);
   });
 
-  it('reads a multipart form with a file part, and refuses a malformed one', () => {
-    const body = Buffer.from(
-      '--XyZ\r\nContent-Disposition: form-data; name="_csrf"\r\n\r\ntok\r\n' +
-        '--XyZ\r\nContent-Disposition: form-data; name="file"; filename="a.csv"\r\nContent-Type: text/csv\r\n\r\n\uFEFF6-1-1,H29,1\r\n\r\n' +
-        '--XyZ--\r\n',
-    );
-    const fields = parseMultipartForm(body, 'multipart/form-data; boundary=XyZ');
-    assert.equal(fields._csrf, 'tok');
-    assert.equal(fields.file, '6-1-1,H29,1\r\n');
-    assert.throws(() => parseMultipartForm(Buffer.from('--XyZ\r\nno headers'), 'multipart/form-data; boundary=XyZ'));
-    assert.throws(() => parseMultipartForm(body, 'multipart/form-data'));
+  it('reads an uploaded CSV as UTF-8 without its BOM, or as Shift_JIS', () => {
+    assert.equal(decodeCsvBytes(Buffer.from('\uFEFF6-1-1,H29,1\r\n')), '6-1-1,H29,1\r\n');
     assert.equal(decodeCsvBytes(Buffer.from([0x82, 0xa0])), 'あ', 'Shift_JIS when not UTF-8');
   });
 

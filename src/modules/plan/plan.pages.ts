@@ -13,9 +13,10 @@ import { translate, type Lang } from '../../core/i18n.ts';
 import { departmentCodeOf } from '../../core/tenancy.ts';
 import type { Breadcrumb } from '../../core/views/views.ts';
 import { fieldErrorsOf } from '../../core/web.ts';
+import { acceptMultipart, readMultipartBody } from '../../core/multipart.ts';
 import type { AppDeps } from '../module.ts';
 import { indicatorChart } from './plan.chart.ts';
-import { checkActualsCsv, importActualsCsv, parseMultipartForm, type CsvCheck } from './plan.csv-import.ts';
+import { checkActualsCsv, decodeCsvBytes, importActualsCsv, type CsvCheck } from './plan.csv-import.ts';
 import { ActualEntryForm, DecisionForm, EntryQuery, formValues, ImportForm, ReportQuery, type ActualEntryValues } from './plan.forms.ts';
 import { canApproveActual, canUseStaffPages } from './plan.policy.ts';
 import { reportCsv, reportView } from './plan.report.ts';
@@ -85,14 +86,8 @@ function reportYears(plan: plans.EvaluatedPlan, today: string): { min: number; m
 export function planPageRoutes(app: FastifyInstance, { db }: AppDeps): void {
   const pages = app.withTypeProvider<ZodTypeProvider>();
 
-  // File uploads from the CSV form (no JavaScript, no extra dependency).
-  app.addContentTypeParser('multipart/form-data', { parseAs: 'buffer', bodyLimit: 1024 * 1024 }, (request, body, done) => {
-    try {
-      done(null, parseMultipartForm(body as Buffer, request.headers['content-type'] ?? ''));
-    } catch {
-      done(new AppError('bad_request', { ja: 'フォームの送信内容を読み取れません', en: 'The form data cannot be read' }), undefined);
-    }
-  });
+  // The CSV form may upload a file (works without JavaScript).
+  acceptMultipart(app, { fileSize: 1024 * 1024, files: 1, fields: 10 });
 
   // ---------------------------------------------------------------- public pages
 
@@ -276,9 +271,11 @@ export function planPageRoutes(app: FastifyInstance, { db }: AppDeps): void {
     return renderImport(request, reply, { csv: '', check: null, imported: request.query.imported ?? null });
   });
 
-  pages.post('/staff/plan/import', { schema: { ...hidden }, bodyLimit: 1024 * 1024 }, async (request, reply) => {
+  pages.post('/staff/plan/import', { schema: { ...hidden }, bodyLimit: 1024 * 1024, preValidation: readMultipartBody }, async (request, reply) => {
     const user = requireStaff(request);
-    const parsed = ImportForm.safeParse(formValues(request.body, ['csv', 'file', 'mode'] as const));
+    const body = (request.body ?? {}) as Record<string, unknown>;
+    const file = Buffer.isBuffer(body.file) ? decodeCsvBytes(body.file) : '';
+    const parsed = ImportForm.safeParse({ ...formValues(body, ['csv', 'mode'] as const), file });
     if (!parsed.success) throw new AppError('bad_request');
     const form = parsed.data;
     const csv = form.file.trim() ? form.file : form.csv;

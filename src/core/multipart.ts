@@ -1,0 +1,37 @@
+/**
+ * File uploads from forms that work without JavaScript (multipart/form-data), on top of
+ * @fastify/multipart. The body is read in a preValidation hook, before the CSRF check reads
+ * `_csrf` from it; a malformed or oversized body is a 4xx, never a 500.
+ */
+import multipart from '@fastify/multipart';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { AppError } from './errors.ts';
+
+export interface UploadLimits {
+  fileSize: number;
+  files: number;
+  fields: number;
+}
+
+/** Lets routes in this scope take multipart forms (call once per scope). */
+export function acceptMultipart(app: FastifyInstance, limits: UploadLimits): void {
+  void app.register(multipart, { limits: { ...limits, parts: limits.files + limits.fields } });
+}
+
+/**
+ * A route's preValidation hook: reads a multipart form into request.body, text fields as
+ * strings and files as Buffers. Other content types are left alone.
+ */
+export async function readMultipartBody(request: FastifyRequest): Promise<void> {
+  if (!request.isMultipart()) return;
+  const body: Record<string, string | Buffer> = Object.create(null) as Record<string, string | Buffer>;
+  try {
+    for await (const part of request.parts()) {
+      body[part.fieldname] = part.type === 'file' ? await part.toBuffer() : String(part.value);
+    }
+  } catch (err) {
+    if ((err as { statusCode?: number }).statusCode === 413) throw new AppError('payload_too_large');
+    throw new AppError('bad_request', { ja: 'フォームの送信内容を読み取れません', en: 'The form data cannot be read' });
+  }
+  request.body = body;
+}
