@@ -2,18 +2,20 @@
  * `npm start`: migrate, seed the demo tenant on first start, serve, and shut down cleanly on
  * SIGTERM / SIGINT.
  */
-import { buildApp } from './app.ts';
 import { ConfigError, loadConfig } from './core/config.ts';
 import { openDatabase } from './core/db/database.ts';
 import { DataDirLockedError } from './core/db/data-dir-lock.ts';
 import { migrate } from './core/db/migrate.ts';
 import { findTenantByCode } from './core/tenancy.ts';
-import { DEMO_TENANT, seedDemo } from './seed.ts';
 
 async function main(): Promise<void> {
   const started = performance.now();
   const config = loadConfig();
-  const db = await openDatabase(config);
+  // Open the database while the application's modules load: both take about a second.
+  const opening = openDatabase(config);
+  opening.catch(() => undefined); // reported by the await below
+  const [{ buildApp }, { DEMO_TENANT, seedDemo }] = await Promise.all([import('./app.ts'), import('./seed.ts')]);
+  const db = await opening;
   await migrate(db);
   let notes: string[] = [];
   if (!(await findTenantByCode(db, DEMO_TENANT.code))) {

@@ -7,13 +7,16 @@
  * actuals extended to the target date (dotted). Lines differ in dash pattern and marker
  * shape as well as colour, so no meaning rests on colour alone.
  */
-import * as echarts from 'echarts';
 import { compareIsoDate } from '../../core/dates.ts';
 import { translate, type Lang } from '../../core/i18n.ts';
 import { expectedValueAt, projectAtTarget } from './achievement.ts';
 import type { EvaluatedIndicator } from './plan.service.ts';
 import { dateText, figureFormat, fiscalYearText, unitText } from './plan.view-model.ts';
 import './plan.messages.ts';
+
+// ECharts is large (~0.7 s to load): it is loaded on the first chart, not at start-up.
+let echartsModule: Promise<typeof import('echarts')> | undefined;
+const loadEcharts = () => (echartsModule ??= import('echarts'));
 
 interface Point {
   asOf: string;
@@ -96,12 +99,12 @@ export function labelSvg(svg: string, idPrefix: string, text: ChartText): string
  * The history chart of one indicator as an SVG string (role="img", with title and
  * description), drawn by ECharts on the server with animation off.
  */
-export function renderHistoryChart(
+export async function renderHistoryChart(
   indicator: EvaluatedIndicator,
   lang: Lang,
   text: ChartText,
   options: { width?: number; height?: number; idPrefix?: string } = {},
-): string {
+): Promise<string> {
   const history = indicatorHistory(indicator);
   const f = figureFormat(indicator, lang);
   const label = (key: string) => translate(lang, `plan.chart.${key}`);
@@ -157,6 +160,7 @@ export function renderHistoryChart(
 
   const width = options.width ?? 720;
   const height = options.height ?? 400;
+  const echarts = await loadEcharts();
   const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width, height });
   try {
     chart.setOption({
@@ -198,7 +202,7 @@ export function renderHistoryChart(
 }
 
 /** The indicator's history chart in lang: the SVG and its title (also the figure's caption). */
-export function indicatorChart(indicator: EvaluatedIndicator, lang: Lang): { svg: string; title: string } {
+export async function indicatorChart(indicator: EvaluatedIndicator, lang: Lang): Promise<{ svg: string; title: string }> {
   const f = figureFormat(indicator, lang);
   const at = (figure: string, when: string) => (lang === 'ja' ? `${figure}（${when}）` : `${figure} (${when})`);
   const t = indicator.target;
@@ -212,5 +216,5 @@ export function indicatorChart(indicator: EvaluatedIndicator, lang: Lang): { svg
     latest: latest ? at(f.value(Number(latest.value)), dateText(latest.asOf, lang).main) : translate(lang, 'plan.noData'),
     count: indicator.actuals.length,
   });
-  return { svg: renderHistoryChart(indicator, lang, { title, description }, { idPrefix: `chart-${indicator.code}` }), title };
+  return { svg: await renderHistoryChart(indicator, lang, { title, description }, { idPrefix: `chart-${indicator.code}` }), title };
 }

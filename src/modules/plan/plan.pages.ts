@@ -127,7 +127,7 @@ export function planPageRoutes(app: FastifyInstance, { db }: AppDeps): void {
     const section = sectionOf(plan, indicator.sectionCode);
     const glossary = section ? glossaryViews(section) : [];
     const view = indicatorView(indicator, glossary, sectionHref(indicator.sectionCode), lang);
-    const chart = indicatorChart(indicator, lang);
+    const chart = await indicatorChart(indicator, lang);
     const sectionName = section ? `${sectionLabel(section.code, lang)} ${section.title}` : indicator.sectionCode;
     return reply.page('plan/views/indicator.njk', {
       title: `${indicator.code} ${indicator.name}`,
