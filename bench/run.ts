@@ -41,6 +41,18 @@ async function rawHttpBaseline(): Promise<number> {
   return rps;
 }
 
+/** A bare Fastify hello-world: the framework's own ceiling on this machine, for context. */
+async function fastifyBaseline(): Promise<number> {
+  const { default: Fastify } = await import('fastify');
+  const app = Fastify();
+  app.get('/', async () => 'hello world');
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const { port } = app.server.address() as AddressInfo;
+  const rps = await load(`http://127.0.0.1:${port}/`);
+  await app.close();
+  return rps;
+}
+
 /** Evaluations per second of the current plan, called back to back in-process. */
 async function queryLoop(db: Db, tenantId: string): Promise<number> {
   const end = Date.now() + seconds * 1000;
@@ -64,10 +76,12 @@ async function benchDatabase(label: string, db: Db, raw: number): Promise<void> 
     const { port } = app.server.address() as AddressInfo;
     const base = `http://127.0.0.1:${port}`;
     const rows: [string, number][] = [];
-    for (const p of ['/healthz', '/api/v1/indicators', '/plan']) rows.push([p, await load(base + p)]);
+    for (const p of ['/healthz', '/api/v1/indicators', '/opendata/indicators.csv', '/plan', '/plan/indicators/6-1-1']) {
+      rows.push([p, await load(base + p)]);
+    }
     await app.close();
     console.log(`\n${label}`);
-    console.log(`  bare evaluation loop (in-process, no HTTP): ${loop.toFixed(0)} /s`);
+    console.log(`  bare evaluation loop (the plan's queries and computation in-process, no HTTP, no cache): ${loop.toFixed(0)} /s`);
     for (const [p, rps] of rows) {
       console.log(`  GET ${p.padEnd(22)} ${rps.toFixed(0).padStart(7)} req/s = ${(rps / raw).toFixed(3)} × raw node:http, ${(rps / loop).toFixed(2)} × bare loop`);
     }
@@ -79,6 +93,9 @@ async function benchDatabase(label: string, db: Db, raw: number): Promise<void> 
 
 const raw = await rawHttpBaseline();
 console.log(`raw node:http hello-world: ${raw.toFixed(0)} req/s (${connections} connections, ${seconds} s each)`);
+const bareFastify = await fastifyBaseline();
+console.log(`bare Fastify hello-world: ${bareFastify.toFixed(0)} req/s = ${(bareFastify / raw).toFixed(3)} × raw node:http`);
+console.log('Public plan reads are cached per plan data version (API, open data, and pages for visitors not signed in).');
 await benchDatabase('PGlite (embedded)', await openPglite(), raw);
 
 const pgUrl = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';

@@ -5,10 +5,30 @@
  */
 import type { Sql } from './db/database.ts';
 
+/**
+ * When this process is the database's only user (embedded PGlite), versions are remembered
+ * here and forgotten on every bump; a PostgreSQL shared by several app servers is asked each
+ * time. `generation` keeps a read that raced a bump from storing what it read.
+ */
+const remembered = new WeakMap<object, { generation: number; versions: Map<string, number> }>();
+
+function localState(sql: Sql) {
+  let state = remembered.get(sql.identity);
+  if (!state) remembered.set(sql.identity, (state = { generation: 0, versions: new Map() }));
+  return state;
+}
+
 /** The scope's current version (0 before the first change). */
 export async function currentDataVersion(sql: Sql, tenantId: string, scope: string): Promise<number> {
+  const key = `${tenantId}|${scope}`;
+  const local = sql.soleProcess && !sql.inTransaction ? localState(sql) : undefined;
+  const known = local?.versions.get(key);
+  if (known !== undefined) return known;
+  const generation = local?.generation;
   const row = await sql.maybeOne<{ version: number }>('select version from data_versions where tenant_id = $1 and scope = $2', [tenantId, scope]);
-  return row?.version ?? 0;
+  const version = row?.version ?? 0;
+  if (local && local.generation === generation) local.versions.set(key, version);
+  return version;
 }
 
 /** Marks the scope changed (call inside the transaction making the change). */
@@ -18,6 +38,11 @@ export async function bumpDataVersion(tx: Sql, tenantId: string, scope: string):
      on conflict (tenant_id, scope) do update set version = data_versions.version + 1`,
     [tenantId, scope],
   );
+  if (tx.soleProcess) {
+    const local = localState(tx);
+    local.generation++;
+    local.versions.delete(`${tenantId}|${scope}`);
+  }
 }
 
 /** A small in-process LRU of values derived from a versioned scope. Safe to lose at any time. */

@@ -20,9 +20,31 @@ interface TenantRow {
 
 const toTenant = (r: TenantRow): Tenant => ({ id: r.id, code: r.code, nameJa: r.name_ja, nameEn: r.name_en });
 
+/**
+ * Host names rarely change, and every request needs its tenant: answers are remembered for
+ * TENANT_TTL_MS per database. Only found tenants are remembered, so a new one is seen at once.
+ */
+const TENANT_TTL_MS = 30_000;
+const resolved = new WeakMap<object, Map<string, { tenant: Tenant; until: number }>>();
+
 /** The tenant serving hostname, else the default tenant, else undefined (not yet seeded). */
 export async function resolveTenant(sql: Sql, hostname: string, defaultCode: string): Promise<Tenant | undefined> {
   const host = hostname.toLowerCase().replace(/:\d+$/, '');
+  let cache = resolved.get(sql.identity);
+  if (!cache) resolved.set(sql.identity, (cache = new Map()));
+  const key = `${host}|${defaultCode}`;
+  const hit = cache.get(key);
+  const now = Date.now();
+  if (hit && hit.until > now) return hit.tenant;
+  const tenant = await lookUpTenant(sql, host, defaultCode);
+  if (tenant) {
+    if (cache.size > 1000) cache.clear();
+    cache.set(key, { tenant, until: now + TENANT_TTL_MS });
+  }
+  return tenant;
+}
+
+async function lookUpTenant(sql: Sql, host: string, defaultCode: string): Promise<Tenant | undefined> {
   const row = await sql.maybeOne<TenantRow>(
     `select id, code, name_ja, name_en from municipalities
       where $1 = any(hostnames) or code = $2

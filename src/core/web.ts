@@ -35,6 +35,8 @@ declare module 'fastify' {
   interface FastifyReply {
     /** Renders a page in the shell with the request's context. */
     page(template: string, data: PageData): FastifyReply;
+    /** The HTML reply.page() would send, for callers that cache it. */
+    pageHtml(template: string, data: PageData): string;
   }
 }
 
@@ -114,12 +116,13 @@ export function installWeb(app: FastifyInstance, { db, config, navItems }: WebOp
     request.tenant = tenant;
 
     let csrfCookie = request.cookies[CSRF_COOKIE];
-    if (!csrfCookie || csrfCookie.length < 20) {
+    // Machine clients of the API get no CSRF cookie (browsers get theirs from any page).
+    if ((!csrfCookie || csrfCookie.length < 20) && !isApiRequest(request)) {
       csrfCookie = randomToken();
       request.cookies[CSRF_COOKIE] = csrfCookie;
       reply.setCookie(CSRF_COOKIE, csrfCookie, cookieOptions(config));
     }
-    request.csrfToken = csrfTokenFor(config.secret, csrfCookie);
+    request.csrfToken = csrfCookie ? csrfTokenFor(config.secret, csrfCookie) : '';
 
     const header = request.headers.authorization;
     if (header) {
@@ -148,23 +151,11 @@ export function installWeb(app: FastifyInstance, { db, config, navItems }: WebOp
     if (!isValidCsrf(config.secret, request.cookies[CSRF_COOKIE], submitted)) throw new AppError('csrf');
   });
 
+  app.decorateReply('pageHtml', function (this: FastifyReply, template: string, data: PageData) {
+    return renderPageFor(this.request, template, data, navItems());
+  });
   app.decorateReply('page', function (this: FastifyReply, template: string, data: PageData) {
-    const request = this.request;
-    const context: PageContext = {
-      ...data,
-      lang: request.lang,
-      path: request.url,
-      langSwitchHref: langSwitchHref(request.url, request.lang === 'ja' ? 'en' : 'ja'),
-      csrfToken: request.csrfToken,
-      user: request.auth.user ? { displayName: request.auth.user.displayName, role: request.auth.user.role } : null,
-      tenant: request.tenant ?? { nameJa: '', nameEn: '' },
-      navItems: navItems().map((item) => ({
-        href: item.href,
-        label: item.label[request.lang],
-        current: request.url.split('?')[0] === item.href,
-      })),
-    };
-    return this.type('text/html; charset=utf-8').send(renderPage(template, context));
+    return this.type('text/html; charset=utf-8').send(this.pageHtml(template, data));
   });
 
   app.setNotFoundHandler((request, reply) => {
@@ -204,6 +195,25 @@ export function installWeb(app: FastifyInstance, { db, config, navItems }: WebOp
     request.log.error({ err: error }, 'unexpected error');
     return sendError(request, reply, new AppError('internal'), true);
   });
+}
+
+/** A page's HTML in the shell, with the request's language, user, tenant and CSRF token. */
+function renderPageFor(request: FastifyRequest, template: string, data: PageData, navItems: NavItem[]): string {
+  const context: PageContext = {
+    ...data,
+    lang: request.lang,
+    path: request.url,
+    langSwitchHref: langSwitchHref(request.url, request.lang === 'ja' ? 'en' : 'ja'),
+    csrfToken: request.csrfToken,
+    user: request.auth.user ? { displayName: request.auth.user.displayName, role: request.auth.user.role } : null,
+    tenant: request.tenant ?? { nameJa: '', nameEn: '' },
+    navItems: navItems.map((item) => ({
+      href: item.href,
+      label: item.label[request.lang],
+      current: request.url.split('?')[0] === item.href,
+    })),
+  };
+  return renderPage(template, context);
 }
 
 /** The current URL with ?lang= set to lang. */

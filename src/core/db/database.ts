@@ -22,6 +22,15 @@ export interface Sql {
   maybeOne<T = Row>(text: string, params?: readonly unknown[]): Promise<T | undefined>;
   /** Runs a script of several statements without parameters (migrations). */
   exec(text: string): Promise<void>;
+  /**
+   * True when this process is the database's only user (embedded PGlite: the data-folder lock
+   * guarantees it), so in-process caches of database state are exact.
+   */
+  readonly soleProcess: boolean;
+  /** True inside a transaction (uncommitted state must not be cached). */
+  readonly inTransaction: boolean;
+  /** Identifies the database (the same object for the Db and its transactions). */
+  readonly identity: object;
 }
 
 export interface Db extends Sql {
@@ -38,8 +47,13 @@ const DATE = 1082;
 
 type RawQuery = (text: string, params?: readonly unknown[]) => Promise<Row[]>;
 
-function sqlOf(raw: RawQuery, execScript: (text: string) => Promise<void>): Sql {
+function sqlOf(
+  raw: RawQuery,
+  execScript: (text: string) => Promise<void>,
+  where: { soleProcess: boolean; inTransaction: boolean; identity: object },
+): Sql {
   return {
+    ...where,
     query: <T>(text: string, params?: readonly unknown[]) => raw(text, params) as Promise<T[]>,
     async one<T>(text: string, params?: readonly unknown[]) {
       const rows = await raw(text, params);
@@ -89,9 +103,12 @@ export async function openPglite(options: PgliteOptions = {}): Promise<Db & { du
     (q: Pick<PGlite, 'query'>): RawQuery =>
     async (text, params) =>
       (await q.query<Row>(text, params as unknown[] | undefined)).rows;
+  const identity = {};
+  // A data folder is locked to this process; an in-memory database is private to it.
+  const soleProcess = true;
   const base = sqlOf(rawOf(pglite), async (text) => {
     await pglite.exec(text);
-  });
+  }, { soleProcess, inTransaction: false, identity });
   return {
     kind: 'pglite',
     ...base,
@@ -100,7 +117,7 @@ export async function openPglite(options: PgliteOptions = {}): Promise<Db & { du
         fn(
           sqlOf(rawOf(tx), async (text) => {
             await tx.exec(text);
-          }),
+          }, { soleProcess, inTransaction: true, identity }),
         ),
       ),
     async dump() {
@@ -133,9 +150,10 @@ export async function openPostgres(url: string, poolSize = 10): Promise<Db> {
     (c: pg.Pool | pg.PoolClient): RawQuery =>
     async (text, params) =>
       (await c.query<Row>(text, params as unknown[] | undefined)).rows;
+  const identity = {};
   const base = sqlOf(rawOf(pool), async (text) => {
     await pool.query(text);
-  });
+  }, { soleProcess: false, inTransaction: false, identity });
   return {
     kind: 'postgres',
     ...base,
@@ -146,7 +164,7 @@ export async function openPostgres(url: string, poolSize = 10): Promise<Db> {
         const result = await fn(
           sqlOf(rawOf(client), async (text) => {
             await client.query(text);
-          }),
+          }, { soleProcess: false, inTransaction: true, identity }),
         );
         await client.query('commit');
         return result;

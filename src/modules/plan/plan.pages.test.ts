@@ -256,6 +256,8 @@ describe('plan pages (staff)', () => {
 
     const { client: citizenView } = await clientFor(tenant);
     assert.ok(!(await citizenView.get('/plan/indicators/6-1-1')).body.includes('261団体'));
+    // Visitors who are not signed in are served from the versioned page cache.
+    assert.ok(!(await citizenView.get('/plan')).body.includes('261団体'));
 
     const manager = await clientFor(tenant, 'plan_manager');
     const queue = await manager.client.get('/staff/plan/approvals');
@@ -270,6 +272,7 @@ describe('plan pages (staff)', () => {
     assert.ok(after.body.includes('実績値を承認しました'));
     assert.ok(after.body.includes('承認待ちの実績値はありません'));
 
+    assert.ok((await citizenView.get('/plan')).body.includes('261団体'), 'the approval reaches the cached overview');
     const page = await citizenView.get('/plan/indicators/6-1-1');
     const text = textOf(page.body);
     assert.match(text, /最新値 261団体 （平成30年3月31日/);

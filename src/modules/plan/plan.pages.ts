@@ -14,6 +14,8 @@ import { departmentCodeOf } from '../../core/tenancy.ts';
 import type { Breadcrumb } from '../../core/views/views.ts';
 import { fieldErrorsOf } from '../../core/web.ts';
 import { acceptMultipart, readMultipartBody } from '../../core/multipart.ts';
+import type { PageData } from '../../core/web.ts';
+import { HTML_TYPE, sendPlanRead } from './plan.public-read.ts';
 import type { AppDeps } from '../module.ts';
 import { indicatorChart } from './plan.chart.ts';
 import { checkActualsCsv, decodeCsvBytes, importActualsCsv, type CsvCheck } from './plan.csv-import.ts';
@@ -91,60 +93,75 @@ export function planPageRoutes(app: FastifyInstance, { db }: AppDeps): void {
 
   // ---------------------------------------------------------------- public pages
 
-  pages.get('/plan', { schema: hidden }, async (request, reply) => {
-    const lang = request.lang;
-    const { plan } = await plans.evaluatePlanCached(db, request.tenant.id);
-    const title = translate(lang, 'plan.overview.title');
-    return reply.page('plan/views/overview.njk', {
-      title,
-      plan: planView(plan, lang),
-      staff: staffViewer(request) !== null,
-      approver: canApproveActual(staffViewer(request)),
-      breadcrumbs: [{ href: '/', label: translate(lang, 'shell.home') }, { label: title }],
-    });
-  });
+  /**
+   * A public page: the same for every visitor who is not signed in, so it is served through
+   * the versioned cache; signed-in users (staff links, their name) get it rendered afresh.
+   */
+  const publicPage = async (request: FastifyRequest, reply: FastifyReply, template: string, build: () => Promise<PageData>) => {
+    if (request.auth.user) return reply.page(template, await build());
+    return sendPlanRead(db, request, reply, HTML_TYPE, async () => reply.pageHtml(template, await build()));
+  };
 
-  pages.get('/plan/sections/:code', { schema: { ...hidden, params: CodeParam } }, async (request, reply) => {
-    const lang = request.lang;
-    const { plan } = await plans.evaluatePlanCached(db, request.tenant.id);
-    const section = sectionOf(plan, request.params.code);
-    if (!section) throw new AppError('not_found', { ja: `節 ${request.params.code} はありません`, en: `No section ${request.params.code}` });
-    const view = sectionView(section, lang, true);
-    return reply.page('plan/views/section.njk', {
-      title: `${view.label} ${view.title}`,
-      section: view,
-      breadcrumbs: crumbs(lang, { label: `${view.label} ${view.title}` }),
-    });
-  });
+  pages.get('/plan', { schema: hidden }, async (request, reply) =>
+    publicPage(request, reply, 'plan/views/overview.njk', async () => {
+      const lang = request.lang;
+      const { plan } = await plans.evaluatePlanCached(db, request.tenant.id);
+      const title = translate(lang, 'plan.overview.title');
+      return {
+        title,
+        plan: planView(plan, lang),
+        staff: staffViewer(request) !== null,
+        approver: canApproveActual(staffViewer(request)),
+        breadcrumbs: [{ href: '/', label: translate(lang, 'shell.home') }, { label: title }],
+      };
+    }),
+  );
 
-  pages.get('/plan/indicators/:code', { schema: { ...hidden, params: CodeParam } }, async (request, reply) => {
-    const lang = request.lang;
-    const viewer = staffViewer(request);
-    const { plan } = await plans.evaluatePlanCached(db, request.tenant.id);
-    const indicator = plan.indicators.find((i) => i.code === request.params.code);
-    if (!indicator) throw new AppError('not_found', { ja: `指標 ${request.params.code} はありません`, en: `No indicator ${request.params.code}` });
-    const revisions = await plans.indicatorRevisions(db, request.tenant.id, indicator.id, viewer !== null);
-    const section = sectionOf(plan, indicator.sectionCode);
-    const glossary = section ? glossaryViews(section) : [];
-    const view = indicatorView(indicator, glossary, sectionHref(indicator.sectionCode), lang);
-    const chart = await indicatorChart(indicator, lang);
-    const sectionName = section ? `${sectionLabel(section.code, lang)} ${section.title}` : indicator.sectionCode;
-    return reply.page('plan/views/indicator.njk', {
-      title: `${indicator.code} ${indicator.name}`,
-      indicator: view,
-      section: section ? { href: sectionHref(section.code), label: sectionLabel(section.code, lang), title: section.title } : null,
-      chart: chart.svg,
-      chartTitle: chart.title,
-      history: historyTable(indicator, lang),
-      revisions: revisionRows(revisions, indicator, lang, viewer !== null),
-      staff: viewer !== null,
-      breadcrumbs: crumbs(
-        lang,
-        ...(section ? [{ href: sectionHref(section.code), label: sectionName }] : []),
-        { label: translate(lang, 'plan.indicator.breadcrumb', { code: indicator.code }) },
-      ),
-    });
-  });
+  pages.get('/plan/sections/:code', { schema: { ...hidden, params: CodeParam } }, async (request, reply) =>
+    publicPage(request, reply, 'plan/views/section.njk', async () => {
+      const lang = request.lang;
+      const { plan } = await plans.evaluatePlanCached(db, request.tenant.id);
+      const section = sectionOf(plan, request.params.code);
+      if (!section) throw new AppError('not_found', { ja: `節 ${request.params.code} はありません`, en: `No section ${request.params.code}` });
+      const view = sectionView(section, lang, true);
+      return {
+        title: `${view.label} ${view.title}`,
+        section: view,
+        breadcrumbs: crumbs(lang, { label: `${view.label} ${view.title}` }),
+      };
+    }),
+  );
+
+  pages.get('/plan/indicators/:code', { schema: { ...hidden, params: CodeParam } }, async (request, reply) =>
+    publicPage(request, reply, 'plan/views/indicator.njk', async () => {
+      const lang = request.lang;
+      const viewer = staffViewer(request);
+      const { plan } = await plans.evaluatePlanCached(db, request.tenant.id);
+      const indicator = plan.indicators.find((i) => i.code === request.params.code);
+      if (!indicator) throw new AppError('not_found', { ja: `指標 ${request.params.code} はありません`, en: `No indicator ${request.params.code}` });
+      const revisions = await plans.indicatorRevisions(db, request.tenant.id, indicator.id, viewer !== null);
+      const section = sectionOf(plan, indicator.sectionCode);
+      const glossary = section ? glossaryViews(section) : [];
+      const view = indicatorView(indicator, glossary, sectionHref(indicator.sectionCode), lang);
+      const chart = await indicatorChart(indicator, lang);
+      const sectionName = section ? `${sectionLabel(section.code, lang)} ${section.title}` : indicator.sectionCode;
+      return {
+        title: `${indicator.code} ${indicator.name}`,
+        indicator: view,
+        section: section ? { href: sectionHref(section.code), label: sectionLabel(section.code, lang), title: section.title } : null,
+        chart: chart.svg,
+        chartTitle: chart.title,
+        history: historyTable(indicator, lang),
+        revisions: revisionRows(revisions, indicator, lang, viewer !== null),
+        staff: viewer !== null,
+        breadcrumbs: crumbs(
+          lang,
+          ...(section ? [{ href: sectionHref(section.code), label: sectionName }] : []),
+          { label: translate(lang, 'plan.indicator.breadcrumb', { code: indicator.code }) },
+        ),
+      };
+    }),
+  );
 
   // ---------------------------------------------------------------- staff pages
 

@@ -1,12 +1,12 @@
 /** The plan's JSON API and open data. Routes validate, authorise, call one service function. */
-import { createHash } from 'node:crypto';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { requireRole, requireUser } from '../../core/auth.ts';
 import { AppError } from '../../core/errors.ts';
 import type { AppDeps } from '../module.ts';
+import { JSON_TYPE, sendPlanRead } from './plan.public-read.ts';
 import * as plans from './plan.service.ts';
 import { indicatorsCsv } from './plan.opendata.ts';
 import { planPageRoutes } from './plan.pages.ts';
@@ -16,20 +16,6 @@ const CodeParam = z.object({ code: z.string().max(64) });
 const PlanCodeParam = z.object({ planCode: z.string().max(64) });
 const ActualParam = z.object({ code: z.string().max(64), id: z.uuid() });
 const bearer = [{ bearer: [] }];
-
-/**
- * Conditional GET: a weak ETag from the plan's data version and what varies the body. Answers
- * 304 (and returns true) when the client already has it.
- */
-function notModified(request: FastifyRequest, reply: FastifyReply, version: string): boolean {
-  const etag = `W/"${createHash('sha1').update(`${request.tenant.id}|${version}|${request.url}|${request.lang}`).digest('base64url')}"`;
-  reply.header('etag', etag).header('cache-control', 'no-cache').header('vary', 'accept-language, cookie');
-  if (request.headers['if-none-match'] === etag) {
-    reply.code(304).send();
-    return true;
-  }
-  return false;
-}
 
 function actorOf(request: FastifyRequest) {
   const user = requireUser(request.auth);
@@ -49,10 +35,9 @@ export function planRoutes(app: FastifyInstance, deps: AppDeps): void {
     }
   });
 
-  api.get('/api/v1/plan', { schema: { summary: '現行計画の全体（体系・指標・評価） / The current plan, evaluated', tags: ['plan'] } }, async (request, reply) => {
-    const { plan, version } = await plans.evaluatePlanCached(db, request.tenant.id);
-    return notModified(request, reply, version) ? reply : planTree(plan);
-  });
+  api.get('/api/v1/plan', { schema: { summary: '現行計画の全体（体系・指標・評価） / The current plan, evaluated', tags: ['plan'] } }, async (request, reply) =>
+    sendPlanRead(db, request, reply, JSON_TYPE, async () => JSON.stringify(planTree((await plans.evaluatePlanCached(db, request.tenant.id)).plan))),
+  );
 
   api.get('/api/v1/plans', { schema: { summary: '計画の一覧 / Plans', tags: ['plan'] } }, async (request) => ({
     items: await plans.listPlanSummaries(db, request.tenant.id),
@@ -69,10 +54,11 @@ export function planRoutes(app: FastifyInstance, deps: AppDeps): void {
     },
   );
 
-  api.get('/api/v1/plans/:planCode', { schema: { summary: '計画の全体 / A plan, evaluated', tags: ['plan'], params: PlanCodeParam } }, async (request, reply) => {
-    const { plan, version } = await plans.evaluatePlanCached(db, request.tenant.id, request.params.planCode);
-    return notModified(request, reply, version) ? reply : planTree(plan);
-  });
+  api.get('/api/v1/plans/:planCode', { schema: { summary: '計画の全体 / A plan, evaluated', tags: ['plan'], params: PlanCodeParam } }, async (request, reply) =>
+    sendPlanRead(db, request, reply, JSON_TYPE, async () =>
+      JSON.stringify(planTree((await plans.evaluatePlanCached(db, request.tenant.id, request.params.planCode)).plan)),
+    ),
+  );
 
   api.get(
     '/api/v1/plans/:planCode/export',
@@ -83,19 +69,17 @@ export function planRoutes(app: FastifyInstance, deps: AppDeps): void {
   api.get(
     '/api/v1/indicators',
     { schema: { summary: '現行計画の成果指標 / Indicators of the current plan', tags: ['indicators'], response: { 200: IndicatorListSchema } } },
-    async (request, reply) => {
-      const { plan, version } = await plans.evaluatePlanCached(db, request.tenant.id);
-      return notModified(request, reply, version) ? reply : indicatorList(plan);
-    },
+    async (request, reply) =>
+      sendPlanRead(db, request, reply, JSON_TYPE, async () => JSON.stringify(indicatorList((await plans.evaluatePlanCached(db, request.tenant.id)).plan))),
   );
 
   api.get(
     '/api/v1/plans/:planCode/indicators',
     { schema: { summary: '計画の成果指標 / Indicators of a plan', tags: ['indicators'], params: PlanCodeParam, response: { 200: IndicatorListSchema } } },
-    async (request, reply) => {
-      const { plan, version } = await plans.evaluatePlanCached(db, request.tenant.id, request.params.planCode);
-      return notModified(request, reply, version) ? reply : indicatorList(plan);
-    },
+    async (request, reply) =>
+      sendPlanRead(db, request, reply, JSON_TYPE, async () =>
+        JSON.stringify(indicatorList((await plans.evaluatePlanCached(db, request.tenant.id, request.params.planCode)).plan)),
+      ),
   );
 
   api.get(
@@ -142,18 +126,13 @@ export function planRoutes(app: FastifyInstance, deps: AppDeps): void {
   }
 
   app.get('/opendata/indicators.json', { schema: { summary: 'オープンデータ：成果指標（JSON） / Open data: indicators (JSON)', tags: ['opendata'] } }, async (request, reply) => {
-    const { plan, version } = await plans.evaluatePlanCached(db, request.tenant.id);
-    if (notModified(request, reply, version)) return reply;
-    return reply.header('content-disposition', 'inline; filename="indicators.json"').send(indicatorList(plan));
+    reply.header('content-disposition', 'inline; filename="indicators.json"');
+    return sendPlanRead(db, request, reply, JSON_TYPE, async () => JSON.stringify(indicatorList((await plans.evaluatePlanCached(db, request.tenant.id)).plan)));
   });
 
   app.get('/opendata/indicators.csv', { schema: { summary: 'オープンデータ：成果指標（CSV, UTF-8 BOM） / Open data: indicators (CSV)', tags: ['opendata'] } }, async (request, reply) => {
-    const { plan, version } = await plans.evaluatePlanCached(db, request.tenant.id);
-    if (notModified(request, reply, version)) return reply;
-    return reply
-      .type('text/csv; charset=utf-8')
-      .header('content-disposition', 'attachment; filename="indicators.csv"')
-      .send(indicatorsCsv(plan));
+    reply.header('content-disposition', 'attachment; filename="indicators.csv"');
+    return sendPlanRead(db, request, reply, 'text/csv; charset=utf-8', async () => indicatorsCsv((await plans.evaluatePlanCached(db, request.tenant.id)).plan));
   });
 
   planPageRoutes(app, deps);

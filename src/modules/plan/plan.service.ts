@@ -353,12 +353,20 @@ export async function evaluatePlan(
 const evaluated = new VersionedCache<Promise<EvaluatedPlan>>(100);
 
 /**
+ * What public plan reads depend on: the tenant's plan data version and the date (the
+ * computed average moves with the fiscal year). Equal versions mean equal answers.
+ */
+export async function publicPlanVersion(sql: Sql, tenantId: string, today = todayJst()): Promise<string> {
+  return `${await currentDataVersion(sql, tenantId, PLAN_SCOPE)}-${today}`;
+}
+
+/**
  * evaluatePlan() for public reads: reuses an evaluation while the tenant's plan data version
  * and the date are unchanged. Returns the version too, for ETags.
  */
 export async function evaluatePlanCached(sql: Sql, tenantId: string, code?: string): Promise<{ plan: EvaluatedPlan; version: string }> {
   const today = todayJst();
-  const version = `${await currentDataVersion(sql, tenantId, PLAN_SCOPE)}-${today}`;
+  const version = await publicPlanVersion(sql, tenantId, today);
   const key = `${tenantId}|${code ?? ''}|${version}`;
   let plan = evaluated.get(key);
   if (!plan) {
