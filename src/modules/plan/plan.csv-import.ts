@@ -8,7 +8,6 @@
  * awaiting the plan manager's approval, each audited); otherwise it stores nothing.
  */
 import { parse } from 'csv-parse/sync';
-import { appendAudit } from '../../core/audit.ts';
 import type { AuthUser } from '../../core/auth.ts';
 import type { Db, Sql } from '../../core/db/database.ts';
 import { AppError, type FieldError } from '../../core/errors.ts';
@@ -18,7 +17,7 @@ import { parseAsOfText, parseFigureText } from './plan.forms.ts';
 import { canEnterActual } from './plan.policy.ts';
 import * as repo from './plan.repository.ts';
 import { LIMITS } from './plan.schema.ts';
-import { AVERAGE_METRIC } from './plan.service.ts';
+import { appendPendingActual, AVERAGE_METRIC } from './plan.service.ts';
 import './plan.messages.ts';
 
 /** How much one upload may hold. */
@@ -167,23 +166,7 @@ export async function importActualsCsv(
     const byCode = new Map(contents.indicators.map((i) => [i.code, i]));
     for (const r of check.rows) {
       const indicator = byCode.get(r.code)!;
-      const row = await repo.insertPendingActual(tx, tenant.id, {
-        indicatorId: indicator.id,
-        asOf: r.asOf!,
-        value: String(r.value!),
-        note: r.note.trim() || null,
-        enteredBy: user.id,
-        enteredLabel: user.email,
-      });
-      await appendAudit(tx, {
-        tenantId: tenant.id,
-        actorId: user.id,
-        actorLabel: user.email,
-        action: 'actual.record',
-        entityType: 'indicator_actual',
-        entityId: row.id,
-        details: { indicator: r.code, asOf: row.as_of, value: String(r.value), revision: row.revision, via: 'csv' },
-      });
+      await appendPendingActual(tx, tenant, user, indicator, { value: r.value!, asOf: r.asOf!, note: r.note }, 'csv');
     }
     return { check, imported: check.rows.length };
   });

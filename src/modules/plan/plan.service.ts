@@ -449,25 +449,41 @@ export async function recordActual(
         { path: 'value', message: '主要施策の目標達成率は自動で計算されるため入力できません / This indicator is computed and cannot be entered' },
       ]);
     }
-    const row = await repo.insertPendingActual(tx, tenant.id, {
-      indicatorId: indicator.id,
-      asOf: input.asOf,
-      value: String(input.value),
-      note: input.note?.trim() || null,
-      enteredBy: user.id,
-      enteredLabel: user.email,
-    });
-    await appendAudit(tx, {
-      tenantId: tenant.id,
-      actorId: user.id,
-      actorLabel: user.email,
-      action: 'actual.record',
-      entityType: 'indicator_actual',
-      entityId: row.id,
-      details: { indicator: code, asOf: input.asOf, value: String(input.value), revision: row.revision },
-    });
+    const row = await appendPendingActual(tx, tenant, user, indicator, input);
     return { id: row.id, indicator: code, asOf: row.as_of, revision: row.revision, value: toNumber(row.value), status: row.status };
   });
+}
+
+/**
+ * Stores one entered value as a pending revision and audits it, inside the caller's
+ * transaction (after the caller has checked who may enter it).
+ */
+export async function appendPendingActual(
+  tx: Sql,
+  tenant: Tenant,
+  user: AuthUser,
+  indicator: { id: string; code: string },
+  input: { value: number; asOf: string; note?: string | undefined },
+  via: 'form' | 'api' | 'csv' = 'api',
+): Promise<repo.ActualRow> {
+  const row = await repo.insertPendingActual(tx, tenant.id, {
+    indicatorId: indicator.id,
+    asOf: input.asOf,
+    value: String(input.value),
+    note: input.note?.trim() || null,
+    enteredBy: user.id,
+    enteredLabel: user.email,
+  });
+  await appendAudit(tx, {
+    tenantId: tenant.id,
+    actorId: user.id,
+    actorLabel: user.email,
+    action: 'actual.record',
+    entityType: 'indicator_actual',
+    entityId: row.id,
+    details: { indicator: indicator.code, asOf: row.as_of, value: String(input.value), revision: row.revision, via },
+  });
+  return row;
 }
 
 /** The plan manager approves (or rejects) a pending actual. */
