@@ -38,6 +38,8 @@ create table users (
   disabled_at timestamptz,
   totp_secret_enc text,
   totp_enabled_at timestamptz,
+  -- The last TOTP time step accepted: a code is good once (no replay within its window).
+  totp_last_step bigint,
   failed_logins integer not null default 0,
   locked_until timestamptz,
   created_at timestamptz not null default now(),

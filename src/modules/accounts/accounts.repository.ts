@@ -111,11 +111,18 @@ export async function countRecentClientFailures(sql: Sql, tenantId: string, clie
   return row.n;
 }
 
-/** Records one sign-in attempt (password or second factor). */
+/**
+ * Records one sign-in attempt (password or second factor), and forgets this client's attempts
+ * older than a day: the rate limit looks back 15 minutes, and the audit log keeps sign-ins.
+ */
 export async function recordLoginAttempt(
   sql: Sql,
   a: { tenantId: string; clientKey: string; email: string; succeeded: boolean },
 ): Promise<void> {
+  await sql.query(`delete from login_attempts where tenant_id = $1 and client_key = $2 and at < now() - interval '1 day'`, [
+    a.tenantId,
+    a.clientKey,
+  ]);
   await sql.query('insert into login_attempts (tenant_id, client_key, email, succeeded) values ($1, $2, $3, $4)', [
     a.tenantId,
     a.clientKey,
@@ -206,11 +213,24 @@ export async function markEmailVerified(sql: Sql, tenantId: string, userId: stri
 }
 
 /** Turns TOTP on with the given (encrypted) secret; false when it was already on. */
-export async function enableTotp(sql: Sql, tenantId: string, userId: string, secretEnc: string): Promise<boolean> {
+export async function enableTotp(sql: Sql, tenantId: string, userId: string, secretEnc: string, step: number): Promise<boolean> {
   const rows = await sql.query(
-    `update users set totp_secret_enc = $3, totp_enabled_at = now(), updated_at = now()
+    `update users set totp_secret_enc = $3, totp_enabled_at = now(), totp_last_step = $4, updated_at = now()
       where tenant_id = $1 and id = $2 and totp_enabled_at is null returning id`,
-    [tenantId, userId, secretEnc],
+    [tenantId, userId, secretEnc, step],
+  );
+  return rows.length === 1;
+}
+
+/**
+ * Accepts a TOTP time step once: true when it is later than the last one accepted (a code
+ * seen before, even within its validity window, is refused).
+ */
+export async function claimTotpStep(sql: Sql, tenantId: string, userId: string, step: number): Promise<boolean> {
+  const rows = await sql.query(
+    `update users set totp_last_step = $3
+      where tenant_id = $1 and id = $2 and (totp_last_step is null or totp_last_step < $3) returning id`,
+    [tenantId, userId, step],
   );
   return rows.length === 1;
 }

@@ -377,8 +377,10 @@ function totpFor(secretBase32: string, label = ''): OTPAuth.TOTP {
   });
 }
 
-function totpMatches(secretBase32: string, code: string): boolean {
-  return totpFor(secretBase32).validate({ token: code, window: TOTP.window }) !== null;
+/** The time step a code belongs to (within the allowed window), or null when it matches none. */
+function totpStep(secretBase32: string, code: string): number | null {
+  const delta = totpFor(secretBase32).validate({ token: code, window: TOTP.window });
+  return delta === null ? null : Math.floor(Date.now() / 1000 / TOTP.period) + delta;
 }
 
 /** Recovery codes are compared without case, spaces or hyphens. */
@@ -414,7 +416,8 @@ export async function verifySecondFactor(
   const isTotp = /^\d{6}$/.test(code);
   const sessionToken = await db.transaction(async (tx) => {
     if (isTotp) {
-      if (!totpMatches(decrypt(config.encryptionKey, user.totp_secret_enc!), code)) return null;
+      const step = totpStep(decrypt(config.encryptionKey, user.totp_secret_enc!), code);
+      if (step === null || !(await repo.claimTotpStep(tx, tenant.id, user.id, step))) return null;
     } else if (!(await repo.consumeRecoveryCode(tx, tenant.id, user.id, recoveryCodeHash(user.id, code)))) {
       return null;
     }
@@ -502,11 +505,12 @@ export async function confirmTotpSetup(
   const { user, sessionHash, secret } = input;
   const setup = await resumeTotpSetup(config, tenant, user, sessionHash, secret, input.signature);
   if (!setup) return { kind: 'expired' };
-  if (!totpMatches(secret, input.code)) return { kind: 'wrong_code', setup };
+  const step = totpStep(secret, input.code);
+  if (step === null) return { kind: 'wrong_code', setup };
   const recoveryCodes = Array.from({ length: RECOVERY_CODE_COUNT }, newRecoveryCode);
   const attempt: Attempt = { tenant, clientKey: input.clientKey, email: user.email };
   const sessionToken = await db.transaction(async (tx) => {
-    if (!(await repo.enableTotp(tx, tenant.id, user.id, encrypt(config.encryptionKey, secret)))) return null;
+    if (!(await repo.enableTotp(tx, tenant.id, user.id, encrypt(config.encryptionKey, secret), step))) return null;
     await repo.replaceRecoveryCodes(tx, tenant.id, user.id, recoveryCodes.map((c) => recoveryCodeHash(user.id, c)));
     await appendAudit(tx, {
       tenantId: tenant.id,

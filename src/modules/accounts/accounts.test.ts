@@ -333,7 +333,8 @@ describe('two-factor authentication for staff roles', () => {
     assert.equal(forged.statusCode, 400, 'a secret not issued by the server is refused');
     assert.ok(forged.body.includes(ja('accounts.error.setupExpired')));
 
-    const done = await client.submit('/account/two-factor/setup', { secret, signature, code: totpCode(secret), next: '/admin/users' });
+    const enrolmentCode = totpCode(secret);
+    const done = await client.submit('/account/two-factor/setup', { secret, signature, code: enrolmentCode, next: '/admin/users' });
     assert.equal(done.statusCode, 200);
     const codes = [...done.body.matchAll(/<li><code>([a-z0-9-]+)<\/code><\/li>/g)].map((m) => m[1]!);
     assert.equal(codes.length, 10);
@@ -358,7 +359,10 @@ describe('two-factor authentication for staff roles', () => {
     assert.equal(bad.statusCode, 401);
     assert.ok(bad.body.includes(ja('accounts.error.codeWrong')));
     assert.equal((await client.get('/admin/users')).statusCode, 303, 'still not signed in');
-    const good = await client.submit('/login/two-factor', { code: totpCode(secret), next: '/admin/users' });
+    // The enrolment used the current code; a code is good once, so this sign-in uses the next one.
+    const replayed = await client.submit('/login/two-factor', { code: enrolmentCode, next: '/admin/users' });
+    assert.equal(replayed.statusCode, 401, 'a code already used is refused');
+    const good = await client.submit('/login/two-factor', { code: totpCode(secret, 1), next: '/admin/users' });
     assert.equal(good.statusCode, 303);
     assert.equal(good.headers.location, '/admin/users');
     assert.equal((await client.get('/admin/users')).statusCode, 200);
