@@ -40,7 +40,8 @@ export async function buildApp({ db, config, logger, mail }: BuildOptions): Prom
         ? false
         : {
             level: config.logLevel,
-            redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'],
+            // Database errors carry row values in detail; headers carry credentials.
+            redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]', 'err.detail', 'err.parameters'],
             serializers: {
               req: (req: { method: string; url: string; id: string; ip: string }) => ({
                 id: req.id,
