@@ -51,6 +51,7 @@ create table plan_sections (
   primary key (tenant_id, id),
   unique (tenant_id, plan_id, code),
   foreign key (tenant_id, chapter_id) references plan_chapters(tenant_id, id) on delete cascade,
+  foreign key (tenant_id, plan_id) references plans(tenant_id, id) on delete cascade,
   check ((perception_code is null) = (perception_text is null))
 );
 
@@ -101,6 +102,7 @@ create table indicators (
   primary key (tenant_id, id),
   unique (tenant_id, plan_id, code),
   foreign key (tenant_id, section_id) references plan_sections(tenant_id, id) on delete cascade,
+  foreign key (tenant_id, plan_id) references plans(tenant_id, id) on delete cascade,
   check ((baseline_value is null) = (baseline_as_of is null)),
   check ((target_fiscal_year is null) <> (target_date is null)),
   check ((source_kind = 'metric') = (source_metric is not null)),

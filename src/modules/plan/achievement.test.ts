@@ -159,10 +159,22 @@ describe('achievementRate', () => {
     assert.throws(() => achievementRate(growth, at(Number.NaN)), RangeError);
   });
 
-  it('grades the rate as rounded, so a shown 80.00 is A', () => {
-    // (0.7999999 / 1) × 100 = 79.99999 → shown 80.00
+  it('grades the exact rate, not the rate as rounded for display', () => {
+    // (0.7999999 / 1) × 100 = 79.99999: shown as 80.00 but below 80, so B.
     const spec: IndicatorSpec = { direction: 'increase', baseline: at(0, '2020-03-31'), target: { value: 1, dueDate: '2025-03-31' } };
-    assert.deepEqual(achievementRate(spec, at('0.7999999')), { rate: 80, clampedRate: 80, grade: 'A', exactRate: '79.99999' });
+    assert.deepEqual(achievementRate(spec, at('0.7999999')), { rate: 80, clampedRate: 80, grade: 'B', exactRate: '79.99999' });
+  });
+
+  it('grades an actual a hair worse than the baseline as D although it shows as 0.00', () => {
+    const spec: IndicatorSpec = { direction: 'increase', baseline: at(100, '2020-03-31'), target: { value: 200, dueDate: '2025-03-31' } };
+    const a = achievementRate(spec, at('99.996'))!;
+    assert.equal(a.grade, 'D');
+    assert.equal(a.clampedRate, 0);
+  });
+
+  it('reads dates in the years 1 to 99 as themselves', () => {
+    const spec: IndicatorSpec = { direction: 'increase', baseline: at(0, '0050-03-31'), target: { value: 10, dueDate: '0060-03-31' } };
+    assert.equal(isOnTrack(spec, at(10, '0060-03-31')), true);
   });
 });
 

@@ -98,7 +98,8 @@ function dayNumber(iso: string): number {
   const m = ISO_DATE_RE.exec(iso);
   if (!m) throw new RangeError(`not an ISO date (YYYY-MM-DD): '${iso}'`);
   const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  const ms = Date.UTC(y, mo - 1, d);
+  // setUTCFullYear, not Date.UTC: Date.UTC reads years 0–99 as 1900–1999.
+  const ms = new Date(0).setUTCFullYear(y, mo - 1, d);
   const check = new Date(ms);
   if (check.getUTCFullYear() !== y || check.getUTCMonth() !== mo - 1 || check.getUTCDate() !== d) {
     throw new RangeError(`not a calendar date: '${iso}'`);
@@ -162,15 +163,21 @@ export function achievementRate(spec: IndicatorSpec, actual: Observation | null 
   if (!actual) return null;
   const exact = exactRate(spec, actual.value);
   const rate = round2(exact);
-  return { rate, clampedRate: clamp(rate, 0, 100), grade: gradeOf(rate), exactRate: exact.toFixed() };
+  // The grade is decided on the exact rate: −0.004 % is worse than the baseline (D) even
+  // though it shows as −0.00, and 99.995 % has not reached the target (A).
+  return { rate, clampedRate: clamp(rate, 0, 100), grade: gradeOfExact(exact), exactRate: exact.toFixed() };
 }
 
 /** Grade of a raw (unclamped) rate: S r ≥ 100, A 80 ≤ r < 100, B 50 ≤ r < 80, C 0 ≤ r < 50, D r < 0. */
 export function gradeOf(rate: number): Grade {
-  if (rate >= 100) return 'S';
-  if (rate >= 80) return 'A';
-  if (rate >= 50) return 'B';
-  if (rate >= 0) return 'C';
+  return gradeOfExact(new Dec(rate));
+}
+
+function gradeOfExact(rate: Dec): Grade {
+  if (rate.gte(100)) return 'S';
+  if (rate.gte(80)) return 'A';
+  if (rate.gte(50)) return 'B';
+  if (rate.gte(0)) return 'C';
   return 'D';
 }
 
@@ -228,10 +235,10 @@ export function expectedProgressAt(baseline: Observation, target: Target, date: 
  * at_most_baseline, the rate must be at least 100. null when there is no actual.
  */
 export function isOnTrack(spec: IndicatorSpec, actual: Observation | null | undefined): boolean | null {
-  const achievement = achievementRate(spec, actual);
-  if (!achievement || !actual) return null;
-  if (!spec.baseline || spec.direction === 'at_most_baseline') return achievement.rate >= 100;
-  return achievement.rate >= expectedProgressAt(spec.baseline, spec.target, actual.asOf);
+  if (!actual) return null;
+  const exact = exactRate(spec, actual.value);
+  if (!spec.baseline || spec.direction === 'at_most_baseline') return exact.gte(100);
+  return exact.gte(expectedProgressAt(spec.baseline, spec.target, actual.asOf));
 }
 
 /**

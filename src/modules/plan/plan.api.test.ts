@@ -248,6 +248,42 @@ describe('plan API', () => {
     assert.deepEqual(paths, ['asOf', 'value']);
   });
 
+  it('refuses actuals for the computed average at import, and dates outside 1900–2200', async () => {
+    const { tenant, pm } = await setup();
+    const doc = planDoc();
+    const inds = doc.chapters[0]!.sections[0]!.indicators as { actuals: unknown[] }[];
+    inds[3]!.actuals = [{ value: 77, asOf: '2021-03-31' }];
+    inds[0]!.actuals = [{ value: 1, asOf: '0050-03-31' }];
+    const res = await call(tenant, 'POST', '/api/v1/plans', pm.token, doc);
+    assert.equal(res.statusCode, 400);
+    const paths = res.json().errors.map((e: { path: string }) => e.path);
+    assert.ok(paths.includes('chapters.0.sections.0.indicators.3.actuals'), paths.join());
+    assert.ok(paths.includes('chapters.0.sections.0.indicators.0.actuals.0.asOf'), paths.join());
+  });
+
+  it('refuses an empty or non-numeric value instead of reading it as 0', async () => {
+    const { tenant, pm, staff } = await setup();
+    await call(tenant, 'POST', '/api/v1/plans', pm.token, planDoc());
+    for (const value of ['', null, true, '12']) {
+      const res = await call(tenant, 'POST', '/api/v1/indicators/UP/actuals', staff.token, { value, asOf: '2022-03-31' });
+      assert.equal(res.statusCode, 400, JSON.stringify(value));
+    }
+  });
+
+  it('shows the public the approved revisions without the e-mails of who entered and approved them', async () => {
+    const { tenant, pm, staff } = await setup();
+    await call(tenant, 'POST', '/api/v1/plans', pm.token, planDoc());
+    const pending = (await call(tenant, 'POST', '/api/v1/indicators/UP/actuals', staff.token, { value: 150, asOf: '2022-03-31' })).json();
+    await call(tenant, 'POST', `/api/v1/indicators/UP/actuals/${pending.id}/approve`, pm.token);
+    const anonymous = (await call(tenant, 'GET', '/api/v1/indicators/UP')).json();
+    assert.equal(anonymous.revisions.length, 1);
+    assert.equal(anonymous.revisions[0].enteredBy, null);
+    assert.equal(anonymous.revisions[0].decidedBy, null);
+    assert.ok(!JSON.stringify(anonymous).includes('@example.jp'));
+    const forStaff = (await call(tenant, 'GET', '/api/v1/indicators/UP', pm.token)).json();
+    assert.equal(forStaff.revisions[0].enteredBy, staff.email);
+  });
+
   it('lets no citizen enter an actual', async () => {
     const { tenant, pm, citizen } = await setup();
     await call(tenant, 'POST', '/api/v1/plans', pm.token, planDoc());

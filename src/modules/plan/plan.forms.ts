@@ -22,7 +22,10 @@ const FIGURE_RE = /^[+-]?(\d+(\.\d*)?|\.\d+)$/;
  * accepted ('５,９１３,１０７' → 5913107); null when it is not a finite decimal number.
  */
 export function parseFigureText(text: string): number | null {
-  const s = text.normalize('NFKC').replace(/[,\s]/g, '');
+  const t = text.normalize('NFKC').replace(/\s/g, '');
+  // Thousands separators only where they belong: 12,345 yes, 12,34 no.
+  if (t.includes(',') && !/^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$/.test(t)) return null;
+  const s = t.replace(/,/g, '');
   if (s.length === 0 || s.length > 40 || !FIGURE_RE.test(s)) return null;
   const n = Number(s);
   return Number.isFinite(n) ? n : null;

@@ -29,5 +29,10 @@ export function indicatorsCsv(plan: EvaluatedPlan): string {
       i.source.kind === 'metric' ? i.source.metric : 'manual',
     ];
   });
-  return '\uFEFF' + stringify([HEADER, ...rows], { record_delimiter: '\r\n' });
+  return '\uFEFF' + stringify([HEADER, ...rows].map((r) => r.map(inertCell)), { record_delimiter: '\r\n' });
+}
+
+/** A text cell a spreadsheet would read as a formula (=, +, -, @) is prefixed with an apostrophe. */
+export function inertCell(cell: string | number): string | number {
+  return typeof cell === 'string' && /^[=+\-@\t\r]/.test(cell) ? `'${cell}` : cell;
 }

@@ -4,6 +4,7 @@
  * indicator (value at the year end, rate, grade). As a printable page and as CSV (UTF-8 BOM).
  */
 import { stringify } from 'csv-stringify/sync';
+import { inertCell } from './plan.opendata.ts';
 import { fiscalYearEnd } from '../../core/dates.ts';
 import { translate, type Lang } from '../../core/i18n.ts';
 import type { EvaluatedPlan } from './plan.service.ts';
@@ -113,7 +114,4 @@ export function reportCsv(plan: EvaluatedPlan, fy: number, lang: Lang): string {
   return '\uFEFF' + stringify([header, ...rows, total].map((r) => r.map(inertCell)), { record_delimiter: '\r\n' });
 }
 
-/** A text cell a spreadsheet would read as a formula (=, +, -, @) is prefixed with an apostrophe. */
-function inertCell(cell: string | number): string | number {
-  return typeof cell === 'string' && /^[=+\-@\t\r]/.test(cell) ? `'${cell}` : cell;
-}
+

@@ -24,7 +24,9 @@ const text = (max: number) => z.string().trim().min(1).max(max);
 /** An ISO calendar date, YYYY-MM-DD. */
 export const IsoDateSchema = z
   .string()
-  .refine(isIsoDate, { message: bilingual('日付は YYYY-MM-DD 形式の実在する日付で入力してください', 'Use a real date as YYYY-MM-DD') });
+  .refine((s) => isIsoDate(s) && s >= '1900-01-01' && s <= '2200-12-31', {
+    message: bilingual('日付は1900年から2200年までの実在する日付を YYYY-MM-DD 形式で入力してください', 'Use a real date between 1900 and 2200 as YYYY-MM-DD'),
+  });
 
 const FiscalYear = z.number().int().min(1900).max(2200);
 
@@ -129,6 +131,9 @@ export const PlanDocumentSchema = z
           const ip = [...sp, 'indicators', ii];
           if (indicatorCodes.has(ind.code)) issue([...ip, 'code'], `指標コード ${ind.code} が重複しています`, `Duplicate indicator code ${ind.code}`);
           indicatorCodes.add(ind.code);
+          if (ind.source?.kind === 'metric' && ind.source.metric === 'plan.averageAchievement' && ind.actuals.length > 0) {
+            issue([...ip, 'actuals'], 'この指標は計画の他の指標から自動で計算されるため、実績値は取り込めません', 'This indicator is computed from the plan’s other indicators; it takes no actuals');
+          }
           if (ind.direction === 'at_most_baseline' && !ind.baseline) {
             issue([...ip, 'baseline'], '「現状値以下」の指標には基準値が必要です', 'An at-most-baseline indicator needs a baseline');
           }
@@ -147,7 +152,7 @@ export type IndicatorDocument = z.output<typeof IndicatorSchema>;
 
 /** Body of POST /api/v1/indicators/{code}/actuals. */
 export const RecordActualSchema = z.strictObject({
-  value: z.coerce.number().finite(),
+  value: z.number().finite(),
   asOf: IsoDateSchema,
   note: z.string().trim().max(LIMITS.note).optional(),
 });

@@ -1,6 +1,11 @@
 /**
- * Demo content: the chapter-6 plan as its exchange document (texts verbatim from the plan),
- * plus a few demonstration actuals, marked as demo wherever shown.
+ * Demo content: the chapter-6 plan as its exchange document, plus a few demonstration actuals,
+ * marked as demo wherever shown. The texts are the plan's own, with only these normalisations
+ * of the extracted text: list bullets and the ◎ of visions dropped; superscript footnote
+ * markers written *1, *2 (they link to the glossary); the stray space in 「個人情報 を」
+ * removed; the chapter title's half-width " (協働・行政経営)" written with full-width
+ * parentheses; thousands separators dropped from figures, and 38.0 % / 43.0 % / 26.0 万円 held
+ * as the numbers 38, 43 and 26 (the written precision is not kept).
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';

@@ -297,7 +297,8 @@ export async function evaluatePlan(
     if (dates.length) {
       const lastFy = Math.min(fiscalYearOf(dates[dates.length - 1]!), fiscalYearOf(today));
       for (let fy = fiscalYearOf(dates[0]!); fy <= lastFy; fy++) {
-        const end = fiscalYearEnd(fy);
+        // The running fiscal year is dated today, not its future year end.
+        const end = compareIsoDate(fiscalYearEnd(fy), today) <= 0 ? fiscalYearEnd(fy) : today;
         const rates = others.map((o) => {
           const upTo = o.actuals.filter((a) => compareIsoDate(a.asOf, end) <= 0);
           const spec = specOf(contents.indicators.find((c) => c.id === o.id)!);
@@ -310,7 +311,8 @@ export async function evaluatePlan(
       }
     }
     const row = contents.indicators.find((c) => c.id === avg.id)!;
-    const merged = mergeObservations(avg.actuals, points);
+    // Computed only: records for this indicator (refused at import and entry) are ignored.
+    const merged = points;
     avg.actuals = merged;
     avg.evaluation = evaluateIndicator({ ...specOf(row), actuals: merged as Observation[] });
   }
@@ -403,17 +405,17 @@ export function indicatorItem(x: EvaluatedIndicator) {
 
 /** One indicator of the current plan (or of planCode), evaluated. */
 export async function getIndicator(sql: Sql, tenantId: string, code: string, planCode?: string) {
-  const plan = await evaluatePlan(sql, tenantId, planCode);
+  const { plan } = await evaluatePlanCached(sql, tenantId, planCode);
   const indicator = plan.indicators.find((i) => i.code === code);
   if (!indicator) throw new AppError('not_found', { ja: `指標 ${code} はありません`, en: `No indicator ${code}` });
   return { plan, indicator };
 }
 
-/** Every revision of an indicator's records; the public sees approved ones only. */
-export async function indicatorRevisions(sql: Sql, tenantId: string, indicatorId: string, includeUnapproved: boolean) {
+/** Every revision of an indicator's records; the public sees approved ones only, and not who entered them. */
+export async function indicatorRevisions(sql: Sql, tenantId: string, indicatorId: string, forStaff: boolean) {
   const rows = await repo.listActualRevisions(sql, tenantId, indicatorId);
   return rows
-    .filter((r) => includeUnapproved || r.status === 'approved')
+    .filter((r) => forStaff || r.status === 'approved')
     .map((r) => ({
       id: r.id,
       asOf: r.as_of,
@@ -422,9 +424,10 @@ export async function indicatorRevisions(sql: Sql, tenantId: string, indicatorId
       note: r.note,
       status: r.status,
       isDemo: r.is_demo,
-      enteredBy: r.entered_label,
+      // Who entered and approved is staff information (their e-mail addresses).
+      enteredBy: forStaff ? r.entered_label : null,
       enteredAt: r.entered_at.toISOString(),
-      decidedBy: r.decided_label,
+      decidedBy: forStaff ? r.decided_label : null,
       decidedAt: r.decided_at?.toISOString() ?? null,
     }));
 }
