@@ -112,45 +112,49 @@ export async function countRecentClientFailures(sql: Sql, tenantId: string, clie
 }
 
 /**
- * Records one sign-in attempt (password or second factor), and forgets this client's attempts
- * older than a day: the rate limit looks back 15 minutes, and the audit log keeps sign-ins.
+ * Records one sign-in attempt (password or second factor) as a failure before anything is
+ * checked, so that concurrent attempts all count; a success marks it afterwards. Also forgets
+ * this client's attempts older than a day (the rate limit looks back 15 minutes, and the audit
+ * log keeps sign-ins). Returns the attempt's id.
  */
-export async function recordLoginAttempt(
-  sql: Sql,
-  a: { tenantId: string; clientKey: string; email: string; succeeded: boolean },
-): Promise<void> {
+export async function reserveLoginAttempt(sql: Sql, a: { tenantId: string; clientKey: string; email: string }): Promise<string> {
   await sql.query(`delete from login_attempts where tenant_id = $1 and client_key = $2 and at < now() - interval '1 day'`, [
     a.tenantId,
     a.clientKey,
   ]);
-  await sql.query('insert into login_attempts (tenant_id, client_key, email, succeeded) values ($1, $2, $3, $4)', [
-    a.tenantId,
-    a.clientKey,
-    a.email,
-    a.succeeded,
-  ]);
+  const row = await sql.one<{ id: string }>(
+    'insert into login_attempts (tenant_id, client_key, email, succeeded) values ($1, $2, $3, false) returning id',
+    [a.tenantId, a.clientKey, a.email],
+  );
+  return row.id;
+}
+
+/** Marks a reserved attempt as the success it turned out to be. */
+export async function markLoginAttemptSucceeded(sql: Sql, tenantId: string, attemptId: string): Promise<void> {
+  await sql.query('update login_attempts set succeeded = true where tenant_id = $1 and id = $2', [tenantId, attemptId]);
 }
 
 /**
- * Counts a failed sign-in against the account; the failure that reaches maxFailures locks it
- * for lockSeconds and starts the count again. Returns true when this failure locked it.
+ * Reserves one attempt against the account before the password or code is checked: returns
+ * its number since the last success or lock (concurrent attempts get distinct numbers, as the
+ * row is updated in place), or null while the account is locked.
  */
-export async function registerFailedLogin(
-  sql: Sql,
-  tenantId: string,
-  userId: string,
-  maxFailures: number,
-  lockSeconds: number,
-): Promise<boolean> {
-  const row = await sql.maybeOne<{ locked: boolean }>(
-    `update users set
-        locked_until = case when failed_logins + 1 >= $3 then now() + make_interval(secs => $4) else locked_until end,
-        failed_logins = case when failed_logins + 1 >= $3 then 0 else failed_logins + 1 end
-      where tenant_id = $1 and id = $2
-      returning coalesce(locked_until > now(), false) as locked`,
-    [tenantId, userId, maxFailures, lockSeconds],
+export async function reserveAccountAttempt(sql: Sql, tenantId: string, userId: string): Promise<number | null> {
+  const row = await sql.maybeOne<{ n: number }>(
+    `update users set failed_logins = failed_logins + 1
+      where tenant_id = $1 and id = $2 and (locked_until is null or locked_until <= now())
+      returning failed_logins as n`,
+    [tenantId, userId],
   );
-  return row?.locked ?? false;
+  return row?.n ?? null;
+}
+
+/** Locks the account for lockSeconds and starts its count again. */
+export async function lockAccount(sql: Sql, tenantId: string, userId: string, lockSeconds: number): Promise<void> {
+  await sql.query(
+    'update users set locked_until = now() + make_interval(secs => $3), failed_logins = 0 where tenant_id = $1 and id = $2',
+    [tenantId, userId, lockSeconds],
+  );
 }
 
 /** Clears the failure count after a successful sign-in. */

@@ -261,24 +261,34 @@ interface Attempt {
   tenant: Tenant;
   clientKey: string;
   email: string;
+  /** The login_attempts row reserved for this attempt. */
+  id: string;
 }
 
-async function isClientRateLimited(db: Db, a: Attempt): Promise<boolean> {
-  const failures = await repo.countRecentClientFailures(db, a.tenant.id, a.clientKey, SIGN_IN_LIMITS.clientWindowSeconds);
-  if (failures < SIGN_IN_LIMITS.clientMaxFailures) return false;
-  await repo.recordLoginAttempt(db, { tenantId: a.tenant.id, clientKey: a.clientKey, email: a.email, succeeded: false });
-  return true;
+/**
+ * Starts an attempt: records it as a failure first, then counts the client's recent failures
+ * including it, so concurrent requests cannot slip past the limit. null when rate limited.
+ */
+async function beginAttempt(db: Db, tenant: Tenant, clientKey: string, email: string): Promise<Attempt | null> {
+  const id = await repo.reserveLoginAttempt(db, { tenantId: tenant.id, clientKey, email });
+  const failures = await repo.countRecentClientFailures(db, tenant.id, clientKey, SIGN_IN_LIMITS.clientWindowSeconds);
+  return failures > SIGN_IN_LIMITS.clientMaxFailures ? null : { tenant, clientKey, email, id };
 }
 
-/** Records a failed attempt; when the account is known, counts it and audits it. Returns true when it is now locked. */
-async function recordFailure(db: Db, a: Attempt, user: repo.LoginUserRow | undefined, reason: string): Promise<boolean> {
+/**
+ * Reserves the attempt against the account (see reserveAccountAttempt): its number when it may
+ * go on to be checked, null when the account is locked or other attempts used up its allowance.
+ */
+async function reserveAccount(db: Db, a: Attempt, user: repo.LoginUserRow): Promise<number | null> {
+  const n = await repo.reserveAccountAttempt(db, a.tenant.id, user.id);
+  return n !== null && n <= SIGN_IN_LIMITS.accountMaxFailures ? n : null;
+}
+
+/** Audits a failed attempt on a known account; the attempt that used the last try locks it. Returns true when locked. */
+async function recordFailure(db: Db, a: Attempt, user: repo.LoginUserRow, reason: string, attemptNumber: number | null): Promise<boolean> {
   return db.transaction(async (tx) => {
-    await repo.recordLoginAttempt(tx, { tenantId: a.tenant.id, clientKey: a.clientKey, email: a.email, succeeded: false });
-    if (!user) return false;
-    const locked =
-      reason === 'locked'
-        ? true
-        : await repo.registerFailedLogin(tx, a.tenant.id, user.id, SIGN_IN_LIMITS.accountMaxFailures, SIGN_IN_LIMITS.accountLockSeconds);
+    const lockedNow = attemptNumber !== null && attemptNumber >= SIGN_IN_LIMITS.accountMaxFailures;
+    if (lockedNow) await repo.lockAccount(tx, a.tenant.id, user.id, SIGN_IN_LIMITS.accountLockSeconds);
     await appendAudit(tx, {
       tenantId: a.tenant.id,
       actorId: null,
@@ -286,9 +296,9 @@ async function recordFailure(db: Db, a: Attempt, user: repo.LoginUserRow | undef
       action: 'user.sign_in_failed',
       entityType: 'user',
       entityId: user.id,
-      details: { reason, ...(locked && reason !== 'locked' ? { lockedNow: true } : {}) },
+      details: { reason, ...(lockedNow ? { lockedNow: true } : {}) },
     });
-    return locked;
+    return attemptNumber === null || lockedNow;
   });
 }
 
@@ -303,9 +313,9 @@ async function startSession(
 ): Promise<string> {
   if (previousSessionHash) await destroySession(tx, a.tenant.id, previousSessionHash);
   const token = await createSession(tx, a.tenant.id, user.id, secondFactorPassed);
+  await repo.markLoginAttemptSucceeded(tx, a.tenant.id, a.id);
   if (secondFactorPassed) {
     await repo.resetFailedLogins(tx, a.tenant.id, user.id);
-    await repo.recordLoginAttempt(tx, { tenantId: a.tenant.id, clientKey: a.clientKey, email: a.email, succeeded: true });
     await appendAudit(tx, {
       tenantId: a.tenant.id,
       actorId: user.id,
@@ -330,25 +340,26 @@ export async function signIn(
   tenant: Tenant,
   input: { email: string; password: string; clientKey: string; previousSessionHash: string | null },
 ): Promise<SignInResult> {
-  const attempt: Attempt = { tenant, clientKey: input.clientKey, email: input.email };
-  if (await isClientRateLimited(db, attempt)) return { kind: 'rate_limited' };
+  const attempt = await beginAttempt(db, tenant, input.clientKey, input.email);
+  if (!attempt) return { kind: 'rate_limited' };
 
   const user = await repo.findLoginUserByEmail(db, tenant.id, input.email);
   if (!user || user.disabled) {
     await verifyPassword(await dummyPasswordHash(), input.password);
-    await recordFailure(db, attempt, undefined, 'unknown');
     return { kind: 'invalid' };
   }
-  if (user.locked) {
-    await recordFailure(db, attempt, user, 'locked');
+  // The attempt is counted against the account before the password is looked at.
+  const attemptNumber = await reserveAccount(db, attempt, user);
+  if (attemptNumber === null) {
+    await recordFailure(db, attempt, user, 'locked', null);
     return { kind: 'locked' };
   }
   if (!(await verifyPassword(user.password_hash, input.password))) {
-    const locked = await recordFailure(db, attempt, user, 'wrong_password');
+    const locked = await recordFailure(db, attempt, user, 'wrong_password', attemptNumber);
     return { kind: locked ? 'locked' : 'invalid' };
   }
   if (!user.email_verified) {
-    await repo.recordLoginAttempt(db, { tenantId: tenant.id, clientKey: input.clientKey, email: input.email, succeeded: false });
+    await repo.resetFailedLogins(db, tenant.id, user.id);
     return { kind: 'unverified', email: user.email };
   }
   const needsSecond = requiresTwoFactor(user.role);
@@ -403,13 +414,14 @@ export async function verifySecondFactor(
   tenant: Tenant,
   input: { user: AuthUser; sessionHash: string; code: string; clientKey: string },
 ): Promise<SecondFactorResult> {
-  const attempt: Attempt = { tenant, clientKey: input.clientKey, email: input.user.email };
-  if (await isClientRateLimited(db, attempt)) return { kind: 'rate_limited' };
+  const attempt = await beginAttempt(db, tenant, input.clientKey, input.user.email);
+  if (!attempt) return { kind: 'rate_limited' };
   const user = await repo.findLoginUserById(db, tenant.id, input.user.id);
   if (!user || user.disabled) return { kind: 'invalid' };
   if (!user.totp_enabled || !user.totp_secret_enc) return { kind: 'not_enrolled' };
-  if (user.locked) {
-    await recordFailure(db, attempt, user, 'locked');
+  const attemptNumber = await reserveAccount(db, attempt, user);
+  if (attemptNumber === null) {
+    await recordFailure(db, attempt, user, 'locked', null);
     return { kind: 'locked' };
   }
   const code = input.code.replace(/\s/g, '');
@@ -424,7 +436,7 @@ export async function verifySecondFactor(
     return startSession(tx, attempt, user, input.sessionHash, true, isTotp ? 'totp' : 'recovery_code');
   });
   if (sessionToken) return { kind: 'ok', sessionToken };
-  const locked = await recordFailure(db, attempt, user, 'wrong_code');
+  const locked = await recordFailure(db, attempt, user, 'wrong_code', attemptNumber);
   return { kind: locked ? 'locked' : 'invalid' };
 }
 
@@ -508,7 +520,9 @@ export async function confirmTotpSetup(
   const step = totpStep(secret, input.code);
   if (step === null) return { kind: 'wrong_code', setup };
   const recoveryCodes = Array.from({ length: RECOVERY_CODE_COUNT }, newRecoveryCode);
-  const attempt: Attempt = { tenant, clientKey: input.clientKey, email: user.email };
+  // A sign-in completed by enrolment: recorded like any other (reserved, then marked a success).
+  const attemptId = await repo.reserveLoginAttempt(db, { tenantId: tenant.id, clientKey: input.clientKey, email: user.email });
+  const attempt: Attempt = { tenant, clientKey: input.clientKey, email: user.email, id: attemptId };
   const sessionToken = await db.transaction(async (tx) => {
     if (!(await repo.enableTotp(tx, tenant.id, user.id, encrypt(config.encryptionKey, secret), step))) return null;
     await repo.replaceRecoveryCodes(tx, tenant.id, user.id, recoveryCodes.map((c) => recoveryCodeHash(user.id, c)));
