@@ -40,9 +40,17 @@ export async function buildApp({ db, config, logger, mail }: BuildOptions): Prom
         ? false
         : {
             level: config.logLevel,
-            // Database errors carry row values in detail; headers carry credentials.
-            redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]', 'err.detail', 'err.parameters'],
+            redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'],
             serializers: {
+              // Only what identifies an error: database errors carry the query's values
+              // (params, detail) and must not reach the logs.
+              err: (err: Error & { code?: unknown; constraint?: unknown }) => ({
+                type: err.name,
+                message: err.message,
+                stack: err.stack ?? '',
+                code: err.code,
+                constraint: err.constraint,
+              }),
               req: (req: { method: string; url: string; id: string; ip: string }) => ({
                 id: req.id,
                 method: req.method,

@@ -29,7 +29,7 @@ const EnvSchema = z.object({
   MAIL_FROM: z.string().default('Hibiki <no-reply@hibiki.example.jp>'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Set when the platform is served behind TLS, so cookies carry Secure. */
-  HIBIKI_SECURE_COOKIES: z.enum(['true', 'false']).default('false'),
+  HIBIKI_SECURE_COOKIES: z.enum(['true', 'false']).optional(),
   /** Trust X-Forwarded-* from a proxy in front. */
   HIBIKI_TRUST_PROXY: z.enum(['true', 'false']).default('false'),
 });
@@ -82,7 +82,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,
     logLevel: e.LOG_LEVEL,
-    secureCookies: e.HIBIKI_SECURE_COOKIES === 'true',
+    // Secure cookies whenever the public address is https, unless set explicitly.
+    secureCookies: e.HIBIKI_SECURE_COOKIES ? e.HIBIKI_SECURE_COOKIES === 'true' : (e.HIBIKI_PUBLIC_URL ?? '').startsWith('https:'),
     trustProxy: e.HIBIKI_TRUST_PROXY === 'true',
   };
 }

@@ -36,9 +36,13 @@ export function encrypt(key: Buffer, plaintext: string): string {
 
 /** Decrypts what encrypt() produced; throws when the key is wrong or the text was altered. */
 export function decrypt(key: Buffer, sealed: string): string {
-  const [version, iv, tag, body] = sealed.split('.');
-  if (version !== 'v1' || !iv || !tag || body === undefined) throw new Error('unknown ciphertext format');
-  const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
-  decipher.setAuthTag(Buffer.from(tag, 'base64url'));
+  const [version, ivText, tagText, body] = sealed.split('.');
+  if (version !== 'v1' || !ivText || !tagText || body === undefined) throw new Error('unknown ciphertext format');
+  const iv = Buffer.from(ivText, 'base64url');
+  const tag = Buffer.from(tagText, 'base64url');
+  // A full 16-byte tag only: GCM would otherwise accept a truncated (weaker) one.
+  if (iv.length !== 12 || tag.length !== 16) throw new Error('malformed ciphertext');
+  const decipher = createDecipheriv('aes-256-gcm', key, iv, { authTagLength: 16 });
+  decipher.setAuthTag(tag);
   return Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString('utf8');
 }

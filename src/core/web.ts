@@ -143,9 +143,9 @@ export function installWeb(app: FastifyInstance, { db, config, navItems }: WebOp
   // authenticated by a bearer token carry no ambient credentials and are exempt.
   app.addHook('preHandler', async (request) => {
     if (!UNSAFE.has(request.method) || request.auth.via === 'token') return;
-    const hasSession = Boolean(request.cookies[SESSION_COOKIE]);
-    const isForm = /^(application\/x-www-form-urlencoded|multipart\/form-data)/.test(request.headers['content-type'] ?? '');
-    if (!hasSession && !isForm) return; // anonymous JSON: the route's own auth check answers
+    // Without a session cookie an API request carries no ambient credentials: its own auth check
+    // answers (401). Everything else — any page form, any request with a session — needs a token.
+    if (!request.cookies[SESSION_COOKIE] && isApiRequest(request)) return;
     const body = request.body as Record<string, unknown> | undefined;
     const submitted = request.headers['x-csrf-token'] ?? body?._csrf;
     if (!isValidCsrf(config.secret, request.cookies[CSRF_COOKIE], submitted)) throw new AppError('csrf');
@@ -218,9 +218,12 @@ function renderPageFor(request: FastifyRequest, template: string, data: PageData
 
 /** The current URL with ?lang= set to lang. */
 function langSwitchHref(url: string, lang: Lang): string {
-  const u = new URL(url, 'http://x');
-  u.searchParams.set('lang', lang);
-  return u.pathname + u.search;
+  const q = url.indexOf('?');
+  // One leading slash: a path like //host/x must stay on this site.
+  const pathname = (q < 0 ? url : url.slice(0, q)).replace(/^\/+/, '/');
+  const params = new URLSearchParams(q < 0 ? '' : url.slice(q + 1));
+  params.set('lang', lang);
+  return `${pathname}?${params.toString()}`;
 }
 
 function sendError(request: FastifyRequest, reply: FastifyReply, error: AppError, withRequestId = false): FastifyReply {

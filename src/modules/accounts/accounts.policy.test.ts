@@ -31,6 +31,7 @@ describe('accounts policy', () => {
     });
     it(`${c.token ? 'lets' : 'does not let'} ${who} create API tokens`, () => {
       assert.equal(canCreateApiToken(c.role ? user(c.role) : null), c.token);
+      assert.equal(canCreateApiToken(c.role ? user(c.role) : null, 'token'), false, 'never with a token');
     });
     if (c.twoFactor !== null) {
       it(`${c.twoFactor ? 'requires' : 'does not require'} two-factor for ${who}`, () => {

@@ -27,9 +27,13 @@ export function canDisableUser(user: Actor | null, target: { id: string; disable
   return canManageUsers(user) && user!.id !== target.id && !target.disabled;
 }
 
-/** Issues API tokens for themselves: any signed-in user. */
-export function canCreateApiToken(user: Actor | null): boolean {
-  return user !== null;
+/**
+ * Issues API tokens for themselves: any signed-in user, from a browser session. A token cannot
+ * mint tokens, so revoking a stolen one ends its holder's access (and for staff, a token is
+ * never a way around two-factor).
+ */
+export function canCreateApiToken(user: Actor | null, via: 'session' | 'token' | null = 'session'): boolean {
+  return user !== null && via === 'session';
 }
 
 /** Revokes a token: only its owner. */

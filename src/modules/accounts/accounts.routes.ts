@@ -294,7 +294,7 @@ export function accountsRoutes(app: FastifyInstance, { db, config, mail }: AppDe
 
   app.post('/account/tokens', PAGE, async (request, reply) => {
     const user = requireUser(request.auth);
-    authorize(canCreateApiToken(user));
+    authorize(canCreateApiToken(user, request.auth.via));
     const form = parseForm(TokenCreateBody, request.body, request.lang);
     if (!form.ok) return accountPage(request, reply, user, 400, form.errors);
     const created = await service.createToken(db, request.tenant, user, form.value.name);
@@ -347,7 +347,7 @@ export function accountsRoutes(app: FastifyInstance, { db, config, mail }: AppDe
     },
     async (request, reply) => {
       const user = requireUser(request.auth);
-      authorize(canCreateApiToken(user));
+      authorize(canCreateApiToken(user, request.auth.via));
       const created = await service.createToken(db, request.tenant, user, request.body.name);
       return reply.code(201).header('cache-control', 'no-store').send(created);
     },

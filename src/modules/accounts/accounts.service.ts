@@ -68,7 +68,8 @@ export async function createUserAccount(
     departmentCode?: string | undefined;
     emailVerified?: boolean;
   },
-  options: { lang?: Lang } = {},
+  /** passwordHash: the password already hashed (hashPassword) outside the transaction. */
+  options: { lang?: Lang; passwordHash?: string } = {},
 ): Promise<{ id: string; email: string; role: Role }> {
   const { lang } = options;
   const parsed = NewUserSchema.safeParse(input);
@@ -85,7 +86,7 @@ export async function createUserAccount(
   const created = await repo.insertUser(tx, {
     tenantId: tenant.id,
     email: parsed.data.email,
-    passwordHash: await hashPassword(parsed.data.password),
+    passwordHash: options.passwordHash ?? (await hashPassword(parsed.data.password)),
     displayName: parsed.data.displayName,
     role: parsed.data.role,
     departmentId,
@@ -183,13 +184,15 @@ function bilingualMail(key: 'accounts.mail.verifyBody', params: Record<string, s
  * attempt would let anyone flood its owner).
  */
 export async function signUp(db: Db, config: Config, tenant: Tenant, input: SignupInput, lang: Lang): Promise<void> {
+  // Hash before the transaction: on the embedded database a transaction holds every query.
+  const passwordHash = await hashPassword(input.password);
   await db.transaction(async (tx) => {
     try {
       const user = await createUserAccount(
         tx,
         tenant,
         { email: input.email, password: input.password, displayName: input.displayName, role: 'citizen', emailVerified: false },
-        { lang },
+        { lang, passwordHash },
       );
       await queueVerificationMail(tx, config, tenant, { ...user, displayName: input.displayName });
       await appendAudit(tx, {
@@ -713,6 +716,8 @@ export async function auditOverview(db: Db, tenant: Tenant): Promise<{ entries: 
 export function safeNext(next: unknown, fallback = '/account'): string {
   if (typeof next !== 'string' || !next.startsWith('/') || next.startsWith('//')) return fallback;
   // Backslashes and control characters can turn a path into another origin in some browsers.
-  if ([...next].some((ch) => ch === '\\' || ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f)) return fallback;
+  // Only printable ASCII: real next paths are percent-encoded, and a raw non-ASCII character
+  // cannot go into a Location header.
+  if ([...next].some((ch) => ch === '\\' || ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) > 0x7e)) return fallback;
   return next;
 }

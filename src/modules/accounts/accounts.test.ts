@@ -473,15 +473,17 @@ describe('the account page and API tokens', () => {
     assert.match(token, /^hbk_/);
 
     const bearer = { authorization: `Bearer ${token}` };
-    const second = await ctx.app.inject({
+    const minted = await ctx.app.inject({
       method: 'POST',
       url: '/api/v1/tokens',
-      payload: { name: 'second' },
+      payload: { name: 'minted' },
       headers: { host: tenant.host, ...bearer },
     });
-    assert.equal(second.statusCode, 201, 'a bearer request needs no CSRF token');
+    assert.equal(minted.statusCode, 403, 'a token cannot mint tokens');
+    const second = await json('POST', '/api/v1/tokens', { name: 'second' }, { 'x-csrf-token': csrf });
+    assert.equal(second.statusCode, 201);
     const del = await ctx.app.inject({ method: 'DELETE', url: `/api/v1/tokens/${second.json().id}`, headers: { host: tenant.host, ...bearer } });
-    assert.equal(del.statusCode, 204);
+    assert.equal(del.statusCode, 204, 'a bearer request needs no CSRF token');
     const list = await ctx.app.inject({ method: 'GET', url: '/api/v1/tokens', headers: { host: tenant.host, ...bearer } });
     const byName = Object.fromEntries(list.json().items.map((t: { name: string; revokedAt: string | null }) => [t.name, t]));
     assert.ok(byName.second.revokedAt);
