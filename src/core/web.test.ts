@@ -69,6 +69,15 @@ describe('bad input', () => {
     assert.match(res.body, /<html lang="ja"/);
   });
 
+  it('keeps the language link on this site whatever the request path looks like', async () => {
+    for (const url of ['//evil.example/x', '//[', '/plan?lang=ja&x=<b>']) {
+      const res = await ctx.app.inject({ method: 'GET', url, headers: { host: tenant.host, accept: 'text/html' } });
+      assert.ok(res.statusCode < 500, `${url}: ${res.statusCode}`);
+      const link = /href="([^"]*lang=en[^"]*)"/.exec(res.body)?.[1] ?? '';
+      assert.match(link, /^\/(?!\/)/, `${url}: ${link}`);
+    }
+  });
+
   it('refuses a form post without its CSRF token and changes nothing', async () => {
     const client = new TestClient(ctx.app, tenant.host);
     const res = await client.submit('/signup', { email: 'csrf@example.jp', displayName: 'x', password: 'long-enough-password', passwordConfirm: 'long-enough-password' }, { csrf: null });
