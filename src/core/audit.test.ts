@@ -37,11 +37,19 @@ describe('audit log chain', () => {
     assert.deepEqual(report, { tenantId: tenant.id, entries: 4, brokenAt: null });
   });
 
-  it('refuses to update or delete entries through the append-only trigger', async () => {
+  it('refuses to update, delete or truncate entries through the append-only triggers', async () => {
     const tenant = await newTenant(db);
     await auditSomeChanges(tenant.id, 1);
     await assert.rejects(db.query(`update audit_log set action = 'x' where tenant_id = $1`, [tenant.id]), /append-only/);
     await assert.rejects(db.query('delete from audit_log where tenant_id = $1', [tenant.id]), /append-only/);
+    // Inside a transaction that is rolled back, so a failure of the trigger could not empty the log.
+    await assert.rejects(
+      db.transaction(async (tx) => {
+        await tx.query('truncate audit_log');
+        throw new Error('the truncate went through');
+      }),
+      /append-only/,
+    );
   });
 
   it('reports the entry whose contents were changed behind the trigger', async () => {
