@@ -79,13 +79,20 @@ export function toAuthUser(row: UserRow): AuthUser {
   };
 }
 
-/** Starts a session; returns the cookie value (only its hash is stored). */
+/** A session still waiting for its second factor lasts only this long. */
+export const PENDING_SESSION_TTL_MS = 15 * 60 * 1000;
+
+/**
+ * Starts a session; returns the cookie value (only its hash is stored). The user's expired
+ * sessions are removed on the way.
+ */
 export async function createSession(sql: Sql, tenantId: string, userId: string, mfaPassed: boolean): Promise<string> {
   const token = randomToken();
+  await sql.query('delete from sessions where tenant_id = $1 and user_id = $2 and expires_at <= now()', [tenantId, userId]);
   await sql.query(
     `insert into sessions (tenant_id, token_hash, user_id, mfa_passed, expires_at)
      values ($1, $2, $3, $4, now() + make_interval(secs => $5))`,
-    [tenantId, sha256(token), userId, mfaPassed, SESSION_TTL_MS / 1000],
+    [tenantId, sha256(token), userId, mfaPassed, (mfaPassed ? SESSION_TTL_MS : PENDING_SESSION_TTL_MS) / 1000],
   );
   return token;
 }

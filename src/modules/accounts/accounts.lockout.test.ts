@@ -8,7 +8,7 @@ import { newTenant, startTestApp, TestClient, type TestContext } from '../../tes
 import { makeUser } from '../../testing/factories.ts';
 import { SIGN_IN_LIMITS } from './accounts.service.ts';
 
-describe('sign-in under concurrent attempts', () => {
+describe('sign-in limits', () => {
   let ctx: TestContext;
   before(async () => {
     ctx = await startTestApp();
@@ -37,6 +37,19 @@ describe('sign-in under concurrent attempts', () => {
       user.id,
     ]);
     assert.equal(row.locked, true);
+  });
+
+  it('gives a session waiting for its second factor minutes, not hours', async () => {
+    const tenant = await newTenant(ctx.db);
+    const staff = await makeUser(ctx.db, tenant, 'staff');
+    const res = await attempt(tenant.host, staff.email, staff.password);
+    assert.equal(res.statusCode, 303);
+    const row = await ctx.db.one<{ minutes: number; mfa: boolean }>(
+      `select extract(epoch from expires_at - now())::int / 60 as minutes, mfa_passed as mfa from sessions where tenant_id = $1 and user_id = $2`,
+      [tenant.id, staff.id],
+    );
+    assert.equal(row.mfa, false);
+    assert.ok(row.minutes <= 15, `${row.minutes} minutes`);
   });
 
   it('answers 429 once a client has used up its failures, however fast they come', async () => {
