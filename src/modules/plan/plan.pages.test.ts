@@ -153,6 +153,20 @@ describe('plan pages (public)', () => {
     assert.ok(res.body.includes('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;と&lt;b&gt;協働&lt;/b&gt;<sup class="footnote-ref"><a href="#term-1">'));
   });
 
+  it('the chart, the one piece of markup a page does not escape itself, escapes plan text too', async () => {
+    const doc = demoPlanDocument() as { chapters: { sections: { indicators: { code: string; name: string; unit: string }[] }[] }[] };
+    const indicator = doc.chapters[0]!.sections[0]!.indicators[0]!;
+    indicator.unit = '<img src=x>';
+    indicator.name = '<script>alert(2)</script>';
+    const tenant = await tenantWithPlan(doc);
+    const { client } = await clientFor(tenant);
+    const res = await client.get(`/plan/indicators/${indicator.code}`);
+    assert.equal(res.statusCode, 200);
+    assert.ok(res.body.includes('<svg'));
+    assert.ok(!res.body.includes('<img src=x'), 'unit escaped');
+    assert.ok(!res.body.includes('<script>alert(2)'), 'name escaped');
+  });
+
   it('the indicator page contains an SVG chart and a data table with the numbers', async () => {
     const tenant = await tenantWithPlan();
     const { client } = await clientFor(tenant);
