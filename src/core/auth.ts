@@ -110,14 +110,6 @@ export async function authenticateSession(sql: Sql, tenantId: string, token: str
   return { user: toAuthUser(row), via: 'session', mfaPassed: row.mfa_passed, sessionHash: tokenHash };
 }
 
-/** Marks a session as having passed two-factor. */
-export async function markSessionMfaPassed(sql: Sql, tenantId: string, sessionHash: string): Promise<void> {
-  await sql.query('update sessions set mfa_passed = true where tenant_id = $1 and token_hash = $2', [
-    tenantId,
-    sessionHash,
-  ]);
-}
-
 /** Ends a session. */
 export async function destroySession(sql: Sql, tenantId: string, sessionHash: string): Promise<void> {
   await sql.query('delete from sessions where tenant_id = $1 and token_hash = $2', [tenantId, sessionHash]);

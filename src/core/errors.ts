@@ -59,11 +59,6 @@ export class AppError extends Error {
   }
 }
 
-/** Shorthand for a validation failure with every invalid field listed. */
-export function validationError(errors: FieldError[]): AppError {
-  return new AppError('validation', undefined, errors);
-}
-
 export interface Problem {
   type: string;
   title: string;

@@ -3,7 +3,6 @@
  * then Accept-Language, defaulting to Japanese. Modules register their own messages.
  */
 export type Lang = 'ja' | 'en';
-export const LANGS: readonly Lang[] = ['ja', 'en'];
 
 export type Messages = Record<string, { ja: string; en: string }>;
 

@@ -19,7 +19,7 @@ import {
   type Auth,
 } from './auth.ts';
 import { AppError, ERRORS, toProblem, type FieldError } from './errors.ts';
-import { negotiateLang, translate, type Lang } from './i18n.ts';
+import { negotiateLang, type Lang } from './i18n.ts';
 import { randomToken } from './crypto.ts';
 import { resolveTenant, type Tenant } from './tenancy.ts';
 import { renderPage, type Breadcrumb, type PageContext } from './views/views.ts';
@@ -250,9 +250,4 @@ function sendError(request: FastifyRequest, reply: FastifyReply, error: AppError
     .code(error.status)
     .type('application/problem+json; charset=utf-8')
     .send(toProblem(error, lang, request.url.split('?')[0], withRequestId ? request.id : undefined));
-}
-
-/** Messages for templates outside a page render (mail bodies and the like). */
-export function t(lang: Lang, key: string, params?: Record<string, string | number>): string {
-  return translate(lang, key, params);
 }

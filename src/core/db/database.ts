@@ -188,9 +188,3 @@ export function openDatabase(config: { databaseUrl?: string | undefined; dataDir
 export function isSqlState(err: unknown, code: string): boolean {
   return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === code;
 }
-
-/** The constraint a PostgreSQL error names, if any. */
-export function constraintOf(err: unknown): string | undefined {
-  const c = (err as { constraint?: unknown } | null)?.constraint;
-  return typeof c === 'string' ? c : undefined;
-}

@@ -7,7 +7,6 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import nunjucks from 'nunjucks';
 import { translate, type Lang } from '../i18n.ts';
-import { formatDateBoth, formatJapaneseDate, formatDateEn } from '../dates.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const modulesDir = path.resolve(here, '../../modules');
@@ -19,18 +18,6 @@ export const env = new nunjucks.Environment(
   new nunjucks.FileSystemLoader([path.join(here, 'templates'), modulesDir], { noCache: false }),
   { autoescape: true, throwOnUndefined: false, trimBlocks: true, lstripBlocks: true },
 );
-
-env.addFilter('jaDate', (iso: string) => (iso ? formatJapaneseDate(iso) : ''));
-env.addFilter('bothDate', (iso: string) => (iso ? formatDateBoth(iso) : ''));
-env.addFilter('enDate', (iso: string) => (iso ? formatDateEn(iso) : ''));
-env.addFilter('number', (n: number | string, lang: Lang = 'ja', digits?: number) => {
-  const v = typeof n === 'string' ? Number(n) : n;
-  if (!Number.isFinite(v)) return String(n);
-  return new Intl.NumberFormat(lang === 'ja' ? 'ja-JP' : 'en-GB', {
-    maximumFractionDigits: digits ?? 2,
-    ...(digits !== undefined ? { minimumFractionDigits: digits } : {}),
-  }).format(v);
-});
 
 export interface Breadcrumb {
   href?: string;

@@ -96,7 +96,6 @@ export const NewUserSchema = z
     error: m('accounts.error.departmentRequired'),
     when: () => true,
   });
-export type NewUserInput = z.infer<typeof NewUserSchema>;
 
 /** ログイン — e-mail and password, plus where to go next. Only presence is checked here. */
 export const LoginForm = z.object({
@@ -107,7 +106,6 @@ export const LoginForm = z.object({
     .max(ACCOUNT_LIMITS.passwordMax, { error: m('accounts.error.passwordTooLong', { max: ACCOUNT_LIMITS.passwordMax }) }),
   next: NextField,
 });
-export type LoginInput = z.infer<typeof LoginForm>;
 
 /** The second step of sign-in: a TOTP code or a recovery code. */
 export const TwoFactorForm = z.object({

@@ -9,7 +9,7 @@
  */
 import { compareIsoDate } from '../../core/dates.ts';
 import { translate, type Lang } from '../../core/i18n.ts';
-import { expectedValueAt, projectAtTarget } from './achievement.ts';
+import { projectAtTarget } from './achievement.ts';
 import type { EvaluatedIndicator } from './plan.service.ts';
 import { dateText, figureFormat, fiscalYearText, unitText } from './plan.view-model.ts';
 import './plan.messages.ts';
@@ -50,12 +50,6 @@ export function indicatorHistory(indicator: EvaluatedIndicator): IndicatorHistor
     if (atFirst !== null) trend = [{ asOf: first.asOf, value: atFirst }, { asOf: due, value: atDue }];
   }
   return { baseline, target, actuals, expected: baseline ? [baseline, target] : null, trend };
-}
-
-/** The value on the expected path at a date, for the table; null without a baseline. */
-export function expectedAt(indicator: EvaluatedIndicator, date: string): number | null {
-  if (!indicator.baseline) return null;
-  return expectedValueAt(indicator.baseline, { value: indicator.target.value, dueDate: indicator.target.dueDate }, date);
 }
 
 const COLORS = {

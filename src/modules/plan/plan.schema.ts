@@ -148,7 +148,6 @@ export const PlanDocumentSchema = z
   });
 
 export type PlanDocument = z.output<typeof PlanDocumentSchema>;
-export type IndicatorDocument = z.output<typeof IndicatorSchema>;
 
 /** Body of POST /api/v1/indicators/{code}/actuals. */
 export const RecordActualSchema = z.strictObject({

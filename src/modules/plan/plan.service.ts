@@ -538,8 +538,3 @@ export async function pendingActuals(sql: Sql, tenantId: string) {
 export async function listPlanSummaries(sql: Sql, tenantId: string) {
   return (await repo.listPlans(sql, tenantId)).map((p) => ({ code: p.code, title: p.title, current: p.is_current }));
 }
-
-/** True when the tenant has a plan with this code. */
-export async function planExists(sql: Sql, tenantId: string, code: string): Promise<boolean> {
-  return Boolean(await repo.findPlanByCode(sql, tenantId, code));
-}

@@ -4,7 +4,6 @@ import type { AppDeps } from '../module.ts';
 import { translate } from '../../core/i18n.ts';
 import { accessibilityPage, privacyPage, staticPageFor } from './site.content.ts';
 import { listEndpoints } from './site.service.ts';
-import './site.messages.ts';
 
 export function siteRoutes(app: FastifyInstance, _deps: AppDeps): void {
   app.get('/', { schema: { hide: true } }, async (request, reply) =>
