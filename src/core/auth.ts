@@ -21,6 +21,8 @@ export interface AuthUser {
   displayName: string;
   role: Role;
   departmentId: string | null;
+  /** The department's code (担当課), e.g. "shimin-kyodo"; null for users without one. */
+  departmentCode: string | null;
   totpEnabled: boolean;
 }
 
@@ -61,10 +63,13 @@ interface UserRow {
   display_name: string;
   role: Role;
   department_id: string | null;
+  department_code: string | null;
   totp_enabled_at: Date | null;
 }
 
-export const USER_COLUMNS = 'u.id, u.tenant_id, u.email, u.display_name, u.role, u.department_id, u.totp_enabled_at';
+/** A user's columns; the query joins `departments d` (left) for the department code. */
+export const USER_COLUMNS = 'u.id, u.tenant_id, u.email, u.display_name, u.role, u.department_id, d.code as department_code, u.totp_enabled_at';
+const JOIN_DEPARTMENT = 'left join departments d on d.tenant_id = u.tenant_id and d.id = u.department_id';
 
 /** Maps a users row (selected with USER_COLUMNS) to an AuthUser. */
 export function toAuthUser(row: UserRow): AuthUser {
@@ -75,6 +80,7 @@ export function toAuthUser(row: UserRow): AuthUser {
     displayName: row.display_name,
     role: row.role,
     departmentId: row.department_id,
+    departmentCode: row.department_code,
     totpEnabled: row.totp_enabled_at !== null,
   };
 }
@@ -102,7 +108,7 @@ export async function authenticateSession(sql: Sql, tenantId: string, token: str
   const tokenHash = sha256(token);
   const row = await sql.maybeOne<UserRow & { mfa_passed: boolean }>(
     `select ${USER_COLUMNS}, s.mfa_passed
-       from sessions s join users u on u.tenant_id = s.tenant_id and u.id = s.user_id
+       from sessions s join users u on u.tenant_id = s.tenant_id and u.id = s.user_id ${JOIN_DEPARTMENT}
       where s.tenant_id = $1 and s.token_hash = $2 and s.expires_at > now() and u.disabled_at is null`,
     [tenantId, tokenHash],
   );
@@ -136,7 +142,7 @@ export async function createApiToken(
 export async function authenticateToken(sql: Sql, tenantId: string, token: string): Promise<Auth> {
   const row = await sql.maybeOne<UserRow>(
     `update api_tokens t set last_used_at = now()
-       from users u
+       from users u ${JOIN_DEPARTMENT}
       where t.tenant_id = $1 and t.token_hash = $2 and t.revoked_at is null
         and u.tenant_id = t.tenant_id and u.id = t.user_id and u.disabled_at is null
       returning ${USER_COLUMNS}`,

@@ -73,9 +73,3 @@ export async function ensureTenant(
   );
   return toTenant(row);
 }
-
-/** The code of a department, by id. */
-export async function departmentCodeOf(sql: Sql, tenantId: string, departmentId: string): Promise<string | null> {
-  const row = await sql.maybeOne<{ code: string }>('select code from departments where tenant_id = $1 and id = $2', [tenantId, departmentId]);
-  return row?.code ?? null;
-}

@@ -284,6 +284,23 @@ describe('plan API', () => {
     assert.equal(forStaff.revisions[0].enteredBy, staff.email);
   });
 
+  it('lets staff enter actuals for their own department’s indicators only', async () => {
+    const { tenant, pm, staff } = await setup();
+    const doc = planDoc();
+    const staffDept = await ctx.db.one<{ code: string }>(
+      'select d.code from users u join departments d on d.tenant_id = u.tenant_id and d.id = u.department_id where u.tenant_id = $1 and u.id = $2',
+      [tenant.id, staff.id],
+    );
+    const inds = doc.chapters[0]!.sections[0]!.indicators as Record<string, unknown>[];
+    inds[0]!.department = staffDept.code;
+    inds[1]!.department = 'another-division';
+    assert.equal((await call(tenant, 'POST', '/api/v1/plans', pm.token, doc)).statusCode, 201);
+    const own = await call(tenant, 'POST', '/api/v1/indicators/UP/actuals', staff.token, { value: 1, asOf: '2022-03-31' });
+    assert.equal(own.statusCode, 201, own.body);
+    const foreign = await call(tenant, 'POST', '/api/v1/indicators/DOWN/actuals', staff.token, { value: 1, asOf: '2022-03-31' });
+    assert.equal(foreign.statusCode, 403);
+  });
+
   it('lets no citizen enter an actual', async () => {
     const { tenant, pm, citizen } = await setup();
     await call(tenant, 'POST', '/api/v1/plans', pm.token, planDoc());

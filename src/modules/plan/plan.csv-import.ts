@@ -12,7 +12,7 @@ import type { AuthUser } from '../../core/auth.ts';
 import type { Db, Sql } from '../../core/db/database.ts';
 import { AppError, type FieldError } from '../../core/errors.ts';
 import { translate, type Lang } from '../../core/i18n.ts';
-import { departmentCodeOf, type Tenant } from '../../core/tenancy.ts';
+import type { Tenant } from '../../core/tenancy.ts';
 import { parseAsOfText, parseFigureText } from './plan.forms.ts';
 import { canEnterActual } from './plan.policy.ts';
 import * as repo from './plan.repository.ts';
@@ -71,14 +71,12 @@ export async function checkActualsCsv(sql: Sql, tenant: Tenant, user: AuthUser, 
   const plan = await repo.findCurrentPlan(sql, tenant.id);
   if (!plan) throw new AppError('not_found', { ja: '現行の計画が登録されていません', en: 'No current plan is set up' });
   const contents = await repo.loadPlanContents(sql, tenant.id, plan.id);
-  const userDept = user.departmentId ? await departmentCodeOf(sql, tenant.id, user.departmentId) : null;
-  return checkRecords(contents.indicators, user, userDept, text, lang);
+  return checkRecords(contents.indicators, user, text, lang);
 }
 
 function checkRecords(
   indicators: readonly repo.IndicatorRow[],
   user: AuthUser,
-  userDept: string | null,
   text: string,
   lang: Lang,
 ): CsvCheck {
@@ -110,7 +108,7 @@ function checkRecords(
     if (!code) say('plan.csv.missingCode');
     else if (!indicator) say('plan.csv.unknownCode', { code });
     else if (indicator.source_metric === AVERAGE_METRIC) say('plan.error.computed');
-    else if (!canEnterActual(user, { departmentCode: indicator.department_code }, userDept)) say('plan.error.notAllowed');
+    else if (!canEnterActual(user, { departmentCode: indicator.department_code })) say('plan.error.notAllowed');
 
     const asOf = asOfCell ? parseAsOfText(asOfCell) : null;
     if (!asOfCell) say('plan.csv.missingDate');

@@ -10,7 +10,6 @@ import { requireUser, type AuthUser } from '../../core/auth.ts';
 import { fiscalYearEnd, fiscalYearOf, todayJst } from '../../core/dates.ts';
 import { AppError, type FieldError } from '../../core/errors.ts';
 import { translate, type Lang } from '../../core/i18n.ts';
-import { departmentCodeOf } from '../../core/tenancy.ts';
 import type { Breadcrumb } from '../../core/views/views.ts';
 import { fieldErrorsOf } from '../../core/web.ts';
 import { acceptMultipart, readMultipartBody } from '../../core/multipart.ts';
@@ -185,13 +184,12 @@ export function planPageRoutes(app: FastifyInstance, { db }: AppDeps): void {
     recorded: { code: string; date: string } | null = null,
   ) {
     const lang = request.lang;
-    const plan = await plans.evaluatePlan(db, request.tenant.id);
-    const userDept = user.departmentId ? await departmentCodeOf(db, request.tenant.id, user.departmentId) : null;
+    const { plan } = await plans.evaluatePlanCached(db, request.tenant.id);
     const title = translate(lang, 'plan.entry.title');
     return reply.code(errors.length ? 400 : 200).page('plan/views/entry.njk', {
       title: errors.length ? `${translate(lang, 'form.errorSummaryTitle')}: ${title}` : title,
       heading: title,
-      choices: entryChoices(enterableIndicators(plan, user, userDept), lang),
+      choices: entryChoices(enterableIndicators(plan, user), lang),
       values: { ...values, indicator: values.indicator.trim() },
       errors,
       noteMax: LIMITS.note,
@@ -215,12 +213,11 @@ export function planPageRoutes(app: FastifyInstance, { db }: AppDeps): void {
     const errors: FieldError[] = parsed.success ? [] : fieldErrorsOf(parsed.error.issues, lang);
     // The indicator must be one this user may enter (not computed, their department's).
     if (values.indicator.trim() && !errors.some((e) => e.path === 'indicator')) {
-      const plan = await plans.evaluatePlan(db, request.tenant.id);
-      const userDept = user.departmentId ? await departmentCodeOf(db, request.tenant.id, user.departmentId) : null;
+      const { plan } = await plans.evaluatePlanCached(db, request.tenant.id);
       const code = values.indicator.trim();
       const exists = plan.indicators.find((i) => i.code === code);
       if (!exists) errors.unshift({ path: 'indicator', message: translate(lang, 'plan.error.indicatorUnknown') });
-      else if (!enterableIndicators(plan, user, userDept).includes(exists)) {
+      else if (!enterableIndicators(plan, user).includes(exists)) {
         const computed = exists.source.kind === 'metric' && exists.source.metric === plans.AVERAGE_METRIC;
         errors.unshift({ path: 'indicator', message: translate(lang, computed ? 'plan.error.computed' : 'plan.error.notAllowed') });
       }

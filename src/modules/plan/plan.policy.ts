@@ -2,11 +2,11 @@
 import type { AuthUser } from '../../core/auth.ts';
 
 /** 担当課 staff of the indicator's department (any staff when none is set), plan managers and admins enter actuals. */
-export function canEnterActual(user: AuthUser | null, indicator: { departmentCode: string | null }, userDepartmentCode: string | null): boolean {
+export function canEnterActual(user: AuthUser | null, indicator: { departmentCode: string | null }): boolean {
   if (!user) return false;
   if (user.role === 'plan_manager' || user.role === 'admin') return true;
   if (user.role !== 'staff') return false;
-  return indicator.departmentCode === null || indicator.departmentCode === userDepartmentCode;
+  return indicator.departmentCode === null || indicator.departmentCode === user.departmentCode;
 }
 
 /** Only the plan manager (政策推進課) and admins approve actuals and import plans. */

@@ -12,7 +12,7 @@ import { compareIsoDate, fiscalYearEnd, fiscalYearOf, todayJst } from '../../cor
 import { AppError } from '../../core/errors.ts';
 import type { Lang } from '../../core/i18n.ts';
 import { metricImplementation } from '../../core/metrics.ts';
-import { departmentCodeOf, type Tenant } from '../../core/tenancy.ts';
+import type { Tenant } from '../../core/tenancy.ts';
 import { fieldErrorsOf } from '../../core/web.ts';
 import {
   averageClampedRate,
@@ -445,8 +445,7 @@ export async function recordActual(
     const contents = await repo.loadPlanContents(tx, tenant.id, plan.id);
     const indicator = contents.indicators.find((i) => i.code === code);
     if (!indicator) throw new AppError('not_found', { ja: `指標 ${code} はありません`, en: `No indicator ${code}` });
-    const userDept = user.departmentId ? await departmentCodeOf(tx, tenant.id, user.departmentId) : null;
-    if (!canEnterActual(user, { departmentCode: indicator.department_code }, userDept)) throw new AppError('forbidden');
+    if (!canEnterActual(user, { departmentCode: indicator.department_code })) throw new AppError('forbidden');
     if (indicator.source_metric === AVERAGE_METRIC) {
       throw new AppError('validation', undefined, [
         { path: 'value', message: '主要施策の目標達成率は自動で計算されるため入力できません / This indicator is computed and cannot be entered' },

@@ -353,11 +353,11 @@ export function sectionOf(plan: EvaluatedPlan, sectionCode: string): EvaluatedSe
 }
 
 /** Indicators a user may enter actuals for: not computed ones, and for staff only their department's. */
-export function enterableIndicators(plan: EvaluatedPlan, user: AuthUser, userDepartmentCode: string | null): EvaluatedIndicator[] {
+export function enterableIndicators(plan: EvaluatedPlan, user: AuthUser): EvaluatedIndicator[] {
   return plan.indicators.filter(
     (i) =>
       !(i.source.kind === 'metric' && i.source.metric === AVERAGE_METRIC) &&
-      canEnterActual(user, { departmentCode: i.departmentCode }, userDepartmentCode),
+      canEnterActual(user, { departmentCode: i.departmentCode }),
   );
 }
 
