@@ -9,11 +9,10 @@ import { DataDirLockedError } from './core/db/data-dir-lock.ts';
 import { migrate } from './core/db/migrate.ts';
 import { verifyAuditChain } from './core/audit.ts';
 import { AppError } from './core/errors.ts';
-import { createApiToken, ROLES, type Role } from './core/auth.ts';
-import { findTenantByCode, type Tenant } from './core/tenancy.ts';
+import { ROLES, type Role } from './core/auth.ts';
+import { findTenantByCode, listTenants, type Tenant } from './core/tenancy.ts';
 import { seedDemo } from './seed.ts';
-import { createUserAccount, findUserByEmail } from './modules/accounts/accounts.service.ts';
-import { appendAudit } from './core/audit.ts';
+import { adminCreateUser, createToken, findUserByEmail } from './modules/accounts/accounts.service.ts';
 
 const USAGE = `使い方 / Usage: npm run hibiki -- <command>
 
@@ -73,25 +72,12 @@ async function run(argv: string[]): Promise<void> {
         if (!values.email || !values.password || !values.role) throw new UsageError('--email, --password and --role are required');
         if (!ROLES.includes(values.role as Role)) throw new UsageError(`--role must be one of ${ROLES.join(', ')}`);
         const tenant = await tenantOf(db, tenantCode);
-        const user = await db.transaction(async (tx) => {
-          const created = await createUserAccount(tx, tenant, {
-            email: values.email!,
-            password: values.password!,
-            role: values.role as Role,
-            displayName: values.name ?? values.email!,
-            departmentCode: values.department,
-            emailVerified: true,
-          });
-          await appendAudit(tx, {
-            tenantId: tenant.id,
-            actorId: null,
-            actorLabel: 'cli',
-            action: 'user.create',
-            entityType: 'user',
-            entityId: created.id,
-            details: { role: values.role },
-          });
-          return created;
+        const user = await adminCreateUser(db, tenant, null, {
+          email: values.email,
+          password: values.password,
+          role: values.role as Role,
+          displayName: values.name ?? values.email,
+          departmentCode: values.department,
         });
         console.log(`created ${user.role} ${user.email}`);
         return;
@@ -101,25 +87,13 @@ async function run(argv: string[]): Promise<void> {
         const tenant = await tenantOf(db, tenantCode);
         const user = await findUserByEmail(db, tenant.id, values.email);
         if (!user) throw new UsageError(`利用者 ${values.email} がいません / No user ${values.email}`);
-        const { token } = await db.transaction(async (tx) => {
-          const issued = await createApiToken(tx, tenant.id, user.id, values.name ?? 'cli');
-          await appendAudit(tx, {
-            tenantId: tenant.id,
-            actorId: null,
-            actorLabel: 'cli',
-            action: 'token.create',
-            entityType: 'api_token',
-            entityId: issued.id,
-            details: { user: user.email },
-          });
-          return issued;
-        });
+        const { token } = await createToken(db, tenant, user, values.name ?? 'cli', null);
         console.log(`API token for ${user.email} (shown once; store it safely):`);
         console.log(token);
         return;
       }
       case 'audit verify': {
-        const tenants = await db.query<{ id: string; code: string }>('select id, code from municipalities order by code');
+        const tenants = await listTenants(db);
         let broken = 0;
         for (const t of tenants) {
           const report = await verifyAuditChain(db, t.id);

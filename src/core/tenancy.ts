@@ -73,3 +73,8 @@ export async function ensureTenant(
   );
   return toTenant(row);
 }
+
+/** Every municipality, by code. */
+export async function listTenants(sql: Sql): Promise<Tenant[]> {
+  return (await sql.query<TenantRow>('select id, code, name_ja, name_en from municipalities order by code')).map(toTenant);
+}

@@ -600,17 +600,24 @@ export async function listTokens(db: Db, tenant: Tenant, user: AuthUser): Promis
 }
 
 /** Issues an API token for the user (audited); the token is returned only here. */
-export async function createToken(db: Db, tenant: Tenant, user: AuthUser, name: string): Promise<{ id: string; name: string; token: string }> {
+export async function createToken(
+  db: Db,
+  tenant: Tenant,
+  user: { id: string; email: string },
+  name: string,
+  /** Who issues it: the user themself, or null for the command line. */
+  actor: { id: string; email: string } | null = user,
+): Promise<{ id: string; name: string; token: string }> {
   return db.transaction(async (tx) => {
     const issued = await createApiToken(tx, tenant.id, user.id, name);
     await appendAudit(tx, {
       tenantId: tenant.id,
-      actorId: user.id,
-      actorLabel: user.email,
+      actorId: actor?.id ?? null,
+      actorLabel: actor?.email ?? 'cli',
       action: 'token.create',
       entityType: 'api_token',
       entityId: issued.id,
-      details: { name },
+      details: { name, ...(actor ? {} : { user: user.email }) },
     });
     return { id: issued.id, name, token: issued.token };
   });
@@ -654,17 +661,19 @@ export function listDepartments(db: Db, tenant: Tenant): Promise<repo.Department
 export async function adminCreateUser(
   db: Db,
   tenant: Tenant,
-  actor: AuthUser,
+  /** The administrator, or null for the command line (`hibiki user create`). */
+  actor: AuthUser | null,
   input: { email: string; password: string; role: Role; displayName: string; departmentCode?: string | undefined },
-  lang: Lang,
+  lang?: Lang,
 ): Promise<{ id: string; email: string; role: Role }> {
+  const passwordHash = await hashPassword(input.password);
   try {
     return await db.transaction(async (tx) => {
-      const created = await createUserAccount(tx, tenant, { ...input, emailVerified: true }, { lang });
+      const created = await createUserAccount(tx, tenant, { ...input, emailVerified: true }, { ...(lang ? { lang } : {}), passwordHash });
       await appendAudit(tx, {
         tenantId: tenant.id,
-        actorId: actor.id,
-        actorLabel: actor.email,
+        actorId: actor?.id ?? null,
+        actorLabel: actor?.email ?? 'cli',
         action: 'user.create',
         entityType: 'user',
         entityId: created.id,
