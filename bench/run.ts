@@ -16,9 +16,13 @@ import pg from 'pg';
 import { buildApp } from '../src/app.ts';
 import { loadConfig } from '../src/core/config.ts';
 import { openPglite, openPostgres, type Db } from '../src/core/db/database.ts';
-import { migrate } from '../src/core/db/migrate.ts';
+import { systemClock } from '../src/core/clock.ts';
+import { todayJst } from '../src/core/dates.ts';
+import { appDeps, composePlatform, migratePlatform } from '../src/platform.ts';
 import { seedDemo } from '../src/seed.ts';
 import { evaluatePlan } from '../src/modules/plan/plan.service.ts';
+
+const platform = composePlatform();
 
 const seconds = Number(process.argv[process.argv.indexOf('--seconds') + 1]) || 5;
 const connections = 10;
@@ -58,7 +62,7 @@ async function queryLoop(db: Db, tenantId: string): Promise<number> {
   const end = Date.now() + seconds * 1000;
   let n = 0;
   while (Date.now() < end) {
-    await evaluatePlan(db, tenantId);
+    await evaluatePlan(db, platform, tenantId, undefined, todayJst());
     n++;
   }
   return n / seconds;
@@ -67,11 +71,11 @@ async function queryLoop(db: Db, tenantId: string): Promise<number> {
 async function benchDatabase(label: string, db: Db, raw: number): Promise<void> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'hibiki-bench-'));
   try {
-    await migrate(db);
+    await migratePlatform(db, platform);
     const config = loadConfig({ HIBIKI_DATA_DIR: dataDir, LOG_LEVEL: 'silent', HIBIKI_SECRET: 'bench-secret-bench-secret-bench-secret!' });
-    const { tenant } = await seedDemo(db, config);
+    const { tenant } = await seedDemo(db, platform, appDeps(platform, db, config, systemClock));
     const loop = await queryLoop(db, tenant.id);
-    const app = await buildApp({ db, config, logger: false });
+    const app = await buildApp({ db, config, logger: false, platform });
     await app.listen({ port: 0, host: '127.0.0.1' });
     const { port } = app.server.address() as AddressInfo;
     const base = `http://127.0.0.1:${port}`;

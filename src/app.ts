@@ -1,7 +1,7 @@
 /**
  * Builds the Hibiki application: Fastify with the zod type provider, the shared request
- * pipeline, OpenAPI, the shell's own pages and every module's routes. Started by main.ts;
- * tests call buildApp() and use inject().
+ * pipeline, OpenAPI, the shell's own routes and every module's routes. Started by main.ts;
+ * tests call buildApp() and use inject(). No timers run here: the scheduler is main.ts's.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -11,13 +11,14 @@ import formbody from '@fastify/formbody';
 import swagger from '@fastify/swagger';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { randomUUID } from 'node:crypto';
+import { access } from './core/access.ts';
+import { systemClock, type Clock } from './core/clock.ts';
 import type { Config } from './core/config.ts';
 import type { Db } from './core/db/database.ts';
-import { createMailSender, type MailSender } from './core/mail.ts';
 import { AppError } from './core/errors.ts';
-import { installWeb } from './core/web.ts';
+import { installWeb, type RouteAccess } from './core/web.ts';
 import { publicDir } from './core/views/views.ts';
-import { modules } from './modules/index.ts';
+import { appDeps, composePlatform, type Platform } from './platform.ts';
 import type { AppDeps } from './modules/module.ts';
 
 export interface BuildOptions {
@@ -25,7 +26,19 @@ export interface BuildOptions {
   config: Config;
   /** Pino options or false; tests pass false. */
   logger?: boolean | object;
-  mail?: MailSender;
+  /** The clock rules read (tests pass a ManualClock). */
+  clock?: Clock;
+  /** The composed platform (default: every module of src/modules/index.ts). */
+  platform?: Platform;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every route with its declared access: the authorisation table. */
+    routeAccess: RouteAccess[];
+    /** The services the modules were given. */
+    deps: AppDeps;
+  }
 }
 
 /** Paths whose query strings or bodies may hold secrets: logged without them. */
@@ -33,7 +46,7 @@ function redactUrl(url: string): string {
   return url.replace(/\?.*$/, (q) => (/token|code|password/i.test(q) ? '?[redacted]' : q));
 }
 
-export async function buildApp({ db, config, logger, mail }: BuildOptions): Promise<FastifyInstance> {
+export async function buildApp({ db, config, logger, clock = systemClock, platform = composePlatform() }: BuildOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger:
       logger === false
@@ -66,12 +79,8 @@ export async function buildApp({ db, config, logger, mail }: BuildOptions): Prom
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
-  const mailer =
-    mail ?? createMailSender(db, { smtpUrl: config.smtpUrl, from: config.mailFrom, log: (m, e) => app.log.warn({ err: e }, m) });
-  app.addHook('onClose', async () => {
-    if (!mail) await mailer.close();
-  });
-  const deps: AppDeps = { db, config, mail: mailer };
+  const deps = appDeps(platform, db, config, clock);
+  app.decorate('deps', deps);
 
   await app.register(cookie);
   await app.register(formbody);
@@ -90,9 +99,10 @@ export async function buildApp({ db, config, logger, mail }: BuildOptions): Prom
     transform: jsonSchemaTransform,
   });
 
-  installWeb(app, { db, config, navItems: () => modules.flatMap((m) => m.nav ?? []) });
+  const routes = installWeb(app, { db, config, navItems: platform.nav, authenticator: platform.authenticator });
+  app.decorate('routeAccess', routes);
 
-  app.get('/healthz', { schema: { hide: true } }, async () => {
+  app.get('/healthz', { schema: { hide: true }, config: { access: access.public } }, async () => {
     try {
       await db.query('select 1');
       return { status: 'ok' };
@@ -102,12 +112,12 @@ export async function buildApp({ db, config, logger, mail }: BuildOptions): Prom
   });
 
   const css = readFileSync(path.join(publicDir, 'hibiki.css'));
-  app.get('/assets/hibiki.css', { schema: { hide: true } }, async (_request, reply) =>
+  app.get('/assets/hibiki.css', { schema: { hide: true }, config: { access: access.public } }, async (_request, reply) =>
     reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(css),
   );
 
-  for (const module of modules) {
-    await app.register(async (scope) => module.routes(scope, deps));
+  for (const module of platform.modules) {
+    if (module.routes) await app.register(async (scope) => module.routes!(scope, deps));
   }
   return app;
 }

@@ -1,71 +1,141 @@
 /**
  * `npm run hibiki -- <command>`: the command line. With the embedded database, run it while
- * the server is stopped (one process owns the data folder; the lock says so if not).
+ * the server is stopped (one process owns the data folder; the lock says so if not). Core's
+ * commands are here; modules add theirs through the module contract (`groups import` …).
  */
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from './core/config.ts';
+import { verifyAuditChain } from './core/audit.ts';
+import { ROLES, type Role } from './core/auth.ts';
+import { systemClock } from './core/clock.ts';
+import { ConfigError, loadConfig, type Config } from './core/config.ts';
 import { openDatabase, type Db } from './core/db/database.ts';
 import { DataDirLockedError } from './core/db/data-dir-lock.ts';
-import { migrate } from './core/db/migrate.ts';
-import { verifyAuditChain } from './core/audit.ts';
+import { MigrationError } from './core/db/migrate.ts';
 import { AppError } from './core/errors.ts';
-import { ROLES, type Role } from './core/auth.ts';
-import { findTenantByCode, listTenants, type Tenant } from './core/tenancy.ts';
+import {
+  createDepartment,
+  createTenant,
+  DEPARTMENT_CODE_RE,
+  findTenantByCode,
+  isHostname,
+  listTenants,
+  type Tenant,
+} from './core/tenancy.ts';
+import { appDeps, composePlatform, migratePlatform, type Platform } from './platform.ts';
 import { seedDemo } from './seed.ts';
+import { createFirstAdministrator } from './modules/accounts/accounts.links.ts';
 import { adminCreateUser, createToken, findUserByEmail } from './modules/accounts/accounts.service.ts';
+import type { CliContext } from './modules/module.ts';
 
-const USAGE = `使い方 / Usage: npm run hibiki -- <command>
+const CORE_USAGE = `使い方 / Usage: npm run hibiki -- <command> [--tenant CODE]
 
   migrate                                   データベースを最新の構造にする / apply migrations
   seed                                      デモ自治体（前橋市）を用意する / seed the demo tenant (idempotent)
+  init --tenant C --admin-email E [--name-ja N] [--name-en N] [--host H]
+                                            実運用の自治体と最初の管理者を作る（デモなし）/ set up a real municipality
+  tenant create --code C --name-ja N [--name-en N] [--host H]...
+                                            自治体を追加する / add a municipality
+  tenant list                               自治体の一覧 / list municipalities
+  department create --code C --name-ja N [--name-en N]
+                                            課を追加する / add a department
   user create --email E --password P --role citizen|staff|plan_manager|admin [--department CODE] [--name NAME]
                                             利用者を作成する / create a user
   token create --email E [--name NAME]      APIトークンを発行する（最終行に表示）/ issue an API token (printed last)
-  audit verify                              監査ログの連鎖を検証する / verify the audit hash chain
-  plan import FILE                          計画（JSON/YAML）を取り込む / import a plan document
-
-Options: --tenant CODE (default: HIBIKI_DEFAULT_TENANT or maebashi)`;
+  audit verify                              監査ログの連鎖を検証する / verify the audit hash chain`;
 
 class UsageError extends Error {}
 
+const CORE_OPTIONS = {
+  email: { type: 'string' },
+  password: { type: 'string' },
+  role: { type: 'string' },
+  department: { type: 'string' },
+  name: { type: 'string' },
+  tenant: { type: 'string' },
+  code: { type: 'string' },
+  'name-ja': { type: 'string' },
+  'name-en': { type: 'string' },
+  host: { type: 'string', multiple: true },
+  'admin-email': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+function usage(platform: Platform): string {
+  const lines = platform.cli.map((c) => `  ${c.usage}`);
+  return `${CORE_USAGE}\n${lines.join('\n')}`;
+}
+
+function hostsOf(values: { host?: string[] | undefined }): string[] {
+  const hosts = (values.host ?? []).map((h) => h.trim().toLowerCase()).filter(Boolean);
+  for (const h of hosts) if (!isHostname(h)) throw new UsageError(`ホスト名が正しくありません / Not a host name: ${h}`);
+  return hosts;
+}
+
 async function tenantOf(db: Db, code: string): Promise<Tenant> {
   const tenant = await findTenantByCode(db, code);
-  if (!tenant) throw new UsageError(`自治体 "${code}" がありません。先に seed を実行してください / No tenant "${code}"; run seed first`);
+  if (!tenant) throw new UsageError(`自治体 "${code}" がありません / No municipality "${code}" (tenant create, init or seed first)`);
   return tenant;
 }
 
 async function run(argv: string[]): Promise<void> {
-  const { positionals, values } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      email: { type: 'string' },
-      password: { type: 'string' },
-      role: { type: 'string' },
-      department: { type: 'string' },
-      name: { type: 'string' },
-      tenant: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  const command = positionals.slice(0, 2).join(' ');
+  const platform = composePlatform();
+  const moduleOptions = Object.fromEntries(platform.cli.flatMap((c) => Object.entries(c.options ?? {})));
+  const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: { ...moduleOptions, ...CORE_OPTIONS } });
   if (values.help || positionals.length === 0) {
-    console.log(USAGE);
+    console.log(usage(platform));
     return;
   }
-  const config = loadConfig();
+  const config: Config = loadConfig();
   const db = await openDatabase(config);
   try {
-    await migrate(db);
-    const tenantCode = values.tenant ?? config.defaultTenant;
-    switch (positionals[0] === 'migrate' || positionals[0] === 'seed' ? positionals[0] : command) {
-      case 'migrate':
-        console.log('migrations are up to date / マイグレーション完了');
+    await migratePlatform(db, platform);
+    const deps = appDeps(platform, db, config, systemClock);
+    const tenantCode = (values.tenant as string | undefined) ?? config.defaultTenant;
+    const words = positionals.slice(0, 2).join(' ');
+    const single = positionals[0]!;
+    if (single === 'migrate') {
+      console.log('migrations are up to date / マイグレーション完了');
+      return;
+    }
+    if (single === 'seed') {
+      const { tenant, notes } = await seedDemo(db, platform, deps);
+      console.log(`seeded ${tenant.nameJa} (${tenant.code})`);
+      for (const n of notes) console.log(`  ${n}`);
+      return;
+    }
+    if (single === 'init') {
+      const email = values['admin-email'];
+      if (!values.tenant || !email) throw new UsageError('init needs --tenant CODE and --admin-email E');
+      let tenant = await findTenantByCode(db, values.tenant);
+      if (!tenant) {
+        const nameJa = values['name-ja'];
+        if (!nameJa) throw new UsageError(`自治体 "${values.tenant}" がないため --name-ja が必要です / --name-ja is needed to create "${values.tenant}"`);
+        tenant = await newTenant(db, values.tenant, nameJa, values['name-en'], hostsOf(values));
+      }
+      const { link } = await createFirstAdministrator(db, config, tenant, email);
+      console.log(`${tenant.nameJa} (${tenant.code}): 最初の管理者 ${email} / first administrator ${email}`);
+      console.log('次のリンクでパスワードを設定してください（72時間有効・1回限り）/ Set the password at this one-time link (72 hours):');
+      console.log(link);
+      return;
+    }
+    switch (words) {
+      case 'tenant create': {
+        if (!values.code || !values['name-ja']) throw new UsageError('tenant create needs --code and --name-ja');
+        const tenant = await newTenant(db, values.code, values['name-ja'], values['name-en'], hostsOf(values));
+        console.log(`created municipality ${tenant.code} (${tenant.nameJa})`);
         return;
-      case 'seed': {
-        const { tenant, notes } = await seedDemo(db, config);
-        console.log(`seeded ${tenant.nameJa} (${tenant.code})`);
-        for (const n of notes) console.log(`  ${n}`);
+      }
+      case 'tenant list':
+        for (const t of await listTenants(db)) console.log(`${t.code}\t${t.nameJa}\t${t.nameEn}`);
+        return;
+      case 'department create': {
+        const code = values.code;
+        if (!code || !values['name-ja']) throw new UsageError('department create needs --code and --name-ja');
+        if (!DEPARTMENT_CODE_RE.test(code)) throw new UsageError('課コードは英小文字・数字・ハイフン40文字以内です / Department codes are up to 40 of a-z, 0-9 and -');
+        const tenant = await tenantOf(db, tenantCode);
+        const created = await createDepartment(db, tenant.id, { code, nameJa: values['name-ja'], nameEn: values['name-en'] ?? values['name-ja'] });
+        if (!created) throw new UsageError(`課コード ${code} は既にあります / Department ${code} already exists`);
+        console.log(`created department ${code} in ${tenant.code}`);
         return;
       }
       case 'user create': {
@@ -93,9 +163,8 @@ async function run(argv: string[]): Promise<void> {
         return;
       }
       case 'audit verify': {
-        const tenants = await listTenants(db);
         let broken = 0;
-        for (const t of tenants) {
+        for (const t of await listTenants(db)) {
           const report = await verifyAuditChain(db, t.id);
           if (report.brokenAt) {
             broken++;
@@ -107,21 +176,34 @@ async function run(argv: string[]): Promise<void> {
         if (broken) throw new UsageError(`監査ログの改ざんを検出しました / The audit chain is broken in ${broken} tenant(s)`);
         return;
       }
-      default:
-        if (positionals[0] === 'plan' && positionals[1] === 'import') {
-          const { importPlanFile } = await import('./modules/plan/plan.cli.ts');
-          await importPlanFile(db, await tenantOf(db, tenantCode), positionals[2]);
-          return;
-        }
-        throw new UsageError(`unknown command: ${positionals.join(' ')}\n\n${USAGE}`);
     }
+    const command = platform.cli.find((c) => positionals.slice(0, c.name.split(' ').length).join(' ') === c.name);
+    if (!command) throw new UsageError(`unknown command: ${positionals.join(' ')}\n\n${usage(platform)}`);
+    const ctx: CliContext = {
+      db,
+      config,
+      clock: systemClock,
+      deps,
+      tenant: () => tenantOf(db, tenantCode),
+      args: positionals.slice(command.name.split(' ').length),
+      options: values as Record<string, string | boolean | undefined>,
+      print: (line) => console.log(line),
+    };
+    await command.run(ctx);
   } finally {
     await db.close();
   }
 }
 
+async function newTenant(db: Db, code: string, nameJa: string, nameEn: string | undefined, hostnames: string[]): Promise<Tenant> {
+  if (!/^[a-z0-9-]{2,40}$/.test(code)) throw new UsageError('自治体コードは英小文字・数字・ハイフン2〜40文字です / Municipality codes are 2–40 of a-z, 0-9 and -');
+  const tenant = await createTenant(db, { code, nameJa, nameEn: nameEn ?? nameJa, hostnames });
+  if (!tenant) throw new UsageError(`自治体コード ${code} かホスト名が既に使われています / The code ${code} or a host name is already taken`);
+  return tenant;
+}
+
 run(process.argv.slice(2)).catch((err: unknown) => {
-  if (err instanceof UsageError || err instanceof ConfigError || err instanceof DataDirLockedError) {
+  if (err instanceof UsageError || err instanceof ConfigError || err instanceof DataDirLockedError || err instanceof MigrationError) {
     console.error(err.message);
   } else if (err instanceof AppError) {
     console.error(err.detail ? `${err.detail.ja} / ${err.detail.en}` : err.message);

@@ -1,27 +1,39 @@
 /**
- * `npm start`: migrate, seed the demo tenant on first start, serve, and shut down cleanly on
- * SIGTERM / SIGINT.
+ * `npm start`: migrate, seed the demo tenant on a first start where that is safe, serve, run
+ * the scheduler, and shut down cleanly on SIGTERM / SIGINT.
  */
+import { systemClock } from './core/clock.ts';
 import { ConfigError, loadConfig } from './core/config.ts';
 import { openDatabase } from './core/db/database.ts';
 import { DataDirLockedError } from './core/db/data-dir-lock.ts';
-import { migrate } from './core/db/migrate.ts';
-import { findTenantByCode } from './core/tenancy.ts';
+import { MigrationError } from './core/db/migrate.ts';
+import { listTenants } from './core/tenancy.ts';
 
 async function main(): Promise<void> {
   const started = performance.now();
   const config = loadConfig();
-  // Open the database while the application's modules load: both take about a second.
+  // Open the database while the application's modules load: both take a while.
   const opening = openDatabase(config);
   opening.catch(() => undefined); // reported by the await below
-  const [{ buildApp }, { DEMO_TENANT, seedDemo }] = await Promise.all([import('./app.ts'), import('./seed.ts')]);
+  const [{ buildApp }, { composePlatform, migratePlatform, appDeps }, { seedDemo, shouldSeedDemo }, { createScheduler }] = await Promise.all([
+    import('./app.ts'),
+    import('./platform.ts'),
+    import('./seed.ts'),
+    import('./core/scheduler.ts'),
+  ]);
+  const platform = composePlatform();
   const db = await opening;
-  await migrate(db);
+  await migratePlatform(db, platform);
+  const deps = appDeps(platform, db, config, systemClock);
+
   let notes: string[] = [];
-  if (!(await findTenantByCode(db, DEMO_TENANT.code))) {
-    notes = (await seedDemo(db, config)).notes;
+  let empty = false;
+  if ((await listTenants(db)).length === 0) {
+    empty = true;
+    if (shouldSeedDemo(config)) notes = (await seedDemo(db, platform, deps)).notes;
   }
-  const app = await buildApp({ db, config });
+  const app = await buildApp({ db, config, platform, clock: systemClock });
+  const scheduler = createScheduler({ db, jobs: platform.jobs(app.deps), clock: systemClock, log: app.log });
   let closing = false;
   const shutdown = async (signal: string) => {
     if (closing) return;
@@ -30,6 +42,7 @@ async function main(): Promise<void> {
     const force = setTimeout(() => process.exit(1), 10_000);
     force.unref();
     try {
+      await scheduler.stop();
       await app.close();
       await db.close();
       process.exit(0);
@@ -42,6 +55,8 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void shutdown('SIGINT'));
 
   await app.listen({ port: config.port, host: config.host });
+  await scheduler.register();
+  scheduler.start();
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`;
   const lines = [
     '',
@@ -49,14 +64,18 @@ async function main(): Promise<void> {
   ];
   if (notes.length) {
     lines.push('デモ用アカウント（デモンストレーション専用） / Demo accounts (for demonstration only):', ...notes.map((n) => `  ${n}`));
-  } else {
-    lines.push('デモ用アカウントは初回起動時に表示済みです / Demo accounts were listed at first start (see README).');
+  } else if (empty) {
+    lines.push(
+      '自治体が登録されていません。最初の管理者を作成してください / No municipality is set up yet. Create it and its first administrator:',
+      '  npm run hibiki -- init --tenant CODE --name-ja 名称 --admin-email admin@example.jp',
+      '  (デモデータは HIBIKI_DEMO=true で作成されます / HIBIKI_DEMO=true seeds the demo instead)',
+    );
   }
   process.stdout.write(lines.join('\n') + '\n\n');
 }
 
 main().catch((err: unknown) => {
-  if (err instanceof ConfigError || err instanceof DataDirLockedError) {
+  if (err instanceof ConfigError || err instanceof DataDirLockedError || err instanceof MigrationError) {
     process.stderr.write(`${err.message}\n`);
   } else {
     process.stderr.write(`起動できませんでした / Could not start: ${(err as Error)?.stack ?? String(err)}\n`);

@@ -32,6 +32,11 @@ const EnvSchema = z.object({
   HIBIKI_SECURE_COOKIES: z.enum(['true', 'false']).optional(),
   /** Trust X-Forwarded-* from a proxy in front. */
   HIBIKI_TRUST_PROXY: z.enum(['true', 'false']).default('false'),
+  /**
+   * Demo data on first start: unset seeds it only when the server listens on loopback;
+   * true seeds it anyway; false never.
+   */
+  HIBIKI_DEMO: z.enum(['true', 'false']).optional(),
 });
 
 export interface Config {
@@ -48,6 +53,8 @@ export interface Config {
   logLevel: string;
   secureCookies: boolean;
   trustProxy: boolean;
+  /** HIBIKI_DEMO: 'auto' (loopback only), or set explicitly. */
+  demo: 'auto' | boolean;
 }
 
 export class ConfigError extends Error {}
@@ -85,6 +92,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     // Secure cookies whenever the public address is https, unless set explicitly.
     secureCookies: e.HIBIKI_SECURE_COOKIES ? e.HIBIKI_SECURE_COOKIES === 'true' : (e.HIBIKI_PUBLIC_URL ?? '').startsWith('https:'),
     trustProxy: e.HIBIKI_TRUST_PROXY === 'true',
+    demo: e.HIBIKI_DEMO === undefined ? 'auto' : e.HIBIKI_DEMO === 'true',
   };
 }
 

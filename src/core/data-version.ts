@@ -1,34 +1,63 @@
 /**
- * Data versions: a per-tenant counter for a scope ("plan"), bumped in the same transaction as
- * any change that alters what public reads show. Caches and ETags key on the version, so a
- * change is seen at once by every app server, with no cache state shared between them.
+ * Data versions: a per-tenant counter for each scope ("plan", "groups", …), bumped in the same
+ * transaction as any change that alters what public reads show. Caches and ETags key on the
+ * versions, so a change is seen at once by every app server, with no cache state shared
+ * between them. A module bumps its own scope; a cached read names the scopes it depends on.
  */
 import type { Sql } from './db/database.ts';
 
 /**
  * When this process is the database's only user (embedded PGlite), versions are remembered
- * here and forgotten on every bump; a PostgreSQL shared by several app servers is asked each
- * time. `generation` keeps a read that raced a bump from storing what it read.
+ * here and forgotten on every bump; a PostgreSQL shared by several app servers is asked once
+ * per request (all of a tenant's scopes in one query). `generation` keeps a read that raced a
+ * bump from storing what it read.
  */
-const remembered = new WeakMap<object, { generation: number; versions: Map<string, number> }>();
+const remembered = new WeakMap<object, { generation: number; tenants: Map<string, ReadonlyMap<string, number>> }>();
+/** One read per request: the request (or any object) the caller passes as memo. */
+const perMemo = new WeakMap<object, Map<string, Promise<ReadonlyMap<string, number>>>>();
 
 function localState(sql: Sql) {
   let state = remembered.get(sql.identity);
-  if (!state) remembered.set(sql.identity, (state = { generation: 0, versions: new Map() }));
+  if (!state) remembered.set(sql.identity, (state = { generation: 0, tenants: new Map() }));
   return state;
 }
 
-/** The scope's current version (0 before the first change). */
-export async function currentDataVersion(sql: Sql, tenantId: string, scope: string): Promise<number> {
-  const key = `${tenantId}|${scope}`;
+async function readVersions(sql: Sql, tenantId: string): Promise<ReadonlyMap<string, number>> {
   const local = sql.soleProcess && !sql.inTransaction ? localState(sql) : undefined;
-  const known = local?.versions.get(key);
-  if (known !== undefined) return known;
+  const known = local?.tenants.get(tenantId);
+  if (known) return known;
   const generation = local?.generation;
-  const row = await sql.maybeOne<{ version: number }>('select version from data_versions where tenant_id = $1 and scope = $2', [tenantId, scope]);
-  const version = row?.version ?? 0;
-  if (local && local.generation === generation) local.versions.set(key, version);
-  return version;
+  const rows = await sql.query<{ scope: string; version: number }>('select scope, version from data_versions where tenant_id = $1', [tenantId]);
+  const versions = new Map(rows.map((r) => [r.scope, r.version]));
+  if (local && local.generation === generation) {
+    if (local.tenants.size > 10_000) local.tenants.clear();
+    local.tenants.set(tenantId, versions);
+  }
+  return versions;
+}
+
+/** Every scope's version for the tenant (0 for scopes never changed); read once per memo. */
+export function tenantVersions(sql: Sql, tenantId: string, memo?: object): Promise<ReadonlyMap<string, number>> {
+  if (!memo) return readVersions(sql, tenantId);
+  let byTenant = perMemo.get(memo);
+  if (!byTenant) perMemo.set(memo, (byTenant = new Map()));
+  let p = byTenant.get(tenantId);
+  if (!p) byTenant.set(tenantId, (p = readVersions(sql, tenantId)));
+  return p;
+}
+
+/** The scope's current version (0 before the first change). */
+export async function currentDataVersion(sql: Sql, tenantId: string, scope: string, memo?: object): Promise<number> {
+  return (await tenantVersions(sql, tenantId, memo)).get(scope) ?? 0;
+}
+
+/** The versions of several scopes as one string ("groups:3,plan:12"): equal strings, equal data. */
+export async function currentDataVersions(sql: Sql, tenantId: string, scopes: readonly string[], memo?: object): Promise<string> {
+  const versions = await tenantVersions(sql, tenantId, memo);
+  return [...new Set(scopes)]
+    .sort()
+    .map((s) => `${s}:${versions.get(s) ?? 0}`)
+    .join(',');
 }
 
 /** Marks the scope changed (call inside the transaction making the change). */
@@ -41,11 +70,11 @@ export async function bumpDataVersion(tx: Sql, tenantId: string, scope: string):
   if (tx.soleProcess) {
     const local = localState(tx);
     local.generation++;
-    local.versions.delete(`${tenantId}|${scope}`);
+    local.tenants.delete(tenantId);
   }
 }
 
-/** A small in-process LRU of values derived from a versioned scope. Safe to lose at any time. */
+/** A small in-process LRU of values derived from versioned scopes. Safe to lose at any time. */
 export class VersionedCache<V> {
   private readonly entries = new Map<string, V>();
   constructor(private readonly capacity = 200) {}

@@ -1,11 +1,13 @@
 /**
  * Mail: every message is first written to the outbox table in the caller's transaction, so
- * nothing is lost when SMTP is down or not configured. When SMTP_URL is set, a sender
- * delivers pending messages (claimed with SKIP LOCKED, so several app servers can share the
- * outbox). Without SMTP the outbox is the mailbox, shown to administrators.
+ * nothing is lost when SMTP is down or not configured. When SMTP_URL is set, the scheduler's
+ * "mail.send" job delivers pending messages (claimed with SKIP LOCKED, so several app servers
+ * can share the outbox; each message backs off on its own after a failure). Without SMTP the
+ * outbox is the mailbox, shown to administrators.
  */
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { Db, Sql } from './db/database.ts';
+import type { JobDefinition } from './scheduler.ts';
 
 export interface OutgoingMail {
   tenantId: string;
@@ -48,18 +50,16 @@ const MAX_ATTEMPTS = 8;
 export interface MailSender {
   /** Sends what is pending now; resolves to the number delivered. */
   flush(): Promise<number>;
-  /** Asks for a flush soon without waiting for it. */
-  poke(): void;
   close(): Promise<void>;
 }
 
 /** A sender for SMTP_URL, or one that does nothing when mail stays in the outbox. */
 export function createMailSender(
   db: Db,
-  options: { smtpUrl: string | undefined; from: string; intervalMs?: number; log?: (msg: string, err?: unknown) => void },
+  options: { smtpUrl: string | undefined; from: string; log?: (msg: string, err?: unknown) => void },
 ): MailSender {
   if (!options.smtpUrl) {
-    return { flush: async () => 0, poke: () => undefined, close: async () => undefined };
+    return { flush: async () => 0, close: async () => undefined };
   }
   const transport: Transporter = nodemailer.createTransport(options.smtpUrl);
   let running: Promise<number> | null = null;
@@ -107,15 +107,34 @@ export function createMailSender(
     return running;
   }
 
-  const timer = setInterval(() => void flush().catch((err) => options.log?.('mail flush failed', err)), options.intervalMs ?? 30_000);
-  timer.unref();
   return {
     flush,
-    poke: () => void flush().catch((err) => options.log?.('mail flush failed', err)),
     async close() {
-      clearInterval(timer);
       await running?.catch(() => undefined);
       transport.close();
+    },
+  };
+}
+
+export const MAIL_JOB = 'mail.send';
+
+/**
+ * The scheduler's job that delivers the outbox every half minute (and at once when poked).
+ * Without SMTP it has nothing to do: the outbox is the mailbox.
+ */
+export function mailJob(db: Db, options: { smtpUrl: string | undefined; from: string; log?: (msg: string, err?: unknown) => void }): JobDefinition {
+  let sender: MailSender | undefined;
+  return {
+    name: MAIL_JOB,
+    everySeconds: 30,
+    leaseSeconds: 300,
+    async run() {
+      if (!options.smtpUrl) return 'SMTP is not configured: mail stays in the outbox';
+      sender ??= createMailSender(db, options);
+      return `${await sender.flush()} sent`;
+    },
+    async close() {
+      await sender?.close();
     },
   };
 }

@@ -1,8 +1,8 @@
 /**
  * Named metrics: how a module feeds the plan's indicators. An indicator names a metric
- * ("groups.registered"); the module that holds the data registers a function computing the
- * metric's observations. The names are known up front (DESIGN.md's module table) so a plan
- * can bind an indicator to a metric before the module that feeds it exists.
+ * ("groups.registered"); the module that holds the data declares it (through the module
+ * contract) with the function computing its observations. The registry is built from the
+ * modules when the app is composed, never by import side effects.
  */
 import type { Sql } from './db/database.ts';
 
@@ -11,53 +11,76 @@ export interface MetricObservation {
   value: string | number;
   asOf: string;
   note?: string;
+  /** True when the value is computed from demonstration data. */
+  demo?: boolean;
 }
 
-export interface MetricContext {
-  sql: Sql;
-  tenantId: string;
-  /** The plan the indicator belongs to (metrics such as plan.averageAchievement need it). */
-  planId: string;
-  /** The code of the indicator being fed (to leave itself out of averages). */
+/** One indicator bound to the metric. */
+export interface MetricBinding {
+  /** The indicator's code, e.g. "6-1-3". */
   indicatorCode: string;
-  /** The bound indicator's own baseline date: metrics report from there on. */
+  /** The indicator's own baseline date: metrics report from there on. */
   since: string | null;
 }
 
-export interface Metric {
+/** What a metric is asked for: every indicator of one plan bound to it, in one batch. */
+export interface MetricQuery {
+  sql: Sql;
+  tenantId: string;
+  /** The plan the indicators belong to. */
+  planId: string;
+  /** Today (JST): metrics "as of today" answer for this day. */
+  today: string;
+  bindings: readonly MetricBinding[];
+}
+
+export interface MetricDefinition {
+  /** "<module>.<name>", e.g. "groups.registered". */
   name: string;
   description: { ja: string; en: string };
-  /** Observations the platform holds; staff-entered actuals fill earlier years. */
-  observe(ctx: MetricContext): Promise<MetricObservation[]>;
+  /**
+   * The data-version scopes whose changes alter the metric's values: a cached plan read that
+   * shows the metric depends on them.
+   */
+  scopes: readonly string[];
+  /**
+   * Observations per bound indicator code (one query per metric for the whole plan). Absent
+   * while the metric is declared but not computed by the platform (values are staff-entered).
+   */
+  observe?(query: MetricQuery): Promise<Map<string, MetricObservation[]>>;
 }
 
-/** Metric names the plan may bind to, with what they measure. */
-export const METRIC_CATALOGUE: Record<string, { ja: string; en: string }> = {
-  'plan.averageAchievement': { ja: '主要施策の目標達成率（平均値）', en: 'Average achievement of the plan’s other indicators' },
-  'surveys.positiveShare': { ja: '市民意識調査の肯定的回答の割合', en: 'Positive share of a perception-survey question' },
-  'proposals.implemented': { ja: '年度内に実施された市民提案の件数', en: 'Citizen proposals implemented in a fiscal year' },
-  'groups.registered': { ja: '登録市民活動団体数', en: 'Citizen groups registered as of a date' },
-  'procedures.onlineApplications': { ja: 'オンライン申請の受付件数', en: 'Online applications received in a fiscal year' },
-  'facilities.totalArea': { ja: '公共施設の延べ床面積及び敷地面積の合計', en: 'Total floor and site area of public facilities' },
-  'monitoring.availability': { ja: '情報システムの可用性', en: 'Availability of the city’s information systems' },
-  'series.staffCount': { ja: '職員数', en: 'Number of staff' },
-  'series.debtPerCapita': { ja: '市民一人あたりの通常債残高', en: 'Ordinary municipal debt per resident' },
-};
+/** The metrics of an app, by name. */
+export class MetricRegistry {
+  private readonly byName = new Map<string, MetricDefinition>();
 
-const implementations = new Map<string, Metric>();
+  constructor(definitions: readonly MetricDefinition[]) {
+    for (const d of definitions) {
+      if (!/^[a-z][a-zA-Z0-9]*\.[a-z][a-zA-Z0-9]*$/.test(d.name)) throw new Error(`metric name ${d.name} is not "<module>.<name>"`);
+      if (this.byName.has(d.name)) throw new Error(`metric ${d.name} is declared twice`);
+      this.byName.set(d.name, d);
+    }
+  }
 
-/** Registers a module's implementation of a catalogued metric. */
-export function registerMetric(metric: Metric): void {
-  if (!(metric.name in METRIC_CATALOGUE)) throw new Error(`metric ${metric.name} is not in the catalogue`);
-  implementations.set(metric.name, metric);
-}
+  /** The metric, or undefined when no module declares it. */
+  get(name: string): MetricDefinition | undefined {
+    return this.byName.get(name);
+  }
 
-/** The implementation of a metric, or undefined while no module feeds it yet. */
-export function metricImplementation(name: string): Metric | undefined {
-  return implementations.get(name);
-}
+  /** True when an indicator may bind to this name. */
+  has(name: string): boolean {
+    return this.byName.has(name);
+  }
 
-/** True when name is a metric an indicator may bind to. */
-export function isKnownMetric(name: string): boolean {
-  return name in METRIC_CATALOGUE;
+  /** Every metric, by name. */
+  list(): MetricDefinition[] {
+    return [...this.byName.values()].sort((a, b) => (a.name < b.name ? -1 : 1));
+  }
+
+  /** The data-version scopes of these metrics (unknown names contribute none). */
+  scopesOf(names: Iterable<string>): string[] {
+    const scopes = new Set<string>();
+    for (const n of names) for (const s of this.byName.get(n)?.scopes ?? []) scopes.add(s);
+    return [...scopes].sort();
+  }
 }

@@ -5,23 +5,17 @@
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import { z } from 'zod';
+import type { z } from 'zod';
+import { describeAccess, enforceAccess, type Access } from './access.ts';
 import type { Config } from './config.ts';
 import type { Db } from './db/database.ts';
-import {
-  ANONYMOUS,
-  authenticateSession,
-  authenticateToken,
-  CSRF_COOKIE,
-  csrfTokenFor,
-  isValidCsrf,
-  SESSION_COOKIE,
-  type Auth,
-} from './auth.ts';
-import { AppError, ERRORS, toProblem, type FieldError } from './errors.ts';
+import { ANONYMOUS, CSRF_COOKIE, csrfTokenFor, isValidCsrf, SESSION_COOKIE, type Auth, type Authenticator, type Role } from './auth.ts';
+import { AppError, ERRORS, toProblem } from './errors.ts';
 import { negotiateLang, type Lang } from './i18n.ts';
 import { randomToken } from './crypto.ts';
+import { RateLimitedError } from './rate-limit.ts';
 import { resolveTenant, type Tenant } from './tenancy.ts';
+import { fieldErrorsOf } from './validation.ts';
 import { renderPage, type Breadcrumb, type PageContext } from './views/views.ts';
 import './messages.ts';
 
@@ -40,9 +34,18 @@ declare module 'fastify' {
   }
 }
 
+/** A header link and who sees it ('everyone', or signed-in users of these roles). */
 export interface NavItem {
   href: string;
   label: { ja: string; en: string };
+  audience: 'everyone' | readonly Role[];
+}
+
+/** One route as registered: method, URL and its declared access (the authorisation table). */
+export interface RouteAccess {
+  method: string;
+  url: string;
+  access: string;
 }
 
 export type PageData = { title: string; breadcrumbs?: Breadcrumb[] } & Record<string, unknown>;
@@ -60,43 +63,23 @@ export function cookieOptions(config: Config) {
   return { path: '/', httpOnly: true, sameSite: 'lax' as const, secure: config.secureCookies };
 }
 
-/** A message written "日本語\u001fEnglish" (see bilingual()) reduced to one language. */
-function pickLanguage(message: string, lang: Lang): string {
-  const parts = message.split('\u001f');
-  return parts.length === 2 ? (lang === 'ja' ? parts[0]! : parts[1]!) : message;
-}
-
-/** A schema error message in both languages; the error handler shows the reader's one. */
-export function bilingual(ja: string, en: string): string {
-  return `${ja}\u001f${en}`;
-}
-
-const zodLocales = { ja: z.locales.ja(), en: z.locales.en() };
-
-/** Field errors from a zod error, in the reader's language. */
-export function fieldErrorsOf(issues: readonly z.core.$ZodIssue[], lang: Lang, prefix = ''): FieldError[] {
-  return issues.map((issue) => {
-    const custom = issue.message.includes('\u001f');
-    const localized = custom ? pickLanguage(issue.message, lang) : localizeIssue(issue, lang);
-    return { path: [prefix, ...issue.path.map(String)].filter(Boolean).join('.'), message: localized };
-  });
-}
-
-function localizeIssue(issue: z.core.$ZodIssue, lang: Lang): string {
-  const fn = zodLocales[lang].localeError;
-  const raw = typeof fn === 'function' ? fn(issue as never) : undefined;
-  const text = typeof raw === 'string' ? raw : raw?.message;
-  return text ?? issue.message;
-}
-
 export interface WebOptions {
   db: Db;
   config: Config;
-  navItems: () => NavItem[];
+  navItems: readonly NavItem[];
+  authenticator: Authenticator;
 }
 
-/** Installs the shared request pipeline on app. */
-export function installWeb(app: FastifyInstance, { db, config, navItems }: WebOptions): void {
+/** Installs the shared request pipeline on app; returns the table of routes and their access. */
+export function installWeb(app: FastifyInstance, { db, config, navItems, authenticator }: WebOptions): RouteAccess[] {
+  const routes: RouteAccess[] = [];
+  // Deny by default: a route that does not say who may reach it is a programming error.
+  app.addHook('onRoute', (route) => {
+    const declared = (route.config as { access?: Access } | undefined)?.access;
+    if (!declared) throw new Error(`route ${String(route.method)} ${route.url} declares no access (config.access)`);
+    // HEAD twins of GET routes share their declaration.
+    for (const method of [route.method].flat()) if (method !== 'HEAD') routes.push({ method, url: route.url, access: describeAccess(declared) });
+  });
   app.decorateRequest('tenant', null as unknown as Tenant);
   app.decorateRequest('lang', 'ja');
   app.decorateRequest('auth', null as unknown as Auth);
@@ -127,16 +110,19 @@ export function installWeb(app: FastifyInstance, { db, config, navItems }: WebOp
     const header = request.headers.authorization;
     if (header) {
       const match = /^Bearer\s+(\S+)$/i.exec(header);
-      request.auth = match ? await authenticateToken(db, tenant.id, match[1]!) : ANONYMOUS;
+      request.auth = match ? await authenticator.bearer(db, tenant.id, match[1]!) : ANONYMOUS;
       // A bearer header that does not authenticate is refused outright, never treated as anonymous.
       if (!request.auth.user) {
         reply.header('www-authenticate', 'Bearer error="invalid_token"');
         throw new AppError('unauthenticated', { ja: 'APIトークンが無効です', en: 'The API token is invalid or revoked' });
       }
-      return;
+    } else {
+      const sessionCookie = request.cookies[SESSION_COOKIE];
+      if (sessionCookie) request.auth = await authenticator.session(db, tenant.id, sessionCookie);
     }
-    const sessionCookie = request.cookies[SESSION_COOKIE];
-    if (sessionCookie) request.auth = await authenticateSession(db, tenant.id, sessionCookie);
+    // The route's declared access, before anything reads the body.
+    const declared = request.routeOptions.config?.access;
+    if (declared) enforceAccess(request, declared);
   });
 
   // CSRF: a browser request that changes something must carry the form's token. Requests
@@ -152,7 +138,7 @@ export function installWeb(app: FastifyInstance, { db, config, navItems }: WebOp
   });
 
   app.decorateReply('pageHtml', function (this: FastifyReply, template: string, data: PageData) {
-    return renderPageFor(this.request, template, data, navItems());
+    return renderPageFor(this.request, template, data, navItems);
   });
   app.decorateReply('page', function (this: FastifyReply, template: string, data: PageData) {
     return this.type('text/html; charset=utf-8').send(this.pageHtml(template, data));
@@ -195,10 +181,12 @@ export function installWeb(app: FastifyInstance, { db, config, navItems }: WebOp
     request.log.error({ err: error }, 'unexpected error');
     return sendError(request, reply, new AppError('internal'), true);
   });
+  return routes;
 }
 
 /** A page's HTML in the shell, with the request's language, user, tenant and CSRF token. */
-function renderPageFor(request: FastifyRequest, template: string, data: PageData, navItems: NavItem[]): string {
+function renderPageFor(request: FastifyRequest, template: string, data: PageData, navItems: readonly NavItem[]): string {
+  const role = request.auth.user && (request.auth.mfaPassed || request.auth.via === 'token') ? request.auth.user.role : null;
   const context: PageContext = {
     ...data,
     lang: request.lang,
@@ -207,11 +195,13 @@ function renderPageFor(request: FastifyRequest, template: string, data: PageData
     csrfToken: request.csrfToken,
     user: request.auth.user ? { displayName: request.auth.user.displayName, role: request.auth.user.role } : null,
     tenant: request.tenant ?? { nameJa: '', nameEn: '' },
-    navItems: navItems.map((item) => ({
-      href: item.href,
-      label: item.label[request.lang],
-      current: request.url.split('?')[0] === item.href,
-    })),
+    navItems: navItems
+      .filter((item) => item.audience === 'everyone' || (role !== null && item.audience.includes(role)))
+      .map((item) => ({
+        href: item.href,
+        label: item.label[request.lang],
+        current: request.url.split('?')[0] === item.href,
+      })),
   };
   return renderPage(template, context);
 }
@@ -228,6 +218,7 @@ function langSwitchHref(url: string, lang: Lang): string {
 
 function sendError(request: FastifyRequest, reply: FastifyReply, error: AppError, withRequestId = false): FastifyReply {
   const lang = request.lang ?? 'ja';
+  if (error instanceof RateLimitedError) reply.header('retry-after', String(error.retryAfterSeconds));
   const wantsHtml = !isApiRequest(request) && (request.headers.accept ?? '').includes('text/html');
   if (wantsHtml || (!isApiRequest(request) && request.method === 'GET')) {
     // Browsers: sign-in redirects for pages that need it, otherwise an accessible error page.

@@ -1,27 +1,88 @@
 /**
- * What a feature module gives the app: its routes, the nav entries it adds, the named
- * metrics it feeds the plan with, and the demo data it seeds. The app composes the modules;
- * src/core never imports one.
+ * The module contract: everything a feature module gives the platform. A module is one folder
+ * under src/modules and one entry in src/modules/index.ts; the platform (src/platform.ts)
+ * composes the modules, and nothing in src/core names one.
  */
 import type { FastifyInstance } from 'fastify';
+import type { Authenticator, Role } from '../core/auth.ts';
+import type { Clock } from '../core/clock.ts';
 import type { Config } from '../core/config.ts';
 import type { Db, Sql } from '../core/db/database.ts';
-import type { MailSender } from '../core/mail.ts';
+import type { Messages } from '../core/i18n.ts';
+import type { MetricDefinition, MetricRegistry } from '../core/metrics.ts';
+import type { JobDefinition } from '../core/scheduler.ts';
+import type { SettingDefinition, SettingsRegistry } from '../core/settings.ts';
 import type { Tenant } from '../core/tenancy.ts';
-import type { NavItem } from '../core/web.ts';
 
-/** Services every module's routes may use. */
+/** Services every module's routes (and jobs) may use. */
 export interface AppDeps {
   db: Db;
   config: Config;
-  mail: MailSender;
+  clock: Clock;
+  /** Asks the mail job to send what is queued (any app server's scheduler picks it up). */
+  mail: { poke(): void };
+  metrics: MetricRegistry;
+  settings: SettingsRegistry;
+}
+
+/** A link in the header for the people it serves. */
+export interface NavEntry {
+  href: string;
+  label: { ja: string; en: string };
+  /** Who sees it: everyone (signed in or not), or signed-in users of these roles. */
+  audience: 'everyone' | readonly Role[];
+}
+
+/** What a module's command-line command gets. */
+export interface CliContext {
+  db: Db;
+  config: Config;
+  clock: Clock;
+  deps: AppDeps;
+  /** The municipality named by --tenant (or the default one). */
+  tenant(): Promise<Tenant>;
+  /** Positional arguments after the command words, and the parsed options. */
+  args: string[];
+  options: Record<string, string | boolean | undefined>;
+  print(line: string): void;
+}
+
+export interface CliCommand {
+  /** The command words, e.g. "groups import". */
+  name: string;
+  usage: string;
+  /** Options it takes besides --tenant (type string unless listed as boolean). */
+  options?: Record<string, { type: 'string' | 'boolean' }>;
+  run(ctx: CliContext): Promise<void>;
+}
+
+/** What seeding demo data gets. */
+export interface SeedContext {
+  config: Config;
+  clock: Clock;
+  deps: AppDeps;
 }
 
 export interface HibikiModule {
   name: string;
-  /** Registers the module's routes. */
-  routes(app: FastifyInstance, deps: AppDeps): Promise<void> | void;
-  nav?: NavItem[];
+  /** The folder of the module's migrations: `new URL('./migrations/', import.meta.url)`. */
+  migrations?: URL;
+  /** Registers the module's routes; each declares its access (core/access.ts). */
+  routes?(app: FastifyInstance, deps: AppDeps): Promise<void> | void;
+  /** Metrics the module feeds the plan's indicators with. */
+  metrics?: readonly MetricDefinition[];
+  /** Scheduled work (run by core's scheduler, started by main.ts). */
+  jobs?: (deps: AppDeps) => readonly JobDefinition[];
+  /** Header links. */
+  nav?: readonly NavEntry[];
+  /** The module's messages (registered once when the platform is composed). */
+  messages?: readonly Messages[];
+  /** Settings a municipality may change, with their defaults. */
+  settings?: readonly SettingDefinition[];
+  /** Commands of `npm run hibiki -- …`. */
+  cli?: readonly CliCommand[];
   /** Adds the module's demo data to the demo tenant; must be idempotent. */
-  seedDemo?(tx: Sql, tenant: Tenant, deps: { config: Config }): Promise<string[] | void>;
+  seedDemo?(tx: Sql, tenant: Tenant, ctx: SeedContext): Promise<string[] | void>;
+  /** The module that owns accounts authenticates sessions and bearer tokens (one module). */
+  authenticator?: Authenticator;
 }

@@ -8,12 +8,13 @@ import os from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { buildApp } from '../app.ts';
+import { systemClock, type Clock } from '../core/clock.ts';
 import { loadConfig, type Config } from '../core/config.ts';
 import { openPglite, openPostgres, type Db } from '../core/db/database.ts';
-import { migrate } from '../core/db/migrate.ts';
 import { randomToken } from '../core/crypto.ts';
 import { ensureTenant, type Tenant } from '../core/tenancy.ts';
-import type { MailSender } from '../core/mail.ts';
+import { composePlatform, migratePlatform, type Platform } from '../platform.ts';
+import type { AppDeps } from '../modules/module.ts';
 
 /** Opens the test database the runner prepared (or a migrated in-memory PGlite). */
 export async function openTestDb(): Promise<Db> {
@@ -21,7 +22,7 @@ export async function openTestDb(): Promise<Db> {
   const template = process.env.HIBIKI_TEST_TEMPLATE;
   if (template) return openPglite({ loadDataDir: new Blob([readFileSync(template)]) });
   const db = await openPglite();
-  await migrate(db);
+  await migratePlatform(db, composePlatform());
   return db;
 }
 
@@ -41,19 +42,35 @@ export interface TestContext {
   app: FastifyInstance;
   db: Db;
   config: Config;
+  /** The services the modules were given (metrics, settings, clock …). */
+  deps: AppDeps;
+  platform: Platform;
   close(): Promise<void>;
 }
 
+export interface TestAppOptions {
+  env?: Record<string, string>;
+  /** The clock the app's rules read (default: the real one). */
+  clock?: Clock;
+  /** A platform of other modules (default: every module). */
+  platform?: Platform;
+  /** A database to use instead of the test database (closed with the app). */
+  db?: Db;
+}
+
 /** Builds the real app on the test database. */
-export async function startTestApp(options: { env?: Record<string, string>; mail?: MailSender } = {}): Promise<TestContext> {
-  const db = await openTestDb();
+export async function startTestApp(options: TestAppOptions = {}): Promise<TestContext> {
+  const db = options.db ?? (await openTestDb());
   const config = testConfig(options.env);
-  const app = await buildApp({ db, config, logger: false, ...(options.mail ? { mail: options.mail } : {}) });
+  const platform = options.platform ?? composePlatform();
+  const app = await buildApp({ db, config, logger: false, clock: options.clock ?? systemClock, platform });
   await app.ready();
   return {
     app,
     db,
     config,
+    deps: app.deps,
+    platform,
     async close() {
       await app.close();
       await db.close();

@@ -6,23 +6,24 @@
  *   again afterwards with --drop.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { openPglite, openPostgres } from '../core/db/database.ts';
-import { migrate } from '../core/db/migrate.ts';
+import { composePlatform, migratePlatform, platformMigrations } from '../platform.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
+const platform = composePlatform();
 
 async function preparePglite(): Promise<Record<string, string>> {
-  const migrationsDir = path.join(root, 'src/migrations');
+  // The template is rebuilt whenever a migration changes (their checksums name it).
   const hash = createHash('sha256');
-  for (const f of readdirSync(migrationsDir).sort()) hash.update(f).update(readFileSync(path.join(migrationsDir, f)));
+  for (const m of await platformMigrations(platform)) hash.update(m.name).update(m.checksum);
   const file = path.join(root, '.cache', `pglite-template-${hash.digest('hex').slice(0, 16)}.tar`);
   if (!existsSync(file)) {
     mkdirSync(path.dirname(file), { recursive: true });
     const db = await openPglite();
-    await migrate(db);
+    await migratePlatform(db, platform);
     const dump = await db.dump();
     writeFileSync(file, Buffer.from(await dump.arrayBuffer()));
     await db.close();
@@ -39,7 +40,7 @@ async function preparePostgres(url: string): Promise<Record<string, string>> {
   const testUrl = new URL(url);
   testUrl.pathname = `/${name}`;
   const db = await openPostgres(testUrl.toString(), 1);
-  await migrate(db);
+  await migratePlatform(db, platform);
   await db.close();
   return { DATABASE_URL: testUrl.toString(), HIBIKI_TEST_DROP_DATABASE: url };
 }

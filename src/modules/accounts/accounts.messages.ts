@@ -108,6 +108,14 @@ export const accountsMessages = defineMessages({
 
   // Sign-in
   'accounts.login.title': { ja: 'ログイン', en: 'Sign in' },
+  'accounts.setPassword.title': { ja: 'パスワードの設定', en: 'Set your password' },
+  'accounts.setPassword.lead': {
+    ja: 'このアカウントで使うパスワードを決めてください。職員・管理者は次のログイン時に二要素認証を設定します。',
+    en: 'Choose the password for this account. Staff and administrators set up two-factor authentication at their next sign-in.',
+  },
+  'accounts.setPassword.submit': { ja: 'パスワードを設定する', en: 'Set password' },
+  'accounts.setPassword.doneTitle': { ja: 'パスワードを設定しました', en: 'Your password is set' },
+  'accounts.setPassword.doneBody': { ja: '新しいパスワードでログインしてください。', en: 'Sign in with your new password.' },
   'accounts.login.submit': { ja: 'ログイン', en: 'Sign in' },
   'accounts.login.noAccount': { ja: 'アカウントをお持ちでない方は新規登録', en: 'No account yet? Create one' },
   'accounts.login.invalid': {

@@ -1,40 +1,12 @@
 /**
- * SQL of the accounts module: users, departments, sign-in attempts, e-mail tokens, recovery
+ * SQL of the accounts module: users, sign-in attempts, e-mail tokens, recovery
  * codes, API token listings and the audit-log listing. Every query is scoped by tenant_id.
  */
 import type { Role } from '../../core/auth.ts';
 import type { Sql } from '../../core/db/database.ts';
 
-export interface DepartmentRow {
-  id: string;
-  code: string;
-  name_ja: string;
-  name_en: string;
-}
-
-/** Departments of a tenant, by code. */
-export function listDepartments(sql: Sql, tenantId: string): Promise<DepartmentRow[]> {
-  return sql.query<DepartmentRow>('select id, code, name_ja, name_en from departments where tenant_id = $1 order by code', [
-    tenantId,
-  ]);
-}
-
-/** One department by its code. */
-export function findDepartmentByCode(sql: Sql, tenantId: string, code: string): Promise<DepartmentRow | undefined> {
-  return sql.maybeOne<DepartmentRow>('select id, code, name_ja, name_en from departments where tenant_id = $1 and code = $2', [
-    tenantId,
-    code,
-  ]);
-}
-
-/** Adds a department unless one with the code exists. */
-export async function ensureDepartment(sql: Sql, tenantId: string, d: { code: string; nameJa: string; nameEn: string }): Promise<void> {
-  await sql.query(
-    `insert into departments (tenant_id, code, name_ja, name_en) values ($1, $2, $3, $4)
-     on conflict (tenant_id, code) do nothing`,
-    [tenantId, d.code, d.nameJa, d.nameEn],
-  );
-}
+/** What a mailed single-use link is for. */
+export type EmailTokenPurpose = 'verify_email' | 'set_password' | 'reset_password' | 'change_email';
 
 /** Inserts a user; undefined when the e-mail is already taken in the tenant. */
 export function insertUser(
@@ -168,7 +140,7 @@ export async function resetFailedLogins(sql: Sql, tenantId: string, userId: stri
 /** Stores an e-mail token (hashed) valid for ttlSeconds. */
 export async function insertEmailToken(
   sql: Sql,
-  t: { tenantId: string; userId: string; tokenHash: string; purpose: 'verify_email'; ttlSeconds: number },
+  t: { tenantId: string; userId: string; tokenHash: string; purpose: EmailTokenPurpose; ttlSeconds: number },
 ): Promise<void> {
   await sql.query(
     `insert into email_tokens (tenant_id, token_hash, user_id, purpose, expires_at)
@@ -198,7 +170,7 @@ export function consumeEmailToken(
   sql: Sql,
   tenantId: string,
   tokenHash: string,
-  purpose: 'verify_email',
+  purpose: EmailTokenPurpose,
 ): Promise<{ user_id: string } | undefined> {
   return sql.maybeOne(
     `update email_tokens set used_at = now()
@@ -352,4 +324,28 @@ export function listAuditEntries(sql: Sql, tenantId: string, limit: number): Pro
        from audit_log where tenant_id = $1 order by seq desc limit $2`,
     [tenantId, limit],
   );
+}
+
+/** Replaces a user's password hash (and confirms the address the link was mailed to). */
+export async function setPasswordHash(sql: Sql, tenantId: string, userId: string, passwordHash: string): Promise<void> {
+  await sql.query(
+    `update users set password_hash = $3, email_verified_at = coalesce(email_verified_at, now()), failed_logins = 0,
+            locked_until = null, updated_at = now()
+      where tenant_id = $1 and id = $2`,
+    [tenantId, userId, passwordHash],
+  );
+}
+
+/** Ends every session of a user (after a password change, or when an administrator asks). */
+export async function deleteSessionsOf(sql: Sql, tenantId: string, userId: string): Promise<void> {
+  await sql.query('delete from sessions where tenant_id = $1 and user_id = $2', [tenantId, userId]);
+}
+
+/** Administrators of the tenant who are not disabled. */
+export async function countActiveAdmins(sql: Sql, tenantId: string): Promise<number> {
+  const row = await sql.one<{ n: number }>(
+    "select count(*)::int as n from users where tenant_id = $1 and role = 'admin' and disabled_at is null",
+    [tenantId],
+  );
+  return row.n;
 }

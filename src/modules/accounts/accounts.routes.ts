@@ -6,8 +6,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { requireUser, ROLES, SESSION_COOKIE, SESSION_TTL_MS, type AuthUser } from '../../core/auth.ts';
+import { access } from '../../core/access.ts';
+import { requireUser, ROLES, SESSION_COOKIE, type AuthUser } from '../../core/auth.ts';
 import { AppError, type FieldError } from '../../core/errors.ts';
+import { formTitle } from '../../core/forms.ts';
 import type { Lang } from '../../core/i18n.ts';
 import { cookieOptions } from '../../core/web.ts';
 import type { AppDeps } from '../module.ts';
@@ -30,8 +32,12 @@ import {
   VerifyEmailQuery,
 } from './accounts.schema.ts';
 import * as service from './accounts.service.ts';
+import { setPasswordLinkIsLive, setPasswordWithLink } from './accounts.links.ts';
+import { SESSION_TTL_MS } from './accounts.sessions.ts';
 
-const PAGE = { schema: { hide: true } } as const;
+const PAGE = { schema: { hide: true }, config: { access: access.public } };
+const SIGNED_IN_PAGE = { schema: { hide: true }, config: { access: access.user } };
+const ADMIN_PAGE = { schema: { hide: true }, config: { access: access.admins } };
 const VIEWS = 'accounts/views';
 
 export function accountsRoutes(app: FastifyInstance, { db, config, mail }: AppDeps): void {
@@ -83,6 +89,48 @@ export function accountsRoutes(app: FastifyInstance, { db, config, mail }: AppDe
     return reply.code(ok ? 200 : 400).page(`${VIEWS}/message.njk`, {
       title: text(ok ? 'accounts.verify.doneTitle' : 'accounts.verify.invalidTitle', request.lang),
       body: text(ok ? 'accounts.verify.doneBody' : 'accounts.verify.invalidBody', request.lang),
+      link: { href: '/login', label: text('accounts.login.title', request.lang) },
+    });
+  });
+
+  // ---- Setting a password by a single-use link (first administrator, invitations, resets) ----
+
+  const invalidLink = (request: FastifyRequest, reply: FastifyReply) =>
+    reply.code(400).header('cache-control', 'no-store').page(`${VIEWS}/message.njk`, {
+      title: text('accounts.verify.invalidTitle', request.lang),
+      body: text('accounts.verify.invalidBody', request.lang),
+      link: { href: '/login', label: text('accounts.login.title', request.lang) },
+    });
+  const setPasswordPage = (request: FastifyRequest, reply: FastifyReply, token: string, errors: FieldError[]) => {
+    const heading = text('accounts.setPassword.title', request.lang);
+    return reply
+      .code(errors.length ? 400 : 200)
+      .header('cache-control', 'no-store')
+      .page(`${VIEWS}/set-password.njk`, { title: formTitle(heading, errors, request.lang), heading, token, errors });
+  };
+
+  app.get('/account/set-password', PAGE, async (request, reply) => {
+    const query = VerifyEmailQuery.safeParse(request.query);
+    const token = query.success ? query.data.token : undefined;
+    if (!token || !(await setPasswordLinkIsLive(db, request.tenant, token))) return invalidLink(request, reply);
+    return setPasswordPage(request, reply, token, []);
+  });
+
+  app.post('/account/set-password', PAGE, async (request, reply) => {
+    const body = bodyOf(request);
+    const token = typeof body.token === 'string' ? body.token.slice(0, 200) : '';
+    const password = typeof body.password === 'string' ? body.password : '';
+    const confirm = typeof body.passwordConfirm === 'string' ? body.passwordConfirm : '';
+    if (!token) return invalidLink(request, reply);
+    try {
+      if (!(await setPasswordWithLink(db, request.tenant, token, password, confirm, request.lang))) return invalidLink(request, reply);
+    } catch (err) {
+      if (err instanceof AppError && err.code === 'validation') return setPasswordPage(request, reply, token, err.errors);
+      throw err;
+    }
+    return reply.page(`${VIEWS}/message.njk`, {
+      title: text('accounts.setPassword.doneTitle', request.lang),
+      body: text('accounts.setPassword.doneBody', request.lang),
       link: { href: '/login', label: text('accounts.login.title', request.lang) },
     });
   });
@@ -290,9 +338,9 @@ export function accountsRoutes(app: FastifyInstance, { db, config, mail }: AppDe
     });
   };
 
-  app.get('/account', PAGE, async (request, reply) => accountPage(request, reply, requireUser(request.auth), 200, []));
+  app.get('/account', SIGNED_IN_PAGE, async (request, reply) => accountPage(request, reply, requireUser(request.auth), 200, []));
 
-  app.post('/account/tokens', PAGE, async (request, reply) => {
+  app.post('/account/tokens', SIGNED_IN_PAGE, async (request, reply) => {
     const user = requireUser(request.auth);
     authorize(canCreateApiToken(user, request.auth.via));
     const form = parseForm(TokenCreateBody, request.body, request.lang);
@@ -303,23 +351,19 @@ export function accountsRoutes(app: FastifyInstance, { db, config, mail }: AppDe
       .page(`${VIEWS}/token-created.njk`, { title: text('accounts.tokens.createdTitle', request.lang), created });
   });
 
-  app.post('/account/tokens/:id/revoke', PAGE, async (request, reply) => {
+  app.post('/account/tokens/:id/revoke', SIGNED_IN_PAGE, async (request, reply) => {
     const user = requireUser(request.auth);
     await service.revokeToken(db, request.tenant, user, idOf(request.params));
     return reply.redirect('/account', 303);
   });
 
   const api = app.withTypeProvider<ZodTypeProvider>();
-  // Anonymous callers get 401 before their body is looked at.
-  const signedIn = async (request: FastifyRequest) => {
-    requireUser(request.auth);
-  };
   const security = [{ bearer: [] }];
 
   api.get(
     '/api/v1/tokens',
     {
-      preValidation: signedIn,
+      config: { access: access.user },
       schema: {
         summary: 'APIトークンの一覧 / List your API tokens',
         tags: ['accounts'],
@@ -336,7 +380,7 @@ export function accountsRoutes(app: FastifyInstance, { db, config, mail }: AppDe
   api.post(
     '/api/v1/tokens',
     {
-      preValidation: signedIn,
+      config: { access: access.user },
       schema: {
         summary: 'APIトークンを発行する / Create an API token (the token is shown only in this answer)',
         tags: ['accounts'],
@@ -356,7 +400,7 @@ export function accountsRoutes(app: FastifyInstance, { db, config, mail }: AppDe
   api.delete(
     '/api/v1/tokens/:id',
     {
-      preValidation: signedIn,
+      config: { access: access.user },
       schema: {
         summary: 'APIトークンを失効させる / Revoke one of your API tokens',
         tags: ['accounts'],
@@ -378,7 +422,7 @@ export function accountsRoutes(app: FastifyInstance, { db, config, mail }: AppDe
     ...(here ? [{ href: '/admin', label: text('accounts.admin.title', lang) }, { label: here }] : [{ label: text('accounts.admin.title', lang) }]),
   ];
 
-  app.get('/admin', PAGE, async (request, reply) => {
+  app.get('/admin', ADMIN_PAGE, async (request, reply) => {
     const user = requireUser(request.auth);
     authorize(canManageUsers(user));
     return reply.page(`${VIEWS}/admin-index.njk`, {
@@ -387,7 +431,7 @@ export function accountsRoutes(app: FastifyInstance, { db, config, mail }: AppDe
     });
   });
 
-  app.get('/admin/users', PAGE, async (request, reply) => {
+  app.get('/admin/users', ADMIN_PAGE, async (request, reply) => {
     const user = requireUser(request.auth);
     authorize(canManageUsers(user));
     const users = await service.listUsersForAdmin(db, request.tenant);
@@ -410,18 +454,18 @@ export function accountsRoutes(app: FastifyInstance, { db, config, mail }: AppDe
         { value: '', label: text('accounts.field.departmentNone', request.lang) },
         ...(await service.listDepartments(db, request.tenant)).map((d) => ({
           value: d.code,
-          label: request.lang === 'ja' ? d.name_ja : d.name_en,
+          label: request.lang === 'ja' ? d.nameJa : d.nameEn,
         })),
       ],
       errors,
     });
 
-  app.get('/admin/users/new', PAGE, async (request, reply) => {
+  app.get('/admin/users/new', ADMIN_PAGE, async (request, reply) => {
     authorize(canManageUsers(requireUser(request.auth)));
     return newUserPage(request, reply, { role: 'staff' }, []);
   });
 
-  app.post('/admin/users/new', PAGE, async (request, reply) => {
+  app.post('/admin/users/new', ADMIN_PAGE, async (request, reply) => {
     const user = requireUser(request.auth);
     authorize(canManageUsers(user));
     const form = parseForm(NewUserSchema, request.body, request.lang);
@@ -435,14 +479,14 @@ export function accountsRoutes(app: FastifyInstance, { db, config, mail }: AppDe
     return reply.redirect('/admin/users?done=created', 303);
   });
 
-  app.post('/admin/users/:id/disable', PAGE, async (request, reply) => {
+  app.post('/admin/users/:id/disable', ADMIN_PAGE, async (request, reply) => {
     const user = requireUser(request.auth);
     authorize(canManageUsers(user));
     await service.adminDisableUser(db, request.tenant, user, idOf(request.params));
     return reply.redirect('/admin/users?done=disabled', 303);
   });
 
-  app.get('/admin/outbox', PAGE, async (request, reply) => {
+  app.get('/admin/outbox', ADMIN_PAGE, async (request, reply) => {
     authorize(canReadOutbox(requireUser(request.auth)));
     return reply.page(`${VIEWS}/admin-outbox.njk`, {
       title: text('accounts.admin.outbox', request.lang),
@@ -452,7 +496,7 @@ export function accountsRoutes(app: FastifyInstance, { db, config, mail }: AppDe
     });
   });
 
-  app.get('/admin/audit', PAGE, async (request, reply) => {
+  app.get('/admin/audit', ADMIN_PAGE, async (request, reply) => {
     authorize(canReadAuditLog(requireUser(request.auth)));
     const { entries, report } = await service.auditOverview(db, request.tenant);
     return reply.page(`${VIEWS}/admin-audit.njk`, {

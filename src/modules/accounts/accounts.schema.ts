@@ -5,9 +5,8 @@
  */
 import { z } from 'zod';
 import { ROLES } from '../../core/auth.ts';
-import { bilingual, fieldErrorsOf } from '../../core/web.ts';
-import type { FieldError } from '../../core/errors.ts';
-import { translate, type Lang } from '../../core/i18n.ts';
+import { bilingual } from '../../core/validation.ts';
+import { translate } from '../../core/i18n.ts';
 import type { AccountsMessageKey } from './accounts.messages.ts';
 
 /** Every field limit of the module, in one place. */
@@ -161,29 +160,4 @@ export const TokenCreatedResponse = z.object({
   token: z.string().describe('Send as `Authorization: Bearer <token>`; shown only once'),
 });
 
-/**
- * Field errors for a failed parse: in the reader's language when lang is given, otherwise
- * as "日本語 / English" (the command line).
- */
-export function toFieldErrors(issues: readonly z.core.$ZodIssue[], lang?: Lang): FieldError[] {
-  if (lang) return dedupe(fieldErrorsOf(issues, lang));
-  const ja = fieldErrorsOf(issues, 'ja');
-  const en = fieldErrorsOf(issues, 'en');
-  return dedupe(ja.map((e, i) => ({ path: e.path, message: e.message === en[i]!.message ? e.message : `${e.message} / ${en[i]!.message}` })));
-}
-
-/** One message per field: the first problem is the one to fix first. */
-function dedupe(errors: FieldError[]): FieldError[] {
-  const seen = new Set<string>();
-  return errors.filter((e) => (seen.has(e.path) ? false : (seen.add(e.path), true)));
-}
-
-/** Parses form input; on failure, the field errors in the reader's language. */
-export function parseForm<S extends z.ZodType>(
-  schema: S,
-  input: unknown,
-  lang: Lang,
-): { ok: true; value: z.infer<S> } | { ok: false; errors: FieldError[] } {
-  const result = schema.safeParse(input ?? {});
-  return result.success ? { ok: true, value: result.data } : { ok: false, errors: toFieldErrors(result.error.issues, lang) };
-}
+export { parseWith as parseForm, toFieldErrors } from '../../core/validation.ts';

@@ -7,26 +7,18 @@
 import * as OTPAuth from 'otpauth';
 import QRCode from 'qrcode';
 import { appendAudit, verifyAuditChain, type ChainReport } from '../../core/audit.ts';
-import {
-  createApiToken,
-  createSession,
-  destroySession,
-  hashPassword,
-  revokeApiToken,
-  verifyPassword,
-  type AuthUser,
-  type Role,
-} from '../../core/auth.ts';
+import type { AuthUser, Role } from '../../core/auth.ts';
 import type { Config } from '../../core/config.ts';
 import { decrypt, encrypt, hmac, randomToken, safeEqual, sha256 } from '../../core/crypto.ts';
 import type { Db, Sql } from '../../core/db/database.ts';
 import { AppError, type FieldError } from '../../core/errors.ts';
 import type { Lang } from '../../core/i18n.ts';
 import { enqueueMail, listOutbox, type OutboxEntry } from '../../core/mail.ts';
-import type { Tenant } from '../../core/tenancy.ts';
+import { findDepartment, listDepartments as listTenantDepartments, type Department, type Tenant } from '../../core/tenancy.ts';
 import { accountsText } from './accounts.messages.ts';
 import { canDisableUser, canRevokeApiToken, requiresTwoFactor } from './accounts.policy.ts';
 import * as repo from './accounts.repository.ts';
+import { createApiToken, createSession, destroySession, hashPassword, revokeApiToken, verifyPassword } from './accounts.sessions.ts';
 import { NewUserSchema, toFieldErrors, type SignupInput } from './accounts.schema.ts';
 
 /** Sign-in limits. Kept in the database, so every app server sees the same counts. */
@@ -77,8 +69,8 @@ export async function createUserAccount(
   const departmentCode = typeof input.departmentCode === 'string' ? input.departmentCode.trim() : '';
   let departmentId: string | null = null;
   if (departmentCode && !errors.some((e) => e.path === 'departmentCode')) {
-    const department = await repo.findDepartmentByCode(tx, tenant.id, departmentCode);
-    if (department) departmentId = department.id;
+    const department = await findDepartment(tx, tenant.id, departmentCode);
+    if (department && !department.retiredAt) departmentId = department.id;
     else errors.push({ path: 'departmentCode', message: accountsText('accounts.error.departmentUnknown', lang) });
   }
   if (!parsed.success || errors.length) throw new AppError('validation', undefined, errors);
@@ -112,16 +104,6 @@ export async function findUserByEmail(
   return row && { id: row.id, email: row.email, role: row.role, displayName: row.display_name };
 }
 
-/** 課 — the demo tenant's departments. */
-export const DEMO_DEPARTMENTS = [
-  { code: 'seisaku-suishin', nameJa: '政策推進課', nameEn: 'Policy Promotion Division' },
-  { code: 'shimin-kyodo', nameJa: '市民協働課', nameEn: 'Citizen Collaboration Division' },
-  { code: 'joho-seisaku', nameJa: '情報政策課', nameEn: 'Information Policy Division' },
-  { code: 'shisan-keiei', nameJa: '資産経営課', nameEn: 'Asset Management Division' },
-  { code: 'zaisei', nameJa: '財政課', nameEn: 'Finance Division' },
-  { code: 'shokuin', nameJa: '職員課', nameEn: 'Personnel Division' },
-] as const;
-
 /** One demo account per role. The passwords are published: for demonstration only. */
 export const DEMO_ACCOUNTS = [
   { role: 'citizen', email: 'citizen@demo.hibiki.example', password: 'demo-citizen-2026', displayName: 'デモ市民', department: undefined },
@@ -132,7 +114,6 @@ export const DEMO_ACCOUNTS = [
 
 /** Seeds the demo departments and accounts (idempotent); returns the lines to print. */
 export async function seedDemoAccounts(tx: Sql, tenant: Tenant): Promise<string[]> {
-  for (const d of DEMO_DEPARTMENTS) await repo.ensureDepartment(tx, tenant.id, d);
   const lines: string[] = [];
   for (const a of DEMO_ACCOUNTS) {
     if (!(await repo.findUserByEmail(tx, tenant.id, a.email))) {
@@ -650,8 +631,8 @@ export function listUsersForAdmin(db: Db, tenant: Tenant): Promise<repo.UserList
 }
 
 /** The tenant's departments, for the new-user form. */
-export function listDepartments(db: Db, tenant: Tenant): Promise<repo.DepartmentRow[]> {
-  return repo.listDepartments(db, tenant.id);
+export function listDepartments(db: Db, tenant: Tenant): Promise<Department[]> {
+  return listTenantDepartments(db, tenant.id, { activeOnly: true });
 }
 
 /**

@@ -5,7 +5,8 @@ import type { Role } from '../../core/auth.ts';
 import { listOutbox } from '../../core/mail.ts';
 import { newTenant, startTestApp, TestClient, type TestContext, type TestTenant } from '../../testing/harness.ts';
 import { accountsMessages } from './accounts.messages.ts';
-import { ensureDepartment } from './accounts.repository.ts';
+import { ensureDepartment } from '../../core/tenancy.ts';
+import { DEMO_DEPARTMENTS } from '../../seed.ts';
 import { createUserAccount, findUserByEmail, seedDemoAccounts } from './accounts.service.ts';
 
 let ctx: TestContext;
@@ -522,7 +523,7 @@ describe('the account page and API tokens', () => {
     const { tenant } = await setup();
     const user = await makeUser(tenant, 'citizen');
     const { token } = await ctx.db.transaction(async (tx) => {
-      const { createApiToken } = await import('../../core/auth.ts');
+      const { createApiToken } = await import('./accounts.sessions.ts');
       return createApiToken(tx, tenant.id, user.id, 'test');
     });
     for (const payload of [{}, { name: '' }, { name: 'x'.repeat(101) }, { name: 42 }]) {
@@ -666,8 +667,9 @@ describe('administration', () => {
 });
 
 describe('demo accounts', () => {
-  it('seeds departments and one account per role, idempotently', async () => {
+  it('seeds one account per role in the demo departments, idempotently', async () => {
     const tenant = await newTenant(ctx.db);
+    for (const d of DEMO_DEPARTMENTS) await ensureDepartment(ctx.db, tenant.id, d);
     const first = await ctx.db.transaction((tx) => seedDemoAccounts(tx, tenant));
     const second = await ctx.db.transaction((tx) => seedDemoAccounts(tx, tenant));
     assert.deepEqual(first, second);

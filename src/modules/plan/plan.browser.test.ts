@@ -6,7 +6,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { createSession, SESSION_COOKIE, type Role } from '../../core/auth.ts';
+import { SESSION_COOKIE, type Role } from '../../core/auth.ts';
+import { createSession } from '../accounts/accounts.sessions.ts';
 import {
   browserTestSkip,
   checkAccessibility,
@@ -50,7 +51,7 @@ describe('plan pages in Chromium', { skip: browserTestSkip() }, () => {
 
   before(async () => {
     server = await startLiveServer();
-    await importPlan(server.ctx.db, server.tenant, { id: null, label: 'test' }, demoPlanDocument(), 'ja', { demoActuals: true });
+    await importPlan(server.ctx.db, server.ctx.deps, server.tenant, { id: null, label: 'test' }, demoPlanDocument(), 'ja', { demoActuals: true });
     browser = await launchBrowser();
   });
   after(async () => {
@@ -76,7 +77,7 @@ describe('plan pages in Chromium', { skip: browserTestSkip() }, () => {
     const opened = await openPage(browser, VIEWPORTS[device]);
     tabs.push(opened);
     if (role) {
-      const user = await makeUser(server.ctx.db, server.tenant, role);
+      const user = await makeUser(server.ctx.db, server.tenant, role, role === 'staff' ? { departmentCode: 'shimin-kyodo' } : {});
       const token = await createSession(server.ctx.db, server.tenant.id, user.id, true);
       await opened.context.addCookies([{ name: SESSION_COOKIE, value: token, url: server.baseUrl }]);
     }

@@ -6,7 +6,8 @@
 import { z } from 'zod';
 import { isIsoDate, parsePlanDate, PlanDateError } from '../../core/dates.ts';
 import { translate } from '../../core/i18n.ts';
-import { bilingual } from '../../core/web.ts';
+import { bilingual } from '../../core/validation.ts';
+export { formValues } from '../../core/forms.ts';
 import { LIMITS } from './plan.schema.ts';
 import './plan.messages.ts';
 
@@ -95,12 +96,6 @@ export interface ActualEntryValues {
   value: string;
   asOf: string;
   note: string;
-}
-
-/** The raw text fields of a form body (anything else reads as ''). */
-export function formValues<K extends string>(body: unknown, keys: readonly K[]): Record<K, string> {
-  const b = (body ?? {}) as Record<string, unknown>;
-  return Object.fromEntries(keys.map((k) => [k, typeof b[k] === 'string' ? (b[k] as string) : ''])) as Record<K, string>;
 }
 
 /** An approval decision posted from the queue. */

@@ -4,7 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createSession, CSRF_COOKIE, csrfTokenFor, SESSION_COOKIE, type Role } from '../../core/auth.ts';
+import { CSRF_COOKIE, csrfTokenFor, SESSION_COOKIE, type Role } from '../../core/auth.ts';
+import { createSession } from '../accounts/accounts.sessions.ts';
 import { randomToken } from '../../core/crypto.ts';
 import { makeUser } from '../../testing/factories.ts';
 import { newTenant, startTestApp, TestClient, type TestContext, type TestTenant } from '../../testing/harness.ts';
@@ -28,7 +29,7 @@ after(async () => {
 /** A fresh municipality holding the demo plan with its demonstration actuals. */
 async function tenantWithPlan(doc: unknown = demoPlanDocument()): Promise<TestTenant> {
   const tenant = await newTenant(ctx.db);
-  await importPlan(ctx.db, tenant, { id: null, label: 'test' }, doc, 'ja', { demoActuals: true });
+  await importPlan(ctx.db, ctx.deps, tenant, { id: null, label: 'test' }, doc, 'ja', { demoActuals: true });
   return tenant;
 }
 
@@ -39,7 +40,8 @@ async function clientFor(tenant: TestTenant, role?: Role): Promise<{ client: Tes
   client.jar.cookies.set(CSRF_COOKIE, csrfCookie);
   let userId: string | null = null;
   if (role) {
-    const user = await makeUser(ctx.db, tenant, role);
+    // Staff of 市民協働課, which the demo plan names for 6-1-x.
+    const user = await makeUser(ctx.db, tenant, role, role === 'staff' ? { departmentCode: 'shimin-kyodo' } : {});
     client.jar.cookies.set(SESSION_COOKIE, await createSession(ctx.db, tenant.id, user.id, true));
     userId = user.id;
   }
@@ -298,14 +300,14 @@ describe('plan pages (staff)', () => {
   it('a rejected entry stays unpublished', async () => {
     const tenant = await tenantWithPlan();
     const staff = await clientFor(tenant, 'staff');
-    await staff.client.submit('/staff/plan/actuals/new', { indicator: '6-3-1', value: '999,999', asOf: '2018-03-31' }, { csrf: staff.csrf });
+    await staff.client.submit('/staff/plan/actuals/new', { indicator: '6-1-2', value: '999,999', asOf: '2018-03-31' }, { csrf: staff.csrf });
     const manager = await clientFor(tenant, 'plan_manager');
     const queue = await manager.client.get('/staff/plan/approvals');
     const action = /action="(\/staff\/plan\/approvals\/[0-9a-f-]+)"/.exec(queue.body)![1]!;
-    const decided = await manager.client.submit(action, { code: '6-3-1', decision: 'rejected' }, { csrf: manager.csrf });
+    const decided = await manager.client.submit(action, { code: '6-1-2', decision: 'rejected' }, { csrf: manager.csrf });
     assert.equal(decided.statusCode, 303);
     const { client } = await clientFor(tenant);
-    assert.ok(!(await client.get('/plan/indicators/6-3-1')).body.includes('999,999'));
+    assert.ok(!(await client.get('/plan/indicators/6-1-2')).body.includes('999,999'));
   });
 
   it('the CSV preview lists every bad row and imports nothing', async () => {
@@ -342,7 +344,7 @@ describe('plan pages (staff)', () => {
   it('the CSV import creates pending actuals', async () => {
     const tenant = await tenantWithPlan();
     const { client, csrf } = await clientFor(tenant, 'staff');
-    const csv = '6-1-1,平成29年度,251,台帳\r\n6-2-2,H30.3.31,"5,900,000",\r\n6-3-2,2018-03-31,99.991\r\n';
+    const csv = '6-1-1,平成29年度,251,台帳\r\n6-1-2,H30.3.31,"1,024",\r\n6-1-3,2018-03-31,41.75\r\n';
     const preview = await client.submit('/staff/plan/import', { csv, mode: 'preview' }, { csrf });
     assert.equal(preview.statusCode, 200);
     assert.ok(textOf(preview.body).includes('3行すべてに問題はありません'));
@@ -357,8 +359,8 @@ describe('plan pages (staff)', () => {
       pending.map((p) => [p.code, p.as_of, Number(p.value), p.note, p.status]).sort(),
       [
         ['6-1-1', '2018-03-31', 251, '台帳', 'pending'],
-        ['6-2-2', '2018-03-31', 5900000, null, 'pending'],
-        ['6-3-2', '2018-03-31', 99.991, null, 'pending'],
+        ['6-1-2', '2018-03-31', 1024, null, 'pending'],
+        ['6-1-3', '2018-03-31', 41.75, null, 'pending'],
       ],
     );
     const { client: anonymous } = await clientFor(tenant);
@@ -386,7 +388,7 @@ describe('plan pages (staff)', () => {
   it('the report shows per-section averages as of the fiscal year end', async () => {
     const tenant = await tenantWithPlan();
     const { client } = await clientFor(tenant, 'plan_manager');
-    const expected = await evaluatePlan(ctx.db, tenant.id, undefined, '2017-03-31', { asOf: '2017-03-31' });
+    const expected = await evaluatePlan(ctx.db, ctx.deps, tenant.id, undefined, '2017-03-31', { asOf: '2017-03-31' });
     const res = await client.get('/staff/plan/report?fy=2016');
     assert.equal(res.statusCode, 200);
     const text = textOf(res.body);

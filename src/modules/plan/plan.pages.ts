@@ -6,12 +6,14 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { access } from '../../core/access.ts';
 import { requireUser, type AuthUser } from '../../core/auth.ts';
-import { fiscalYearEnd, fiscalYearOf, todayJst } from '../../core/dates.ts';
+import { fiscalYearEnd, fiscalYearOf } from '../../core/dates.ts';
 import { AppError, type FieldError } from '../../core/errors.ts';
+import { formTitle } from '../../core/forms.ts';
 import { translate, type Lang } from '../../core/i18n.ts';
 import type { Breadcrumb } from '../../core/views/views.ts';
-import { fieldErrorsOf } from '../../core/web.ts';
+import { fieldErrorsOf, inFieldOrder } from '../../core/validation.ts';
 import { acceptMultipart, readMultipartBody } from '../../core/multipart.ts';
 import type { PageData } from '../../core/web.ts';
 import { HTML_TYPE, sendPlanRead } from './plan.public-read.ts';
@@ -45,6 +47,9 @@ import './plan.messages.ts';
 const CodeParam = z.object({ code: z.string().min(1).max(LIMITS.code) });
 const IdParam = z.object({ id: z.uuid() });
 const hidden = { hide: true };
+const PUBLIC = { access: access.public };
+const STAFF = { access: access.staff };
+const APPROVERS = { access: access.planManagers };
 
 /** The signed-in user when they may see the staff side of public pages (two-factor done). */
 function staffViewer(request: FastifyRequest): AuthUser | null {
@@ -84,7 +89,9 @@ function reportYears(plan: plans.EvaluatedPlan, today: string): { min: number; m
   return { min, max, initial };
 }
 
-export function planPageRoutes(app: FastifyInstance, { db }: AppDeps): void {
+export function planPageRoutes(app: FastifyInstance, deps: AppDeps): void {
+  const { db } = deps;
+  const evaluated = async (request: FastifyRequest) => (await plans.evaluatePlanCached(db, deps, request.tenant.id, undefined, request)).plan;
   const pages = app.withTypeProvider<ZodTypeProvider>();
 
   // The CSV form may upload a file (works without JavaScript).
@@ -98,13 +105,13 @@ export function planPageRoutes(app: FastifyInstance, { db }: AppDeps): void {
    */
   const publicPage = async (request: FastifyRequest, reply: FastifyReply, template: string, build: () => Promise<PageData>) => {
     if (request.auth.user) return reply.page(template, await build());
-    return sendPlanRead(db, request, reply, HTML_TYPE, async () => reply.pageHtml(template, await build()));
+    return sendPlanRead(db, deps, request, reply, HTML_TYPE, async () => reply.pageHtml(template, await build()));
   };
 
-  pages.get('/plan', { schema: hidden }, async (request, reply) =>
+  pages.get('/plan', { schema: hidden, config: PUBLIC }, async (request, reply) =>
     publicPage(request, reply, 'plan/views/overview.njk', async () => {
       const lang = request.lang;
-      const { plan } = await plans.evaluatePlanCached(db, request.tenant.id);
+      const plan = await evaluated(request);
       const title = translate(lang, 'plan.overview.title');
       return {
         title,
@@ -116,10 +123,10 @@ export function planPageRoutes(app: FastifyInstance, { db }: AppDeps): void {
     }),
   );
 
-  pages.get('/plan/sections/:code', { schema: { ...hidden, params: CodeParam } }, async (request, reply) =>
+  pages.get('/plan/sections/:code', { schema: { ...hidden, params: CodeParam }, config: PUBLIC }, async (request, reply) =>
     publicPage(request, reply, 'plan/views/section.njk', async () => {
       const lang = request.lang;
-      const { plan } = await plans.evaluatePlanCached(db, request.tenant.id);
+      const plan = await evaluated(request);
       const section = sectionOf(plan, request.params.code);
       if (!section) throw new AppError('not_found', { ja: `節 ${request.params.code} はありません`, en: `No section ${request.params.code}` });
       const view = sectionView(section, lang, true);
@@ -131,11 +138,11 @@ export function planPageRoutes(app: FastifyInstance, { db }: AppDeps): void {
     }),
   );
 
-  pages.get('/plan/indicators/:code', { schema: { ...hidden, params: CodeParam } }, async (request, reply) =>
+  pages.get('/plan/indicators/:code', { schema: { ...hidden, params: CodeParam }, config: PUBLIC }, async (request, reply) =>
     publicPage(request, reply, 'plan/views/indicator.njk', async () => {
       const lang = request.lang;
       const viewer = staffViewer(request);
-      const { plan } = await plans.evaluatePlanCached(db, request.tenant.id);
+      const plan = await evaluated(request);
       const indicator = plan.indicators.find((i) => i.code === request.params.code);
       if (!indicator) throw new AppError('not_found', { ja: `指標 ${request.params.code} はありません`, en: `No indicator ${request.params.code}` });
       const revisions = await plans.indicatorRevisions(db, request.tenant.id, indicator.id, viewer !== null);
@@ -164,7 +171,7 @@ export function planPageRoutes(app: FastifyInstance, { db }: AppDeps): void {
 
   // ---------------------------------------------------------------- staff pages
 
-  pages.get('/staff/plan', { schema: hidden }, async (request, reply) => {
+  pages.get('/staff/plan', { schema: hidden, config: STAFF }, async (request, reply) => {
     const user = requireStaff(request);
     const lang = request.lang;
     const title = translate(lang, 'plan.staff.title');
@@ -184,10 +191,10 @@ export function planPageRoutes(app: FastifyInstance, { db }: AppDeps): void {
     recorded: { code: string; date: string } | null = null,
   ) {
     const lang = request.lang;
-    const { plan } = await plans.evaluatePlanCached(db, request.tenant.id);
+    const plan = await evaluated(request);
     const title = translate(lang, 'plan.entry.title');
     return reply.code(errors.length ? 400 : 200).page('plan/views/entry.njk', {
-      title: errors.length ? `${translate(lang, 'form.errorSummaryTitle')}: ${title}` : title,
+      title: formTitle(title, errors, lang),
       heading: title,
       choices: entryChoices(enterableIndicators(plan, user), lang),
       values: { ...values, indicator: values.indicator.trim() },
@@ -198,14 +205,14 @@ export function planPageRoutes(app: FastifyInstance, { db }: AppDeps): void {
     });
   }
 
-  pages.get('/staff/plan/actuals/new', { schema: { ...hidden, querystring: EntryQuery } }, async (request, reply) => {
+  pages.get('/staff/plan/actuals/new', { schema: { ...hidden, querystring: EntryQuery }, config: STAFF }, async (request, reply) => {
     const user = requireStaff(request);
     const q = request.query;
     const recorded = q.recorded && q.asOf ? { code: q.recorded, date: dateLine(q.asOf, request.lang) } : null;
     return renderEntry(request, reply, user, { indicator: '', value: '', asOf: '', note: '' }, [], recorded);
   });
 
-  pages.post('/staff/plan/actuals/new', { schema: hidden }, async (request, reply) => {
+  pages.post('/staff/plan/actuals/new', { schema: hidden, config: STAFF }, async (request, reply) => {
     const user = requireStaff(request);
     const lang = request.lang;
     const values = formValues(request.body, ['indicator', 'value', 'asOf', 'note'] as const);
@@ -213,7 +220,7 @@ export function planPageRoutes(app: FastifyInstance, { db }: AppDeps): void {
     const errors: FieldError[] = parsed.success ? [] : fieldErrorsOf(parsed.error.issues, lang);
     // The indicator must be one this user may enter (not computed, their department's).
     if (values.indicator.trim() && !errors.some((e) => e.path === 'indicator')) {
-      const { plan } = await plans.evaluatePlanCached(db, request.tenant.id);
+      const plan = await evaluated(request);
       const code = values.indicator.trim();
       const exists = plan.indicators.find((i) => i.code === code);
       if (!exists) errors.unshift({ path: 'indicator', message: translate(lang, 'plan.error.indicatorUnknown') });
@@ -222,7 +229,7 @@ export function planPageRoutes(app: FastifyInstance, { db }: AppDeps): void {
         errors.unshift({ path: 'indicator', message: translate(lang, computed ? 'plan.error.computed' : 'plan.error.notAllowed') });
       }
     }
-    if (errors.length || !parsed.success) return renderEntry(request, reply, user, values, sortErrors(errors));
+    if (errors.length || !parsed.success) return renderEntry(request, reply, user, values, inFieldOrder(errors, ['indicator', 'value', 'asOf', 'note']));
     const input = parsed.data;
     try {
       await plans.recordActual(db, request.tenant, user, input.indicator, {
@@ -238,7 +245,7 @@ export function planPageRoutes(app: FastifyInstance, { db }: AppDeps): void {
     return reply.redirect(`/staff/plan/actuals/new?${q}`, 303);
   });
 
-  pages.get('/staff/plan/approvals', { schema: { ...hidden, querystring: z.object({ done: z.enum(['approved', 'rejected']).optional() }) } }, async (request, reply) => {
+  pages.get('/staff/plan/approvals', { schema: { ...hidden, querystring: z.object({ done: z.enum(['approved', 'rejected']).optional() }) }, config: APPROVERS }, async (request, reply) => {
     requireApprover(request);
     const lang = request.lang;
     const pending = await plans.pendingActuals(db, request.tenant.id);
@@ -251,7 +258,7 @@ export function planPageRoutes(app: FastifyInstance, { db }: AppDeps): void {
     });
   });
 
-  pages.post('/staff/plan/approvals/:id', { schema: { ...hidden, params: IdParam } }, async (request, reply) => {
+  pages.post('/staff/plan/approvals/:id', { schema: { ...hidden, params: IdParam }, config: APPROVERS }, async (request, reply) => {
     const user = requireApprover(request);
     const parsed = DecisionForm.safeParse(request.body);
     if (!parsed.success) throw new AppError('bad_request');
@@ -268,7 +275,7 @@ export function planPageRoutes(app: FastifyInstance, { db }: AppDeps): void {
     const title = translate(lang, 'plan.import.title');
     const errors = options.check?.errors ?? [];
     return reply.code(options.status ?? 200).page('plan/views/import.njk', {
-      title: errors.length ? `${translate(lang, 'form.errorSummaryTitle')}: ${title}` : title,
+      title: formTitle(title, errors, lang),
       heading: title,
       csv: options.csv,
       check: options.check,
@@ -280,12 +287,12 @@ export function planPageRoutes(app: FastifyInstance, { db }: AppDeps): void {
     });
   }
 
-  pages.get('/staff/plan/import', { schema: { ...hidden, querystring: z.object({ imported: z.coerce.number().int().min(0).optional() }) } }, async (request, reply) => {
+  pages.get('/staff/plan/import', { schema: { ...hidden, querystring: z.object({ imported: z.coerce.number().int().min(0).optional() }) }, config: STAFF }, async (request, reply) => {
     requireStaff(request);
     return renderImport(request, reply, { csv: '', check: null, imported: request.query.imported ?? null });
   });
 
-  pages.post('/staff/plan/import', { schema: { ...hidden }, bodyLimit: 1024 * 1024, preValidation: readMultipartBody }, async (request, reply) => {
+  pages.post('/staff/plan/import', { schema: { ...hidden }, config: STAFF, bodyLimit: 1024 * 1024, preValidation: readMultipartBody }, async (request, reply) => {
     const user = requireStaff(request);
     const body = (request.body ?? {}) as Record<string, unknown>;
     const file = Buffer.isBuffer(body.file) ? decodeCsvBytes(body.file) : '';
@@ -302,7 +309,7 @@ export function planPageRoutes(app: FastifyInstance, { db }: AppDeps): void {
     return renderImport(request, reply, { csv, check, imported: null, status: check.ok ? 200 : 400 });
   });
 
-  pages.get('/staff/plan/report', { schema: { ...hidden, querystring: ReportQuery } }, async (request, reply) => {
+  pages.get('/staff/plan/report', { schema: { ...hidden, querystring: ReportQuery }, config: STAFF }, async (request, reply) => {
     requireStaff(request);
     const lang = request.lang;
     const { plan, fy, years } = await evaluateForReport(request, request.query.fy);
@@ -315,7 +322,7 @@ export function planPageRoutes(app: FastifyInstance, { db }: AppDeps): void {
     });
   });
 
-  pages.get('/staff/plan/report.csv', { schema: { ...hidden, querystring: ReportQuery } }, async (request, reply) => {
+  pages.get('/staff/plan/report.csv', { schema: { ...hidden, querystring: ReportQuery }, config: STAFF }, async (request, reply) => {
     requireStaff(request);
     const { plan, fy } = await evaluateForReport(request, request.query.fy);
     return reply
@@ -326,8 +333,8 @@ export function planPageRoutes(app: FastifyInstance, { db }: AppDeps): void {
 
   /** The plan evaluated on the values up to the end of fiscal year fy (default: the last ended one). */
   async function evaluateForReport(request: FastifyRequest, requested: number | undefined) {
-    const today = todayJst();
-    const current = await plans.evaluatePlan(db, request.tenant.id, undefined, today);
+    const today = plans.todayOf(deps);
+    const current = await plans.evaluatePlan(db, deps, request.tenant.id, undefined, today);
     const years = reportYears(current, today);
     const fy = requested ?? years.initial;
     if (fy < years.min || fy > years.max) {
@@ -336,17 +343,7 @@ export function planPageRoutes(app: FastifyInstance, { db }: AppDeps): void {
       ]);
     }
     const end = fiscalYearEnd(fy);
-    const plan = await plans.evaluatePlan(db, request.tenant.id, undefined, end < today ? end : today, { asOf: end });
+    const plan = await plans.evaluatePlan(db, deps, request.tenant.id, undefined, end < today ? end : today, { asOf: end });
     return { plan, fy, years };
   }
-}
-
-/** Errors in the order of the form's fields, so the summary reads top to bottom. */
-function sortErrors(errors: FieldError[]): FieldError[] {
-  const order = ['indicator', 'value', 'asOf', 'note'];
-  const rank = (e: FieldError) => {
-    const r = order.indexOf(e.path);
-    return r < 0 ? order.length : r;
-  };
-  return [...errors].sort((a, b) => rank(a) - rank(b));
 }

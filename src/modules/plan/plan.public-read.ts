@@ -1,36 +1,26 @@
 /**
- * Public reads of plan data (API, open data, and pages for visitors who are not signed in):
- * a weak ETag from the plan's data version and what varies the body (URL, language), 304 when
- * the client already has it, and the body itself kept per ETag, so a repeated read costs one
- * version check. Every change to plan data bumps the version (see publicPlanVersion).
+ * The plan's public reads (API, open data, and pages for visitors who are not signed in),
+ * through core's versioned body cache: they depend on the plan's own data version, on the
+ * versions of the scopes of every metric bound to its indicators (an approved group
+ * registration or an implemented proposal shows at once), and on the date.
  */
-import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Sql } from '../../core/db/database.ts';
-import { VersionedCache } from '../../core/data-version.ts';
-import { publicPlanVersion } from './plan.service.ts';
+import { sendPublicRead } from '../../core/public-read.ts';
+import { planScopes, todayOf, type PlanEnv } from './plan.service.ts';
 
-const bodies = new VersionedCache<string>(500);
+export { CSV_TYPE, HTML_TYPE, JSON_TYPE } from '../../core/public-read.ts';
 
-export const JSON_TYPE = 'application/json; charset=utf-8';
-export const HTML_TYPE = 'text/html; charset=utf-8';
-
-/** Sends a public, versioned read; produce() runs only when no body for this version is kept. */
+/** Sends a public read of the current plan (or of planCode); produce() runs only on a cache miss. */
 export async function sendPlanRead(
   db: Sql,
+  env: PlanEnv,
   request: FastifyRequest,
   reply: FastifyReply,
   type: string,
   produce: () => Promise<string>,
+  planCode?: string,
 ): Promise<FastifyReply> {
-  const version = await publicPlanVersion(db, request.tenant.id);
-  const etag = `W/"${createHash('sha1').update(`${request.tenant.id}|${version}|${type}|${request.url}|${request.lang}`).digest('base64url')}"`;
-  reply.header('etag', etag).header('cache-control', 'no-cache').header('vary', 'accept-language, cookie');
-  if (request.headers['if-none-match'] === etag) return reply.code(304).send();
-  let body = bodies.get(etag);
-  if (body === undefined) {
-    body = await produce();
-    bodies.set(etag, body);
-  }
-  return reply.type(type).send(body);
+  const scopes = await planScopes(db, env, request.tenant.id, planCode, request);
+  return sendPublicRead(db, request, reply, { scopes, type, today: todayOf(env), produce });
 }

@@ -263,3 +263,13 @@ export function decideActual(
     [tenantId, input.indicatorId, input.actualId, input.status, input.decidedBy, input.decidedLabel],
   );
 }
+
+/** The metric names the plan's indicators are bound to (the current plan, or the plan with this code). */
+export async function boundMetrics(sql: Sql, tenantId: string, code?: string): Promise<string[]> {
+  const rows = await sql.query<{ source_metric: string }>(
+    `select distinct i.source_metric from indicators i join plans p on p.tenant_id = i.tenant_id and p.id = i.plan_id
+      where i.tenant_id = $1 and i.source_metric is not null and ${code === undefined ? 'p.is_current' : 'p.code = $2'}`,
+    code === undefined ? [tenantId] : [tenantId, code],
+  );
+  return rows.map((r) => r.source_metric);
+}

@@ -3,10 +3,11 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { access } from '../../core/access.ts';
 import { requireRole, requireUser } from '../../core/auth.ts';
 import { AppError } from '../../core/errors.ts';
 import type { AppDeps } from '../module.ts';
-import { JSON_TYPE, sendPlanRead } from './plan.public-read.ts';
+import { CSV_TYPE, JSON_TYPE, sendPlanRead } from './plan.public-read.ts';
 import * as plans from './plan.service.ts';
 import { indicatorsCsv } from './plan.opendata.ts';
 import { planPageRoutes } from './plan.pages.ts';
@@ -22,8 +23,13 @@ function actorOf(request: FastifyRequest) {
   return { user, actor: { id: user.id, label: user.email } };
 }
 
+const PUBLIC = { access: access.public };
+
 export function planRoutes(app: FastifyInstance, deps: AppDeps): void {
   const { db } = deps;
+  const read = (request: FastifyRequest, reply: Parameters<typeof sendPlanRead>[3], type: string, produce: () => Promise<string>, planCode?: string) =>
+    sendPlanRead(db, deps, request, reply, type, produce, planCode);
+  const evaluated = async (request: FastifyRequest, planCode?: string) => (await plans.evaluatePlanCached(db, deps, request.tenant.id, planCode, request)).plan;
   const api = app.withTypeProvider<ZodTypeProvider>();
 
   // Plans may be posted as YAML as well as JSON.
@@ -35,58 +41,56 @@ export function planRoutes(app: FastifyInstance, deps: AppDeps): void {
     }
   });
 
-  api.get('/api/v1/plan', { schema: { summary: '現行計画の全体（体系・指標・評価） / The current plan, evaluated', tags: ['plan'] } }, async (request, reply) =>
-    sendPlanRead(db, request, reply, JSON_TYPE, async () => JSON.stringify(planTree((await plans.evaluatePlanCached(db, request.tenant.id)).plan))),
+  api.get('/api/v1/plan', { config: PUBLIC, schema: { summary: '現行計画の全体（体系・指標・評価） / The current plan, evaluated', tags: ['plan'] } }, async (request, reply) =>
+    read(request, reply, JSON_TYPE, async () => JSON.stringify(planTree(await evaluated(request)))),
   );
 
-  api.get('/api/v1/plans', { schema: { summary: '計画の一覧 / Plans', tags: ['plan'] } }, async (request) => ({
+  api.get('/api/v1/plans', { config: PUBLIC, schema: { summary: '計画の一覧 / Plans', tags: ['plan'] } }, async (request) => ({
     items: await plans.listPlanSummaries(db, request.tenant.id),
   }));
 
   api.post(
     '/api/v1/plans',
-    { schema: { summary: '計画文書の取り込み（JSON/YAML） / Import a plan document', tags: ['plan'], security: bearer, body: z.unknown() } },
+    {
+      config: { access: access.planManagers },
+      schema: { summary: '計画文書の取り込み（JSON/YAML） / Import a plan document', tags: ['plan'], security: bearer, body: z.unknown() },
+    },
     async (request, reply) => {
       const { user, actor } = actorOf(request);
       requireRole(request.auth, ['plan_manager', 'admin']);
-      const result = await plans.importPlan(db, request.tenant, actor, request.body, request.lang, { user });
+      const result = await plans.importPlan(db, deps, request.tenant, actor, request.body, request.lang, { user });
       return reply.code(201).header('location', `/api/v1/plans/${result.code}`).send({ code: result.code });
     },
   );
 
-  api.get('/api/v1/plans/:planCode', { schema: { summary: '計画の全体 / A plan, evaluated', tags: ['plan'], params: PlanCodeParam } }, async (request, reply) =>
-    sendPlanRead(db, request, reply, JSON_TYPE, async () =>
-      JSON.stringify(planTree((await plans.evaluatePlanCached(db, request.tenant.id, request.params.planCode)).plan)),
-    ),
+  api.get('/api/v1/plans/:planCode', { config: PUBLIC, schema: { summary: '計画の全体 / A plan, evaluated', tags: ['plan'], params: PlanCodeParam } }, async (request, reply) =>
+    read(request, reply, JSON_TYPE, async () => JSON.stringify(planTree(await evaluated(request, request.params.planCode))), request.params.planCode),
   );
 
   api.get(
     '/api/v1/plans/:planCode/export',
-    { schema: { summary: '計画文書の書き出し / Export the plan document', tags: ['plan'], params: PlanCodeParam } },
+    { config: PUBLIC, schema: { summary: '計画文書の書き出し / Export the plan document', tags: ['plan'], params: PlanCodeParam } },
     async (request) => plans.exportPlan(db, request.tenant.id, request.params.planCode),
   );
 
   api.get(
     '/api/v1/indicators',
-    { schema: { summary: '現行計画の成果指標 / Indicators of the current plan', tags: ['indicators'], response: { 200: IndicatorListSchema } } },
-    async (request, reply) =>
-      sendPlanRead(db, request, reply, JSON_TYPE, async () => JSON.stringify(indicatorList((await plans.evaluatePlanCached(db, request.tenant.id)).plan))),
+    { config: PUBLIC, schema: { summary: '現行計画の成果指標 / Indicators of the current plan', tags: ['indicators'], response: { 200: IndicatorListSchema } } },
+    async (request, reply) => read(request, reply, JSON_TYPE, async () => JSON.stringify(indicatorList(await evaluated(request)))),
   );
 
   api.get(
     '/api/v1/plans/:planCode/indicators',
-    { schema: { summary: '計画の成果指標 / Indicators of a plan', tags: ['indicators'], params: PlanCodeParam, response: { 200: IndicatorListSchema } } },
+    { config: PUBLIC, schema: { summary: '計画の成果指標 / Indicators of a plan', tags: ['indicators'], params: PlanCodeParam, response: { 200: IndicatorListSchema } } },
     async (request, reply) =>
-      sendPlanRead(db, request, reply, JSON_TYPE, async () =>
-        JSON.stringify(indicatorList((await plans.evaluatePlanCached(db, request.tenant.id, request.params.planCode)).plan)),
-      ),
+      read(request, reply, JSON_TYPE, async () => JSON.stringify(indicatorList(await evaluated(request, request.params.planCode))), request.params.planCode),
   );
 
   api.get(
     '/api/v1/indicators/:code',
-    { schema: { summary: '成果指標と実績の履歴 / An indicator with its history', tags: ['indicators'], params: CodeParam } },
+    { config: PUBLIC, schema: { summary: '成果指標と実績の履歴 / An indicator with its history', tags: ['indicators'], params: CodeParam } },
     async (request) => {
-      const { indicator } = await plans.getIndicator(db, request.tenant.id, request.params.code);
+      const { indicator } = await plans.getIndicator(db, deps, request.tenant.id, request.params.code);
       const staff = request.auth.user !== null && request.auth.user.role !== 'citizen' && request.auth.mfaPassed;
       return {
         ...plans.indicatorItem(indicator),
@@ -100,7 +104,10 @@ export function planRoutes(app: FastifyInstance, deps: AppDeps): void {
 
   api.post(
     '/api/v1/indicators/:code/actuals',
-    { schema: { summary: '実績値の入力（担当課） / Enter an actual (staff)', tags: ['indicators'], security: bearer, params: CodeParam, body: RecordActualSchema } },
+    {
+      config: { access: access.staff },
+      schema: { summary: '実績値の入力（担当課） / Enter an actual (staff)', tags: ['indicators'], security: bearer, params: CodeParam, body: RecordActualSchema },
+    },
     async (request, reply) => {
       const user = requireRole(request.auth, ['staff', 'plan_manager', 'admin']);
       return reply.code(201).send(await plans.recordActual(db, request.tenant, user, request.params.code, request.body));
@@ -111,6 +118,7 @@ export function planRoutes(app: FastifyInstance, deps: AppDeps): void {
     api.post(
       `/api/v1/indicators/:code/actuals/:id/${verb}`,
       {
+        config: { access: access.planManagers },
         schema: {
           summary: verb === 'approve' ? '実績値の承認（政策推進課） / Approve an actual' : '実績値の差し戻し / Reject an actual',
           tags: ['indicators'],
@@ -125,14 +133,14 @@ export function planRoutes(app: FastifyInstance, deps: AppDeps): void {
     );
   }
 
-  app.get('/opendata/indicators.json', { schema: { summary: 'オープンデータ：成果指標（JSON） / Open data: indicators (JSON)', tags: ['opendata'] } }, async (request, reply) => {
+  app.get('/opendata/indicators.json', { config: PUBLIC, schema: { summary: 'オープンデータ：成果指標（JSON） / Open data: indicators (JSON)', tags: ['opendata'] } }, async (request, reply) => {
     reply.header('content-disposition', 'inline; filename="indicators.json"');
-    return sendPlanRead(db, request, reply, JSON_TYPE, async () => JSON.stringify(indicatorList((await plans.evaluatePlanCached(db, request.tenant.id)).plan)));
+    return read(request, reply, JSON_TYPE, async () => JSON.stringify(indicatorList(await evaluated(request))));
   });
 
-  app.get('/opendata/indicators.csv', { schema: { summary: 'オープンデータ：成果指標（CSV, UTF-8 BOM） / Open data: indicators (CSV)', tags: ['opendata'] } }, async (request, reply) => {
+  app.get('/opendata/indicators.csv', { config: PUBLIC, schema: { summary: 'オープンデータ：成果指標（CSV, UTF-8 BOM） / Open data: indicators (CSV)', tags: ['opendata'] } }, async (request, reply) => {
     reply.header('content-disposition', 'attachment; filename="indicators.csv"');
-    return sendPlanRead(db, request, reply, 'text/csv; charset=utf-8', async () => indicatorsCsv((await plans.evaluatePlanCached(db, request.tenant.id)).plan));
+    return read(request, reply, CSV_TYPE, async () => indicatorsCsv(await evaluated(request)));
   });
 
   planPageRoutes(app, deps);

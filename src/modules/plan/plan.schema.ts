@@ -5,8 +5,7 @@
  */
 import { z } from 'zod';
 import { isIsoDate } from '../../core/dates.ts';
-import { bilingual } from '../../core/web.ts';
-import { isKnownMetric } from '../../core/metrics.ts';
+import { bilingual } from '../../core/validation.ts';
 
 /** Field limits shared by the API and the forms. */
 export const LIMITS = {
@@ -60,7 +59,8 @@ export const SourceSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('manual') }),
   z.strictObject({
     kind: z.literal('metric'),
-    metric: z.string().refine(isKnownMetric, { message: bilingual('不明な指標ソースです', 'Unknown metric') }),
+    /** A metric some module declares (checked against the platform's registry on import). */
+    metric: z.string().regex(/^[a-z][a-zA-Z0-9]*\.[a-z][a-zA-Z0-9]*$/, { message: bilingual('不明な指標ソースです', 'Unknown metric') }),
   }),
 ]);
 

@@ -14,6 +14,7 @@ import type { Sql } from '../../core/db/database.ts';
 import { appendAudit } from '../../core/audit.ts';
 import type { Tenant } from '../../core/tenancy.ts';
 import { bumpDataVersion } from '../../core/data-version.ts';
+import type { SeedContext } from '../module.ts';
 import { parsePlanDocument, PLAN_SCOPE } from './plan.service.ts';
 import { findPlanByCode, insertPlanDocument } from './plan.repository.ts';
 
@@ -42,10 +43,24 @@ export function demoPlanDocument(): unknown {
   return doc;
 }
 
-/** Seeds the demo plan once; later runs leave it as it is. */
-export async function seedDemoPlan(tx: Sql, tenant: Tenant): Promise<string[]> {
-  const doc = parsePlanDocument(demoPlanDocument(), 'ja');
-  if (await findPlanByCode(tx, tenant.id, doc.code)) return [];
+/**
+ * Seeds the demo plan once; later runs leave it as it is, except that indicators without a
+ * responsible department get the one the demo document names (plans seeded before indicators
+ * carried departments).
+ */
+export async function seedDemoPlan(tx: Sql, tenant: Tenant, ctx: SeedContext): Promise<string[]> {
+  const doc = parsePlanDocument(demoPlanDocument(), 'ja', ctx.deps.metrics);
+  const existing = await findPlanByCode(tx, tenant.id, doc.code);
+  if (existing) {
+    for (const ind of doc.chapters.flatMap((c) => c.sections.flatMap((s) => s.indicators))) {
+      if (!ind.department) continue;
+      await tx.query(
+        'update indicators set department_code = $3 where tenant_id = $1 and plan_id = $2 and code = $4 and department_code is null',
+        [tenant.id, existing.id, ind.department, ind.code],
+      );
+    }
+    return [];
+  }
   await insertPlanDocument(tx, tenant.id, doc, 'seed', { demoActuals: true });
   await bumpDataVersion(tx, tenant.id, PLAN_SCOPE);
   await appendAudit(tx, { tenantId: tenant.id, actorId: null, actorLabel: 'seed', action: 'plan.import', entityType: 'plan', entityId: doc.code, details: { demo: true } });

@@ -6,14 +6,15 @@
 import type { Db, Sql } from '../../core/db/database.ts';
 import { isSqlState } from '../../core/db/database.ts';
 import { appendAudit } from '../../core/audit.ts';
-import { bumpDataVersion, currentDataVersion, VersionedCache } from '../../core/data-version.ts';
+import { bumpDataVersion, currentDataVersion, currentDataVersions, VersionedCache } from '../../core/data-version.ts';
 import type { AuthUser } from '../../core/auth.ts';
+import type { Clock } from '../../core/clock.ts';
 import { compareIsoDate, fiscalYearEnd, fiscalYearOf, todayJst } from '../../core/dates.ts';
-import { AppError } from '../../core/errors.ts';
+import { AppError, type FieldError } from '../../core/errors.ts';
 import type { Lang } from '../../core/i18n.ts';
-import { metricImplementation } from '../../core/metrics.ts';
+import type { MetricObservation, MetricRegistry } from '../../core/metrics.ts';
 import type { Tenant } from '../../core/tenancy.ts';
-import { fieldErrorsOf } from '../../core/web.ts';
+import { fieldErrorsOf } from '../../core/validation.ts';
 import {
   averageClampedRate,
   evaluateIndicator,
@@ -29,10 +30,16 @@ import { PlanDocumentSchema, type PlanDocument } from './plan.schema.ts';
 export const AVERAGE_METRIC = 'plan.averageAchievement';
 
 /**
- * The data-version scope of everything public about plans. Modules whose metrics feed an
- * indicator bump it too (bumpDataVersion(tx, tenantId, 'plan')) when their data changes.
+ * The data-version scope of the plans themselves. A plan's public reads depend on it and on
+ * the scopes of the metrics bound to its indicators (each module bumps its own).
  */
 export const PLAN_SCOPE = 'plan';
+
+/** What the plan's service needs from the platform: the metrics and the clock. */
+export interface PlanEnv {
+  metrics: MetricRegistry;
+  clock: Clock;
+}
 
 export interface Actor {
   id: string | null;
@@ -64,6 +71,8 @@ export interface EvaluatedIndicator {
   source: { kind: 'manual' } | { kind: 'metric'; metric: string };
   /** True while the bound metric has no implementation yet (values come from records only). */
   metricPending: boolean;
+  /** What the bound metric measures (from the module that declares it). */
+  metricDescription: { ja: string; en: string } | null;
   actuals: ActualPoint[];
   evaluation: IndicatorEvaluation;
 }
@@ -98,16 +107,37 @@ export interface EvaluatedPlan {
 
 const toNumber = (v: string | number) => (typeof v === 'number' ? v : Number(v));
 
-/** Validates a plan document; throws a validation AppError listing every problem. */
-export function parsePlanDocument(input: unknown, lang: Lang): PlanDocument {
+/**
+ * Validates a plan document; throws a validation AppError listing every problem, metric
+ * bindings to metrics no module declares included.
+ */
+export function parsePlanDocument(input: unknown, lang: Lang, metrics: MetricRegistry): PlanDocument {
   const parsed = PlanDocumentSchema.safeParse(input);
-  if (!parsed.success) throw new AppError('validation', undefined, fieldErrorsOf(parsed.error.issues, lang));
+  const errors: FieldError[] = parsed.success ? [] : fieldErrorsOf(parsed.error.issues, lang);
+  const chapters = (input as { chapters?: unknown })?.chapters;
+  if (Array.isArray(chapters)) {
+    chapters.forEach((c: { sections?: unknown }, ci) =>
+      (Array.isArray(c?.sections) ? c.sections : []).forEach((sec: { indicators?: unknown }, si: number) =>
+        (Array.isArray(sec?.indicators) ? sec.indicators : []).forEach((ind: { source?: { kind?: unknown; metric?: unknown } }, ii: number) => {
+          const metric = ind?.source?.kind === 'metric' ? ind.source.metric : undefined;
+          if (typeof metric === 'string' && !metrics.has(metric)) {
+            errors.push({
+              path: `chapters.${ci}.sections.${si}.indicators.${ii}.source.metric`,
+              message: lang === 'ja' ? `不明な指標ソースです: ${metric.slice(0, 60)}` : `Unknown metric: ${metric.slice(0, 60)}`,
+            });
+          }
+        }),
+      ),
+    );
+  }
+  if (!parsed.success || errors.length) throw new AppError('validation', undefined, errors);
   return parsed.data;
 }
 
 /** Imports a whole plan in one transaction (refused whole when invalid or when the code exists). */
 export async function importPlan(
   db: Db,
+  env: PlanEnv,
   tenant: Tenant,
   actor: Actor,
   input: unknown,
@@ -115,7 +145,7 @@ export async function importPlan(
   options: { demoActuals?: boolean; user?: AuthUser | null } = {},
 ): Promise<{ code: string; id: string }> {
   if (options.user !== undefined && !canManagePlans(options.user)) throw new AppError('forbidden');
-  const doc = parsePlanDocument(input, lang);
+  const doc = parsePlanDocument(input, lang, env.metrics);
   return db.transaction(async (tx) => {
     if (await repo.findPlanByCode(tx, tenant.id, doc.code)) {
       throw new AppError('conflict', {
@@ -246,9 +276,10 @@ function mergeObservations(records: ActualPoint[], metric: ActualPoint[]): Actua
  */
 export async function evaluatePlan(
   sql: Sql,
+  env: Pick<PlanEnv, 'metrics'>,
   tenantId: string,
-  code?: string,
-  today = todayJst(),
+  code: string | undefined,
+  today: string,
   options: { asOf?: string } = {},
 ): Promise<EvaluatedPlan> {
   const upToAsOf = (p: ActualPoint) => options.asOf === undefined || compareIsoDate(p.asOf, options.asOf) <= 0;
@@ -257,17 +288,40 @@ export async function evaluatePlan(
   const approved = await repo.loadApprovedActuals(sql, tenantId, plan.id);
   const sectionCode = new Map(contents.sections.map((s) => [s.id, s.code]));
 
+  // One batch per metric for the whole plan, not one query per indicator.
+  const observed = new Map<string, MetricObservation[]>();
+  const boundTo = new Map<string, repo.IndicatorRow[]>();
+  for (const i of contents.indicators) {
+    if (i.source_metric && i.source_metric !== AVERAGE_METRIC) boundTo.set(i.source_metric, [...(boundTo.get(i.source_metric) ?? []), i]);
+  }
+  await Promise.all(
+    [...boundTo].map(async ([name, bound]) => {
+      const metric = env.metrics.get(name);
+      if (!metric?.observe) return;
+      const result = await metric.observe({
+        sql,
+        tenantId,
+        planId: plan.id,
+        today,
+        bindings: bound.map((b) => ({ indicatorCode: b.code, since: b.baseline_as_of })),
+      });
+      for (const b of bound) observed.set(b.id, result.get(b.code) ?? []);
+    }),
+  );
+
   const indicators: EvaluatedIndicator[] = [];
   for (const i of contents.indicators) {
     const records: ActualPoint[] = approved
       .filter((a) => a.indicator_id === i.id)
       .map((a) => ({ value: toNumber(a.value), asOf: a.as_of, note: a.note, origin: 'record', isDemo: a.is_demo }));
-    let metricPoints: ActualPoint[] = [];
-    const impl = i.source_metric && i.source_metric !== AVERAGE_METRIC ? metricImplementation(i.source_metric) : undefined;
-    if (impl) {
-      const observed = await impl.observe({ sql, tenantId, planId: plan.id, indicatorCode: i.code, since: i.baseline_as_of });
-      metricPoints = observed.map((o) => ({ value: toNumber(o.value), asOf: o.asOf, note: o.note ?? null, origin: 'metric', isDemo: false }));
-    }
+    const metricPoints: ActualPoint[] = (observed.get(i.id) ?? []).map((o) => ({
+      value: toNumber(o.value),
+      asOf: o.asOf,
+      note: o.note ?? null,
+      origin: 'metric',
+      isDemo: o.demo ?? false,
+    }));
+    const impl = i.source_metric && i.source_metric !== AVERAGE_METRIC ? env.metrics.get(i.source_metric)?.observe : undefined;
     const actuals = mergeObservations(records, metricPoints).filter(upToAsOf).sort((a, b) => compareIsoDate(a.asOf, b.asOf));
     indicators.push({
       id: i.id,
@@ -283,6 +337,7 @@ export async function evaluatePlan(
       target: { value: toNumber(i.target_value), fiscalYear: i.target_fiscal_year, date: i.target_date, label: i.target_label, dueDate: dueDateOf(i) },
       source: i.source_kind === 'metric' ? { kind: 'metric', metric: i.source_metric! } : { kind: 'manual' },
       metricPending: i.source_kind === 'metric' && i.source_metric !== AVERAGE_METRIC && !impl,
+      metricDescription: i.source_metric ? (env.metrics.get(i.source_metric)?.description ?? null) : null,
       actuals,
       evaluation: evaluateIndicator({ ...specOf(i), actuals: actuals as Observation[] }),
     });
@@ -353,26 +408,47 @@ export async function evaluatePlan(
 }
 
 const evaluated = new VersionedCache<Promise<EvaluatedPlan>>(100);
+const boundScopes = new VersionedCache<Promise<string[]>>(500);
 
 /**
- * What public plan reads depend on: the tenant's plan data version and the date (the
- * computed average moves with the fiscal year). Equal versions mean equal answers.
+ * The data-version scopes a plan's public reads depend on: the plan's own and those of the
+ * metrics bound to its indicators (remembered per plan version).
  */
-export async function publicPlanVersion(sql: Sql, tenantId: string, today = todayJst()): Promise<string> {
-  return `${await currentDataVersion(sql, tenantId, PLAN_SCOPE)}-${today}`;
+export async function planScopes(sql: Sql, env: Pick<PlanEnv, 'metrics'>, tenantId: string, code?: string, memo?: object): Promise<string[]> {
+  const version = await currentDataVersion(sql, tenantId, PLAN_SCOPE, memo);
+  const key = `${tenantId}|${code ?? ''}|${version}`;
+  let scopes = boundScopes.get(key);
+  if (!scopes) {
+    scopes = repo.boundMetrics(sql, tenantId, code).then((names) => [PLAN_SCOPE, ...env.metrics.scopesOf(names)]);
+    boundScopes.set(key, scopes);
+    scopes.catch(() => boundScopes.delete(key));
+  }
+  return scopes;
+}
+
+/** Today in Japan by the platform's clock. */
+export function todayOf(env: Pick<PlanEnv, 'clock'>): string {
+  return todayJst(env.clock.now());
 }
 
 /**
- * evaluatePlan() for public reads: reuses an evaluation while the tenant's plan data version
- * and the date are unchanged. Returns the version too, for ETags.
+ * evaluatePlan() for public reads: reuses an evaluation while the versions of the plan's
+ * scopes and the date are unchanged. Returns the version key too.
  */
-export async function evaluatePlanCached(sql: Sql, tenantId: string, code?: string): Promise<{ plan: EvaluatedPlan; version: string }> {
-  const today = todayJst();
-  const version = await publicPlanVersion(sql, tenantId, today);
+export async function evaluatePlanCached(
+  sql: Sql,
+  env: PlanEnv,
+  tenantId: string,
+  code?: string,
+  memo?: object,
+): Promise<{ plan: EvaluatedPlan; version: string }> {
+  const today = todayOf(env);
+  const scopes = await planScopes(sql, env, tenantId, code, memo);
+  const version = `${await currentDataVersions(sql, tenantId, scopes, memo)}|${today}`;
   const key = `${tenantId}|${code ?? ''}|${version}`;
   let plan = evaluated.get(key);
   if (!plan) {
-    plan = evaluatePlan(sql, tenantId, code, today);
+    plan = evaluatePlan(sql, env, tenantId, code, today);
     evaluated.set(key, plan);
     // A failed evaluation (e.g. 404) is not kept.
     plan.catch(() => evaluated.delete(key));
@@ -404,8 +480,8 @@ export function indicatorItem(x: EvaluatedIndicator) {
 }
 
 /** One indicator of the current plan (or of planCode), evaluated. */
-export async function getIndicator(sql: Sql, tenantId: string, code: string, planCode?: string) {
-  const { plan } = await evaluatePlanCached(sql, tenantId, planCode);
+export async function getIndicator(sql: Sql, env: PlanEnv, tenantId: string, code: string, planCode?: string) {
+  const { plan } = await evaluatePlanCached(sql, env, tenantId, planCode);
   const indicator = plan.indicators.find((i) => i.code === code);
   if (!indicator) throw new AppError('not_found', { ja: `指標 ${code} はありません`, en: `No indicator ${code}` });
   return { plan, indicator };

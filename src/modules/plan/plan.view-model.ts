@@ -7,7 +7,6 @@
 import type { AuthUser } from '../../core/auth.ts';
 import { formatDateEn, formatJapaneseDate, formatJapaneseFiscalYear, formatWesternFiscalYear } from '../../core/dates.ts';
 import { translate, type Lang } from '../../core/i18n.ts';
-import { METRIC_CATALOGUE } from '../../core/metrics.ts';
 import { achievementRate, expectedValueAt, projectAtTarget, type Grade, type GradeCounts } from './achievement.ts';
 import type { CsvCheck } from './plan.csv-import.ts';
 import { canEnterActual } from './plan.policy.ts';
@@ -229,7 +228,7 @@ export function indicatorView(indicator: EvaluatedIndicator, glossary: readonly 
   else {
     sourceText = translate(lang, 'plan.source.metric', {
       metric: source.metric,
-      description: METRIC_CATALOGUE[source.metric]?.[lang] ?? source.metric,
+      description: indicator.metricDescription?.[lang] ?? source.metric,
     });
   }
   return {

@@ -3,7 +3,7 @@
  * indicators (成果指標) and their actuals. Actuals are append-only revisions: a correction is
  * a new row, and the value in force for a date is its newest approved revision.
  */
-import type { Sql } from '../core/db/database.ts';
+import type { Sql } from '../../../core/db/database.ts';
 
 export async function up(tx: Sql): Promise<void> {
   await tx.exec(`

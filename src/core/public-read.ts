@@ -1,0 +1,45 @@
+/**
+ * Public reads served from a body cache keyed by data versions: the API, open data and pages
+ * for visitors who are not signed in. A read names every data-version scope it depends on
+ * (the plan's reads: "plan" plus the scopes of the metrics bound to its indicators), and the
+ * date when it depends on today. The weak ETag is derived from the same key, so a repeated
+ * read costs one version check and a client that has the body gets 304. Nothing a second app
+ * server needs lives only here: on a shared PostgreSQL the versions are read per request.
+ */
+import { createHash } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { currentDataVersions, VersionedCache } from './data-version.ts';
+import type { Sql } from './db/database.ts';
+
+const bodies = new VersionedCache<string | Buffer>(1000);
+
+export const JSON_TYPE = 'application/json; charset=utf-8';
+export const HTML_TYPE = 'text/html; charset=utf-8';
+export const CSV_TYPE = 'text/csv; charset=utf-8';
+
+export interface PublicRead {
+  /** Data-version scopes the body depends on. */
+  scopes: readonly string[];
+  /** Content-Type of the body. */
+  type: string;
+  /** Set when the body depends on the date (today, JST). */
+  today?: string;
+  /** Makes the body; runs only when none is kept for this key. Throwing (404 …) sends no ETag. */
+  produce(): Promise<string | Buffer>;
+}
+
+/** Sends a public, versioned read (see the file comment). */
+export async function sendPublicRead(sql: Sql, request: FastifyRequest, reply: FastifyReply, read: PublicRead): Promise<FastifyReply> {
+  const versions = await currentDataVersions(sql, request.tenant.id, read.scopes, request);
+  const key = [request.tenant.id, versions, read.today ?? '', read.type, request.url, request.lang].join('|');
+  const etag = `W/"${createHash('sha1').update(key).digest('base64url')}"`;
+  let body = bodies.get(etag);
+  if (body === undefined) {
+    // Produced before any header is set: a failure (404) carries no ETag and never becomes 304.
+    body = await read.produce();
+    bodies.set(etag, body);
+  }
+  reply.header('etag', etag).header('cache-control', 'no-cache').header('vary', 'accept-language, cookie');
+  if (request.headers['if-none-match'] === etag) return reply.code(304).send();
+  return reply.type(read.type).send(body);
+}

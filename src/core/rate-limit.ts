@@ -1,0 +1,72 @@
+/**
+ * Rate limits for citizen-facing writes (sign-up, proposals, supports, survey answers,
+ * applications, inquiries): fixed-window counters in the database, so the limit holds
+ * however many app servers share it. One atomic upsert per check: concurrent requests get
+ * distinct counts. Keys are hashed (they may be addresses or e-mails).
+ */
+import type { Clock } from './clock.ts';
+import { sha256 } from './crypto.ts';
+import type { Sql } from './db/database.ts';
+import { AppError } from './errors.ts';
+
+export interface RateLimit {
+  /** What is limited, e.g. "proposals.submit". */
+  bucket: string;
+  /** Requests allowed per window. */
+  limit: number;
+  windowSeconds: number;
+}
+
+export interface RateLimitResult {
+  allowed: boolean;
+  /** Requests counted in this window, this one included. */
+  hits: number;
+  /** Seconds until the window resets. */
+  retryAfterSeconds: number;
+}
+
+/** Counts one request against (bucket, key); allowed while the window's count is within the limit. */
+export async function hitRateLimit(sql: Sql, clock: Clock, tenantId: string, rule: RateLimit, key: string): Promise<RateLimitResult> {
+  const now = clock.now();
+  const row = await sql.one<{ hits: number; window_start: Date }>(
+    `insert into rate_limits as r (tenant_id, bucket, key_hash, window_start, hits) values ($1, $2, $3, $4, 1)
+     on conflict (tenant_id, bucket, key_hash) do update set
+       hits = case when r.window_start <= $4::timestamptz - make_interval(secs => $5) then 1 else r.hits + 1 end,
+       window_start = case when r.window_start <= $4::timestamptz - make_interval(secs => $5) then $4 else r.window_start end
+     returning hits, window_start`,
+    [tenantId, rule.bucket, sha256(key), now, rule.windowSeconds],
+  );
+  const resetsAt = row.window_start.getTime() + rule.windowSeconds * 1000;
+  return { allowed: row.hits <= rule.limit, hits: row.hits, retryAfterSeconds: Math.max(1, Math.ceil((resetsAt - now.getTime()) / 1000)) };
+}
+
+/** Thrown when a limit is reached: 429 with Retry-After. */
+export class RateLimitedError extends AppError {
+  constructor(readonly retryAfterSeconds: number) {
+    super('rate_limited');
+  }
+}
+
+/**
+ * Counts the request against every rule with its key; throws RateLimitedError (429) when any
+ * is exceeded. Keys are typically the client address and, where there is one, the account.
+ */
+export async function enforceRateLimits(
+  sql: Sql,
+  clock: Clock,
+  tenantId: string,
+  checks: readonly { rule: RateLimit; key: string }[],
+): Promise<void> {
+  let retry = 0;
+  for (const { rule, key } of checks) {
+    const result = await hitRateLimit(sql, clock, tenantId, rule, key);
+    if (!result.allowed) retry = Math.max(retry, result.retryAfterSeconds);
+  }
+  if (retry > 0) throw new RateLimitedError(retry);
+}
+
+/** Forgets windows that ended more than a day ago (run by core's purge job). */
+export async function purgeRateLimits(sql: Sql, now: Date): Promise<number> {
+  const rows = await sql.query(`delete from rate_limits where window_start < $1::timestamptz - interval '1 day' returning 1`, [now]);
+  return rows.length;
+}

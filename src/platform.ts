@@ -1,0 +1,102 @@
+/**
+ * The platform composed from the modules: migrations in one global order, the metric
+ * registry, settings, scheduled jobs, header links, messages, command-line commands and the
+ * authenticator. app.ts, main.ts, the command line and the tests all compose it here, from
+ * src/modules/index.ts or from the modules a test gives.
+ */
+import type { Clock } from './core/clock.ts';
+import type { Config } from './core/config.ts';
+import type { Db } from './core/db/database.ts';
+import { CORE_MIGRATIONS, loadMigrations, migrate, type Migration, type MigrationSource } from './core/db/migrate.ts';
+import { defineMessages } from './core/i18n.ts';
+import { mailJob } from './core/mail.ts';
+import { MetricRegistry } from './core/metrics.ts';
+import { purgeRateLimits } from './core/rate-limit.ts';
+import { triggerJob, type JobDefinition } from './core/scheduler.ts';
+import { SettingsRegistry } from './core/settings.ts';
+import { ANONYMOUS, type Authenticator } from './core/auth.ts';
+import { modules as defaultModules } from './modules/index.ts';
+import type { AppDeps, CliCommand, HibikiModule, NavEntry } from './modules/module.ts';
+
+export interface Platform {
+  modules: readonly HibikiModule[];
+  metrics: MetricRegistry;
+  settings: SettingsRegistry;
+  nav: NavEntry[];
+  cli: CliCommand[];
+  authenticator: Authenticator;
+  migrationSources: MigrationSource[];
+  /** Every job of core and the modules, for a scheduler (given the app's services). */
+  jobs(deps: AppDeps): JobDefinition[];
+}
+
+/** Nobody is signed in when no module authenticates (a platform without accounts). */
+const nobody: Authenticator = { session: async () => ANONYMOUS, bearer: async () => ANONYMOUS };
+
+/** Composes the platform from modules (default: every module of src/modules/index.ts). */
+export function composePlatform(modules: readonly HibikiModule[] = defaultModules): Platform {
+  const names = new Set<string>();
+  for (const m of modules) {
+    if (names.has(m.name)) throw new Error(`module ${m.name} is listed twice`);
+    names.add(m.name);
+    for (const messages of m.messages ?? []) defineMessages(messages);
+  }
+  const authenticators = modules.filter((m) => m.authenticator);
+  if (authenticators.length > 1) throw new Error(`more than one module authenticates: ${authenticators.map((m) => m.name).join(', ')}`);
+  return {
+    modules,
+    metrics: new MetricRegistry(modules.flatMap((m) => m.metrics ?? [])),
+    settings: new SettingsRegistry(modules.flatMap((m) => m.settings ?? [])),
+    nav: modules.flatMap((m) => m.nav ?? []),
+    cli: modules.flatMap((m) => m.cli ?? []),
+    authenticator: authenticators[0]?.authenticator ?? nobody,
+    migrationSources: [CORE_MIGRATIONS, ...modules.filter((m) => m.migrations).map((m) => ({ owner: m.name, dir: m.migrations! }))],
+    jobs: (deps) => [...coreJobs(deps), ...modules.flatMap((m) => m.jobs?.(deps) ?? [])],
+  };
+}
+
+/** Core's own jobs: delivering mail, and forgetting what is no longer needed. */
+function coreJobs(deps: AppDeps): JobDefinition[] {
+  const { db, config } = deps;
+  return [
+    mailJob(db, { smtpUrl: config.smtpUrl, from: config.mailFrom }),
+    {
+      name: 'core.purge',
+      everySeconds: 6 * 3600,
+      async run({ now }) {
+        const limits = await purgeRateLimits(db, now);
+        const runs = await db.query(`delete from job_runs where started_at < $1::timestamptz - interval '90 days' returning 1`, [now]);
+        return `${limits} rate-limit windows, ${runs.length} job runs removed`;
+      },
+    },
+  ];
+}
+
+/** The platform's migrations, loaded once per platform. */
+const loaded = new WeakMap<Platform, Promise<Migration[]>>();
+export function platformMigrations(platform: Platform): Promise<Migration[]> {
+  let p = loaded.get(platform);
+  if (!p) loaded.set(platform, (p = loadMigrations(platform.migrationSources)));
+  return p;
+}
+
+/** Applies the platform's pending migrations; returns their names. */
+export async function migratePlatform(db: Db, platform: Platform): Promise<string[]> {
+  return migrate(db, await platformMigrations(platform));
+}
+
+/** The services modules get, for a database, configuration and clock. */
+export function appDeps(platform: Platform, db: Db, config: Config, clock: Clock): AppDeps {
+  return {
+    db,
+    config,
+    clock,
+    metrics: platform.metrics,
+    settings: platform.settings,
+    mail: {
+      poke() {
+        void triggerJob(db, 'mail.send', clock.now()).catch(() => undefined);
+      },
+    },
+  };
+}
