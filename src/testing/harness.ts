@@ -145,3 +145,31 @@ export class TestClient {
     });
   }
 }
+
+/**
+ * An empty database of its own (not the shared, migrated test database), for tests of
+ * migrations and of modules that bring their own: a new PostgreSQL database beside the test
+ * database (dropped on close), or a fresh in-memory PGlite.
+ */
+export async function freshDatabase(): Promise<Db & { url?: string }> {
+  const url = process.env.DATABASE_URL;
+  if (!url) return openPglite();
+  const name = `hibiki_fresh_${Date.now()}_${randomToken(4).toLowerCase().replace(/[^a-z0-9]/g, 'x')}`;
+  const admin = await openPostgres(url, 1);
+  await admin.query(`create database ${name}`);
+  await admin.close();
+  const freshUrl = new URL(url);
+  freshUrl.pathname = `/${name}`;
+  const db = await openPostgres(freshUrl.toString(), 4);
+  return {
+    ...db,
+    url: freshUrl.toString(),
+    transaction: db.transaction.bind(db),
+    async close() {
+      await db.close();
+      const again = await openPostgres(url, 1);
+      await again.query(`drop database if exists ${name} with (force)`);
+      await again.close();
+    },
+  };
+}
