@@ -4,7 +4,7 @@
  * composes the modules, and nothing in src/core names one.
  */
 import type { FastifyInstance } from 'fastify';
-import type { Authenticator, Role } from '../core/auth.ts';
+import type { Authenticator, AuthUser, Role } from '../core/auth.ts';
 import type { Clock } from '../core/clock.ts';
 import type { Config } from '../core/config.ts';
 import type { Db, Sql } from '../core/db/database.ts';
@@ -63,6 +63,47 @@ export interface SeedContext {
   deps: AppDeps;
 }
 
+/** What a plan section page shows from another module (e.g. the section's 市民の実感 survey). */
+export interface SectionPanel {
+  heading: string;
+  lead?: string;
+  /** A chart drawn on the server (ECharts SVG with role="img", title and desc); the table gives the same numbers. */
+  chartSvg?: string;
+  table: { caption: string; columns: string[]; rows: string[][] };
+  links?: { href: string; label: string }[];
+  /** True when the panel shows demonstration data. */
+  demo?: boolean;
+}
+
+export interface SectionPanelQuery {
+  sql: Sql;
+  tenantId: string;
+  sectionCode: string;
+  lang: 'ja' | 'en';
+  today: string;
+}
+
+/**
+ * A line of a staff member's work list or of the executive view ("承認待ち 3件"): each module
+ * contributes its own through the contract.
+ */
+export interface WorkItem {
+  label: string;
+  count: number;
+  href: string;
+  /** 'alert' items also show on the executive view (overdue, incidents, lapsing). */
+  kind: 'task' | 'alert';
+}
+
+export interface WorkItemQuery {
+  sql: Sql;
+  tenantId: string;
+  user: AuthUser;
+  lang: 'ja' | 'en';
+  today: string;
+  now: Date;
+}
+
 export interface HibikiModule {
   name: string;
   /** The folder of the module's migrations: `new URL('./migrations/', import.meta.url)`. */
@@ -85,4 +126,11 @@ export interface HibikiModule {
   seedDemo?(tx: Sql, tenant: Tenant, ctx: SeedContext): Promise<string[] | void>;
   /** The module that owns accounts authenticates sessions and bearer tokens (one module). */
   authenticator?: Authenticator;
+  /**
+   * Panels on the plan's section pages, with the data-version scopes they depend on (the
+   * plan's cached section page depends on them too).
+   */
+  sectionPanels?: { scopes: readonly string[]; panels(query: SectionPanelQuery): Promise<SectionPanel[]> };
+  /** The signed-in staff member's tasks and alerts from this module (start page, executive view). */
+  workItems?(query: WorkItemQuery): Promise<WorkItem[]>;
 }
