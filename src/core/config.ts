@@ -20,6 +20,8 @@ const EnvSchema = z.object({
   HIBIKI_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   /** Base64 32-byte key for encrypting personal data at rest; generated when unset. */
   HIBIKI_ENCRYPTION_KEY: z.string().optional(),
+  /** Keys replaced by HIBIKI_ENCRYPTION_KEY, comma-separated base64: still read, re-encrypted in the background. */
+  HIBIKI_PREVIOUS_ENCRYPTION_KEYS: z.string().optional(),
   /** Public base URL used in mailed links, e.g. https://hibiki.example.jp */
   HIBIKI_PUBLIC_URL: z.string().url().optional(),
   /** Municipality code served when the host name matches no tenant. */
@@ -46,6 +48,8 @@ export interface Config {
   dataDir: string;
   secret: string;
   encryptionKey: Buffer;
+  /** Keys in use before the current one (decrypt only; data is re-encrypted under the current key). */
+  previousEncryptionKeys: Buffer[];
   publicUrl: string;
   defaultTenant: string;
   smtpUrl: string | undefined;
@@ -77,6 +81,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       '設定が正しくありません / Invalid configuration:\n  HIBIKI_ENCRYPTION_KEY: must be 32 bytes in base64',
     );
   }
+  const previousEncryptionKeys = (e.HIBIKI_PREVIOUS_ENCRYPTION_KEYS ?? '')
+    .split(',')
+    .map((k) => k.trim())
+    .filter(Boolean)
+    .map((k) => Buffer.from(k, 'base64'));
+  if (previousEncryptionKeys.some((k) => k.length !== 32)) {
+    throw new ConfigError('設定が正しくありません / Invalid configuration:\n  HIBIKI_PREVIOUS_ENCRYPTION_KEYS: each key must be 32 bytes in base64');
+  }
   return {
     port: e.PORT,
     host: e.HOST,
@@ -84,6 +96,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir,
     secret,
     encryptionKey,
+    previousEncryptionKeys,
     publicUrl: (e.HIBIKI_PUBLIC_URL ?? `http://${e.HOST}:${e.PORT}`).replace(/\/$/, ''),
     defaultTenant: e.HIBIKI_DEFAULT_TENANT,
     smtpUrl: e.SMTP_URL,

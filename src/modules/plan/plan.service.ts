@@ -613,3 +613,11 @@ export async function pendingActuals(sql: Sql, tenantId: string) {
 export async function listPlanSummaries(sql: Sql, tenantId: string) {
   return (await repo.listPlans(sql, tenantId)).map((p) => ({ code: p.code, title: p.title, current: p.is_current }));
 }
+
+/** The sections of the tenant's current plan (code and title), for other modules to link to. */
+export async function currentPlanSections(sql: Sql, tenantId: string): Promise<{ code: string; title: string }[]> {
+  const plan = await repo.findCurrentPlan(sql, tenantId);
+  if (!plan) return [];
+  const contents = await repo.loadPlanContents(sql, tenantId, plan.id);
+  return contents.sections.map((s) => ({ code: s.code, title: s.title }));
+}
