@@ -92,6 +92,9 @@ describe('a module brought by a test', () => {
     assert.equal((await get('/api/v1/indicators', { 'if-none-match': etag })).statusCode, 304, 'unchanged: 304');
     const pageBefore = await get('/plan/indicators/W1', { accept: 'text/html' });
     assert.equal(pageBefore.statusCode, 200);
+    const sectionBefore = await get('/plan/sections/1-1', { accept: 'text/html' });
+    assert.match(sectionBefore.body, /部品の状況 1-1/, 'the module’s panel is on the section page');
+    assert.match(sectionBefore.body, /0個/);
 
     for (const madeOn of ['2021-05-01', '2021-11-30', '2022-03-31']) {
       const made = await ctx.app.inject({
@@ -116,6 +119,8 @@ describe('a module brought by a test', () => {
     const pageAfter = await get('/plan/indicators/W1', { accept: 'text/html' });
     assert.notEqual(pageAfter.headers.etag, pageBefore.headers.etag);
     assert.match(pageAfter.body, /30\.00%/);
+    const sectionAfter = await get('/plan/sections/1-1', { accept: 'text/html' });
+    assert.match(sectionAfter.body, /3個/, 'the cached section page depends on the panel’s scope');
   });
 
   it('answers a 404 without an ETag, and never 304 for it', async () => {

@@ -98,5 +98,16 @@ export function appDeps(platform: Platform, db: Db, config: Config, clock: Clock
         void triggerJob(db, 'mail.send', clock.now()).catch(() => undefined);
       },
     },
+    sectionPanels: {
+      scopes: [...new Set(platform.modules.flatMap((m) => m.sectionPanels?.scopes ?? []))].sort(),
+      async panels(query) {
+        const all = await Promise.all(platform.modules.map((m) => m.sectionPanels?.panels(query) ?? Promise.resolve([])));
+        return all.flat();
+      },
+    },
+    async workItems(query) {
+      const all = await Promise.all(platform.modules.map((m) => m.workItems?.(query) ?? Promise.resolve([])));
+      return all.flat();
+    },
   };
 }

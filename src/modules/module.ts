@@ -23,6 +23,10 @@ export interface AppDeps {
   mail: { poke(): void };
   metrics: MetricRegistry;
   settings: SettingsRegistry;
+  /** Every module's panels for a plan section page, and the scopes they depend on. */
+  sectionPanels: { scopes: readonly string[]; panels(query: SectionPanelQuery): Promise<SectionPanel[]> };
+  /** Every module's work items for the signed-in staff member. */
+  workItems(query: WorkItemQuery): Promise<WorkItem[]>;
 }
 
 /** A link in the header for the people it serves. */

@@ -103,9 +103,15 @@ export function planPageRoutes(app: FastifyInstance, deps: AppDeps): void {
    * A public page: the same for every visitor who is not signed in, so it is served through
    * the versioned cache; signed-in users (staff links, their name) get it rendered afresh.
    */
-  const publicPage = async (request: FastifyRequest, reply: FastifyReply, template: string, build: () => Promise<PageData>) => {
+  const publicPage = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    template: string,
+    build: () => Promise<PageData>,
+    extraScopes: readonly string[] = [],
+  ) => {
     if (request.auth.user) return reply.page(template, await build());
-    return sendPlanRead(db, deps, request, reply, HTML_TYPE, async () => reply.pageHtml(template, await build()));
+    return sendPlanRead(db, deps, request, reply, HTML_TYPE, async () => reply.pageHtml(template, await build()), undefined, extraScopes);
   };
 
   pages.get('/plan', { schema: hidden, config: PUBLIC }, async (request, reply) =>
@@ -130,12 +136,14 @@ export function planPageRoutes(app: FastifyInstance, deps: AppDeps): void {
       const section = sectionOf(plan, request.params.code);
       if (!section) throw new AppError('not_found', { ja: `節 ${request.params.code} はありません`, en: `No section ${request.params.code}` });
       const view = sectionView(section, lang, true);
+      const panels = await deps.sectionPanels.panels({ sql: db, tenantId: request.tenant.id, sectionCode: section.code, lang, today: plans.todayOf(deps) });
       return {
         title: `${view.label} ${view.title}`,
         section: view,
+        panels,
         breadcrumbs: crumbs(lang, { label: `${view.label} ${view.title}` }),
       };
-    }),
+    }, deps.sectionPanels.scopes),
   );
 
   pages.get('/plan/indicators/:code', { schema: { ...hidden, params: CodeParam }, config: PUBLIC }, async (request, reply) =>

@@ -20,7 +20,9 @@ export async function sendPlanRead(
   type: string,
   produce: () => Promise<string>,
   planCode?: string,
+  /** Scopes beyond the plan's own that this read shows (e.g. other modules' section panels). */
+  extraScopes: readonly string[] = [],
 ): Promise<FastifyReply> {
   const scopes = await planScopes(db, env, request.tenant.id, planCode, request);
-  return sendPublicRead(db, request, reply, { scopes, type, today: todayOf(env), produce });
+  return sendPublicRead(db, request, reply, { scopes: [...scopes, ...extraScopes], type, today: todayOf(env), produce });
 }
