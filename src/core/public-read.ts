@@ -13,6 +13,9 @@ import type { Sql } from './db/database.ts';
 
 const bodies = new VersionedCache<string | Buffer>(1000);
 
+/** The data-version scope of the municipality itself (names, hosts, settings). */
+export const TENANT_SCOPE = 'tenant';
+
 export const JSON_TYPE = 'application/json; charset=utf-8';
 export const HTML_TYPE = 'text/html; charset=utf-8';
 export const CSV_TYPE = 'text/csv; charset=utf-8';
@@ -30,7 +33,8 @@ export interface PublicRead {
 
 /** Sends a public, versioned read (see the file comment). */
 export async function sendPublicRead(sql: Sql, request: FastifyRequest, reply: FastifyReply, read: PublicRead): Promise<FastifyReply> {
-  const versions = await currentDataVersions(sql, request.tenant.id, read.scopes, request);
+  // Every page shows the municipality's name: its own scope changes with it.
+  const versions = await currentDataVersions(sql, request.tenant.id, [TENANT_SCOPE, ...read.scopes], request);
   const key = [request.tenant.id, versions, read.today ?? '', read.type, request.url, request.lang].join('|');
   const etag = `W/"${createHash('sha1').update(key).digest('base64url')}"`;
   let body = bodies.get(etag);

@@ -3,6 +3,7 @@ import type { HibikiModule } from './module.ts';
 import { accountsModule } from './accounts/index.ts';
 import { siteModule } from './site/index.ts';
 import { planModule } from './plan/index.ts';
+import { adminModule } from './admin/index.ts';
 import { surveysModule } from './surveys/index.ts';
 import { proposalsModule } from './proposals/index.ts';
 import { groupsModule } from './groups/index.ts';
@@ -15,6 +16,7 @@ export const modules: HibikiModule[] = [
   siteModule,
   accountsModule,
   planModule,
+  adminModule,
   surveysModule,
   proposalsModule,
   groupsModule,

@@ -2,6 +2,8 @@
 import { defineMessages } from '../../core/i18n.ts';
 
 export const planMessages = defineMessages({
+  'plan.indicator.department': { ja: '担当課', en: 'Responsible department' },
+  'plan.indicator.noDepartment': { ja: '未設定', en: 'Not set' },
   // ---- overview and shared labels
   'plan.overview.title': { ja: '計画の進み具合', en: 'Plan progress' },
   'plan.overview.lead': {

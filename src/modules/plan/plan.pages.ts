@@ -12,6 +12,7 @@ import { fiscalYearEnd, fiscalYearOf } from '../../core/dates.ts';
 import { AppError, type FieldError } from '../../core/errors.ts';
 import { formTitle } from '../../core/forms.ts';
 import { translate, type Lang } from '../../core/i18n.ts';
+import { findDepartment } from '../../core/tenancy.ts';
 import type { Breadcrumb } from '../../core/views/views.ts';
 import { fieldErrorsOf, inFieldOrder } from '../../core/validation.ts';
 import { acceptMultipart, readMultipartBody } from '../../core/multipart.ts';
@@ -158,6 +159,7 @@ export function planPageRoutes(app: FastifyInstance, deps: AppDeps): void {
       const glossary = section ? glossaryViews(section) : [];
       const view = indicatorView(indicator, glossary, sectionHref(indicator.sectionCode), lang);
       const chart = await indicatorChart(indicator, lang);
+      const department = indicator.departmentCode ? await findDepartment(db, request.tenant.id, indicator.departmentCode) : undefined;
       const sectionName = section ? `${sectionLabel(section.code, lang)} ${section.title}` : indicator.sectionCode;
       return {
         title: `${indicator.code} ${indicator.name}`,
@@ -165,6 +167,7 @@ export function planPageRoutes(app: FastifyInstance, deps: AppDeps): void {
         section: section ? { href: sectionHref(section.code), label: sectionLabel(section.code, lang), title: section.title } : null,
         chart: chart.svg,
         chartTitle: chart.title,
+        department: department ? (lang === 'ja' ? department.nameJa : department.nameEn) : indicator.departmentCode,
         history: historyTable(indicator, lang),
         revisions: revisionRows(revisions, indicator, lang, viewer !== null),
         staff: viewer !== null,

@@ -164,6 +164,8 @@ export const IndicatorItemSchema = z.object({
   unit: z.string(),
   direction: z.enum(['increase', 'decrease', 'at_most_baseline']),
   sectionCode: z.string(),
+  /** 担当課 — the responsible department's code. */
+  department: z.string().nullable(),
   baseline: z.object({ value: z.number(), asOf: z.string(), label: z.string().optional() }).nullable(),
   target: z.object({ value: z.number(), fiscalYear: z.number().optional(), date: z.string().optional(), dueDate: z.string() }),
   latest: z.object({ value: z.number(), asOf: z.string() }).nullable(),

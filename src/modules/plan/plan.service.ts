@@ -465,6 +465,7 @@ export function indicatorItem(x: EvaluatedIndicator) {
     unit: x.unit,
     direction: x.direction,
     sectionCode: x.sectionCode,
+    department: x.departmentCode,
     baseline: x.baseline ? { value: x.baseline.value, asOf: x.baseline.asOf, ...(x.baseline.label ? { label: x.baseline.label } : {}) } : null,
     target: {
       value: x.target.value,
