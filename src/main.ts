@@ -4,7 +4,7 @@
  */
 import { systemClock } from './core/clock.ts';
 import { ConfigError, loadConfig } from './core/config.ts';
-import { openDatabase } from './core/db/database.ts';
+import { deferredDb, openDatabase } from './core/db/database.ts';
 import { DataDirLockedError } from './core/db/data-dir-lock.ts';
 import { MigrationError } from './core/db/migrate.ts';
 import { listTenants } from './core/tenancy.ts';
@@ -22,8 +22,9 @@ async function main(): Promise<void> {
     import('./core/scheduler.ts'),
   ]);
   const platform = composePlatform();
-  const db = await opening;
-  await migratePlatform(db, platform);
+  // The app is built while the database is still opening; it serves only after migrating.
+  const db = deferredDb(opening, config.databaseUrl ? 'postgres' : 'pglite');
+  const [app] = await Promise.all([buildApp({ db, config, platform, clock: systemClock }), opening.then(() => migratePlatform(db, platform))]);
   const deps = appDeps(platform, db, config, systemClock);
 
   let notes: string[] = [];
@@ -32,7 +33,6 @@ async function main(): Promise<void> {
     empty = true;
     if (shouldSeedDemo(config)) notes = (await seedDemo(db, platform, deps)).notes;
   }
-  const app = await buildApp({ db, config, platform, clock: systemClock });
   const scheduler = createScheduler({ db, jobs: platform.jobs(app.deps), clock: systemClock, log: app.log });
   let closing = false;
   const shutdown = async (signal: string) => {

@@ -188,3 +188,31 @@ export function openDatabase(config: { databaseUrl?: string | undefined; dataDir
 export function isSqlState(err: unknown, code: string): boolean {
   return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === code;
 }
+
+/**
+ * A Db usable before the database has finished opening: every call waits for it. Start-up
+ * builds the app (which queries nothing while being built) while PGlite opens.
+ */
+export function deferredDb(opening: Promise<Db>, kind: Db['kind']): Db {
+  let ready: Db | undefined;
+  void opening.then((db) => (ready = db), () => undefined);
+  const the = async () => ready ?? (await opening);
+  return {
+    kind,
+    get soleProcess() {
+      return ready?.soleProcess ?? kind === 'pglite';
+    },
+    inTransaction: false,
+    // The real database's identity, so in-process caches keyed by it agree with its transactions.
+    get identity() {
+      if (!ready) throw new Error('the database is still opening');
+      return ready.identity;
+    },
+    query: async (text, params) => (await the()).query(text, params),
+    one: async (text, params) => (await the()).one(text, params),
+    maybeOne: async (text, params) => (await the()).maybeOne(text, params),
+    exec: async (text) => (await the()).exec(text),
+    transaction: async (fn) => (await the()).transaction(fn),
+    close: async () => (await the()).close(),
+  } as Db;
+}

@@ -92,8 +92,25 @@ export async function loadMigrations(sources: readonly MigrationSource[]): Promi
   return result.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
+/**
+ * True when the database already has exactly these migrations with these checksums: a
+ * start-up then needs no lock, no transaction and no DDL (one read).
+ */
+async function upToDate(db: Db, migrations: readonly Migration[]): Promise<boolean> {
+  let rows: { name: string; checksum: string | null }[];
+  try {
+    rows = await db.query('select name, checksum from schema_migrations');
+  } catch {
+    return false; // no table yet, or the previous layout without checksums
+  }
+  if (rows.length !== migrations.length) return false;
+  const applied = new Map(rows.map((r) => [r.name, r.checksum]));
+  return migrations.every((m) => applied.get(m.name) === m.checksum);
+}
+
 /** Applies the migrations not yet applied; returns their names. */
 export async function migrate(db: Db, migrations: readonly Migration[]): Promise<string[]> {
+  if (await upToDate(db, migrations)) return [];
   return db.transaction(async (tx) => {
     await tx.query('select pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
     await tx.exec(`
