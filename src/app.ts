@@ -5,18 +5,22 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import zlib from 'node:zlib';
+import compress from '@fastify/compress';
 import cookie from '@fastify/cookie';
+import helmet from '@fastify/helmet';
 import formbody from '@fastify/formbody';
 import swagger from '@fastify/swagger';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { randomUUID } from 'node:crypto';
 import { access } from './core/access.ts';
+import { installBoundedJson, parseFormBody } from './core/bodies.ts';
 import { systemClock, type Clock } from './core/clock.ts';
 import type { Config } from './core/config.ts';
 import type { Db } from './core/db/database.ts';
 import { AppError } from './core/errors.ts';
-import { installWeb, type RouteAccess } from './core/web.ts';
+import { installWeb, sendFrameworkError, type RouteAccess } from './core/web.ts';
 import { publicDir } from './core/views/views.ts';
 import { appDeps, composePlatform, type Platform } from './platform.ts';
 import type { AppDeps } from './modules/module.ts';
@@ -30,6 +34,8 @@ export interface BuildOptions {
   clock?: Clock;
   /** The composed platform (default: every module of src/modules/index.ts). */
   platform?: Platform;
+  /** Where log lines go (main.ts passes an asynchronous destination). */
+  logStream?: { write(line: string): void };
 }
 
 declare module 'fastify' {
@@ -41,12 +47,42 @@ declare module 'fastify' {
   }
 }
 
+/** The HTTP parser refused a request: problem+json in both languages, then the socket is closed. */
+function answerClientError(err: NodeJS.ErrnoException, socket: import('node:net').Socket): void {
+  if (!socket.writable) return;
+  const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
+  const status = tooLarge ? 431 : 400;
+  const body = JSON.stringify({
+    type: `https://hibiki.example.jp/problems/${tooLarge ? 'headers-too-large' : 'bad-request'}`,
+    title: tooLarge ? 'リクエストヘッダーが大きすぎます / Request headers too large' : 'リクエストが正しくありません / The request is malformed',
+    status,
+    code: tooLarge ? 'headers_too_large' : 'bad_request',
+  });
+  socket.end(
+    `HTTP/1.1 ${status} ${tooLarge ? 'Request Header Fields Too Large' : 'Bad Request'}\r\nContent-Type: application/problem+json; charset=utf-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}
+
 /** Paths whose query strings or bodies may hold secrets: logged without them. */
 function redactUrl(url: string): string {
   return url.replace(/\?.*$/, (q) => (/token|code|password/i.test(q) ? '?[redacted]' : q));
 }
 
-export async function buildApp({ db, config, logger, clock = systemClock, platform = composePlatform() }: BuildOptions): Promise<FastifyInstance> {
+/** The Content-Security-Policy of every answer: the pages ship no JavaScript at all. */
+export const CONTENT_SECURITY_POLICY = {
+  'default-src': ["'none'"],
+  'img-src': ["'self'", 'data:'],
+  'style-src': ["'self'"],
+  // Server-drawn SVG charts carry style attributes (no style elements, no scripts).
+  'style-src-attr': ["'unsafe-inline'"],
+  'font-src': ["'self'"],
+  'form-action': ["'self'"],
+  'frame-ancestors': ["'none'"],
+  'base-uri': ["'none'"],
+};
+
+export async function buildApp({ db, config, logger, clock = systemClock, platform = composePlatform(), logStream }: BuildOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger:
       logger === false
@@ -70,8 +106,16 @@ export async function buildApp({ db, config, logger, clock = systemClock, platfo
                 url: redactUrl(req.url),
               }),
             },
+            ...(logStream ? { stream: logStream } : {}),
             ...(typeof logger === 'object' ? logger : {}),
           },
+    // One line per request (written in onResponse below) instead of Fastify's two.
+    logController: new LogController({ disableRequestLogging: true }),
+    // Errors of the router itself (a path parameter over the limit, a malformed URL) answer
+    // like any other error: problem+json in the reader's language, the URL not echoed.
+    frameworkErrors: (error, request, reply) => sendFrameworkError(error, request, reply),
+    // Errors of the HTTP parser (headers too large, a broken request line): no request exists yet.
+    clientErrorHandler: answerClientError,
     genReqId: () => randomUUID(),
     trustProxy: config.trustProxy,
     bodyLimit: 5 * 1024 * 1024,
@@ -82,8 +126,37 @@ export async function buildApp({ db, config, logger, clock = systemClock, platfo
   const deps = appDeps(platform, db, config, clock);
   app.decorate('deps', deps);
 
+  await app.register(helmet, {
+    contentSecurityPolicy: { useDefaults: false, directives: CONTENT_SECURITY_POLICY },
+    // HSTS only where the site is served over TLS.
+    hsts: config.publicUrl.startsWith('https:') ? { maxAge: 31_536_000, includeSubDomains: true } : false,
+    referrerPolicy: { policy: 'no-referrer' },
+    xFrameOptions: { action: 'deny' },
+    crossOriginEmbedderPolicy: false,
+  });
+  await app.register(compress, {
+    global: true,
+    threshold: 1024,
+    encodings: ['br', 'gzip'],
+    // Answers made per request are compressed fast; cached public reads are compressed once, harder.
+    brotliOptions: { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 4 } },
+    zlibOptions: { level: 6 },
+  });
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('permissions-policy', 'camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()');
+    // What a signed-in person sees is theirs: never stored by a browser or a proxy. Public
+    // reads that carry an ETag are the same for everyone.
+    if (request.auth?.user && !reply.hasHeader('etag')) reply.header('cache-control', 'private, no-store');
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info(
+      { req: request, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 },
+      'request',
+    );
+  });
   await app.register(cookie);
-  await app.register(formbody);
+  installBoundedJson(app);
+  await app.register(formbody, { parser: parseFormBody });
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',

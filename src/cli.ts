@@ -11,6 +11,7 @@ import { ConfigError, loadConfig, type Config } from './core/config.ts';
 import { openDatabase, type Db } from './core/db/database.ts';
 import { DataDirLockedError } from './core/db/data-dir-lock.ts';
 import { MigrationError } from './core/db/migrate.ts';
+import { backupDatabase, BackupError, restoreDatabase } from './core/db/backup.ts';
 import { AppError } from './core/errors.ts';
 import {
   createDepartment,
@@ -41,7 +42,9 @@ const CORE_USAGE = `使い方 / Usage: npm run hibiki -- <command> [--tenant COD
   user create --email E --password P --role citizen|staff|plan_manager|admin [--department CODE] [--name NAME]
                                             利用者を作成する / create a user
   token create --email E [--name NAME]      APIトークンを発行する（最終行に表示）/ issue an API token (printed last)
-  audit verify                              監査ログの連鎖を検証する / verify the audit hash chain`;
+  audit verify                              監査ログの連鎖を検証する / verify the audit hash chain
+  backup FILE                               データベースをバックアップする / back the database up into FILE
+  restore FILE [--force]                    バックアップから復元する（サーバー停止中に）/ restore FILE (server stopped)`;
 
 class UsageError extends Error {}
 
@@ -57,6 +60,7 @@ const CORE_OPTIONS = {
   'name-en': { type: 'string' },
   host: { type: 'string', multiple: true },
   'admin-email': { type: 'string' },
+  force: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -86,6 +90,19 @@ async function run(argv: string[]): Promise<void> {
     return;
   }
   const config: Config = loadConfig();
+  if (positionals[0] === 'backup' || positionals[0] === 'restore') {
+    const file = positionals[1];
+    if (!file) throw new UsageError(`${positionals[0]} FILE`);
+    if (positionals[0] === 'backup') {
+      const kind = await backupDatabase(config, file);
+      console.log(`backed up the ${kind === 'pglite' ? 'embedded database' : 'PostgreSQL database'} to ${file}`);
+    } else {
+      const { kind, movedAside } = await restoreDatabase(config, file, { force: values.force === true });
+      console.log(`restored ${file} into the ${kind === 'pglite' ? 'embedded database' : 'PostgreSQL database'}`);
+      if (movedAside) console.log(`the previous database was kept in ${movedAside}`);
+    }
+    return;
+  }
   const db = await openDatabase(config);
   try {
     await migratePlatform(db, platform);
@@ -203,7 +220,7 @@ async function newTenant(db: Db, code: string, nameJa: string, nameEn: string | 
 }
 
 run(process.argv.slice(2)).catch((err: unknown) => {
-  if (err instanceof UsageError || err instanceof ConfigError || err instanceof DataDirLockedError || err instanceof MigrationError) {
+  if (err instanceof UsageError || err instanceof ConfigError || err instanceof DataDirLockedError || err instanceof MigrationError || err instanceof BackupError) {
     console.error(err.message);
   } else if (err instanceof AppError) {
     console.error(err.detail ? `${err.detail.ja} / ${err.detail.en}` : err.message);

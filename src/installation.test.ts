@@ -37,8 +37,7 @@ async function startAndStop(dataDir: string, extra: Record<string, string>): Pro
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (out += d.toString()));
   try {
-    for (let i = 0; i < 300; i++) {
-      if (/ready in/.test(out)) break;
+    for (let i = 0; i < 1200 && !/ready in/.test(out); i++) {
       if (child.exitCode !== null) throw new Error(`server exited: ${out}`);
       await new Promise((r) => setTimeout(r, 100));
     }

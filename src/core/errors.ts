@@ -70,6 +70,16 @@ export interface Problem {
   errors?: FieldError[];
 }
 
+/**
+ * Text that goes back to a client: control characters (NUL, escape sequences, the C1 range)
+ * never echoed, and bounded length, whatever the input held.
+ */
+export function clean(text: string, max = 300): string {
+  // eslint-disable-next-line no-control-regex
+  const visible = text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '\ufffd');
+  return visible.length > max ? `${visible.slice(0, max)}…` : visible;
+}
+
 /** The problem+json body for an error in the reader's language. */
 export function toProblem(err: AppError, lang: Lang, instance?: string, requestId?: string): Problem {
   const def = ERRORS[err.code];
@@ -78,9 +88,9 @@ export function toProblem(err: AppError, lang: Lang, instance?: string, requestI
     title: def[lang],
     status: err.status,
     code: err.code,
-    ...(err.detail ? { detail: err.detail[lang] } : {}),
-    ...(instance ? { instance } : {}),
+    ...(err.detail ? { detail: clean(err.detail[lang]) } : {}),
+    ...(instance ? { instance: clean(instance, 200) } : {}),
     ...(requestId ? { requestId } : {}),
-    ...(err.errors.length ? { errors: err.errors } : {}),
+    ...(err.errors.length ? { errors: err.errors.slice(0, 200).map((e) => ({ path: clean(e.path, 200), message: clean(e.message) })) } : {}),
   };
 }

@@ -7,11 +7,34 @@
  * server needs lives only here: on a shared PostgreSQL the versions are read per request.
  */
 import { createHash } from 'node:crypto';
+import zlib from 'node:zlib';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { currentDataVersions, VersionedCache } from './data-version.ts';
 import type { Sql } from './db/database.ts';
 
 const bodies = new VersionedCache<string | Buffer>(1000);
+/** The same bodies compressed, by ETag and encoding: compressed once, sent many times. */
+const compressed = new VersionedCache<Buffer>(2000);
+
+/** The best encoding the client takes for a body worth compressing. */
+function encodingFor(acceptEncoding: string | undefined): 'br' | 'gzip' | null {
+  if (!acceptEncoding) return null;
+  const offered = new Map(
+    acceptEncoding.split(',').map((part) => {
+      const [name = '', ...params] = part.trim().toLowerCase().split(';');
+      const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
+      return [name.trim(), q ? Number(q.slice(2)) : 1] as const;
+    }),
+  );
+  const takes = (e: string) => (offered.get(e) ?? offered.get('*') ?? 0) > 0;
+  return takes('br') ? 'br' : takes('gzip') ? 'gzip' : null;
+}
+
+function compressBody(body: string | Buffer, encoding: 'br' | 'gzip'): Buffer {
+  return encoding === 'br'
+    ? zlib.brotliCompressSync(body, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 9, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: Buffer.byteLength(body) } })
+    : zlib.gzipSync(body, { level: 9 });
+}
 
 /** The data-version scope of the municipality itself (names, hosts, settings). */
 export const TENANT_SCOPE = 'tenant';
@@ -43,7 +66,11 @@ export async function sendPublicRead(sql: Sql, request: FastifyRequest, reply: F
     body = await read.produce();
     bodies.set(etag, body);
   }
-  reply.header('etag', etag).header('cache-control', 'no-cache').header('vary', 'accept-language, cookie');
+  reply.header('etag', etag).header('cache-control', 'no-cache').header('vary', 'accept-encoding, accept-language, cookie');
   if (request.headers['if-none-match'] === etag) return reply.code(304).send();
-  return reply.type(read.type).send(body);
+  const encoding = Buffer.byteLength(body) >= 1024 ? encodingFor(request.headers['accept-encoding']) : null;
+  if (!encoding) return reply.type(read.type).send(body);
+  let packed = compressed.get(`${etag}|${encoding}`);
+  if (!packed) compressed.set(`${etag}|${encoding}`, (packed = compressBody(body, encoding)));
+  return reply.type(read.type).header('content-encoding', encoding).send(packed);
 }

@@ -10,7 +10,7 @@ import { describeAccess, enforceAccess, type Access } from './access.ts';
 import type { Config } from './config.ts';
 import type { Db } from './db/database.ts';
 import { ANONYMOUS, CSRF_COOKIE, csrfTokenFor, isValidCsrf, SESSION_COOKIE, type Auth, type Authenticator, type Role } from './auth.ts';
-import { AppError, ERRORS, toProblem } from './errors.ts';
+import { AppError, clean, ERRORS, toProblem } from './errors.ts';
 import { negotiateLang, type Lang } from './i18n.ts';
 import { randomToken } from './crypto.ts';
 import { RateLimitedError } from './rate-limit.ts';
@@ -175,7 +175,10 @@ export function installWeb(app: FastifyInstance, { db, config, navItems, authent
       return sendError(
         request,
         reply,
-        new AppError('bad_request', { ja: 'リクエストの形式が正しくありません', en: error.message }),
+        new AppError('bad_request', {
+          ja: 'リクエストの形式が正しくありません（JSON などの書き方を確認してください）',
+          en: `The request is malformed: ${error.message}`,
+        }),
       );
     }
     request.log.error({ err: error }, 'unexpected error');
@@ -216,6 +219,23 @@ function langSwitchHref(url: string, lang: Lang): string {
   return `${pathname}?${params.toString()}`;
 }
 
+/**
+ * The router's own errors (FST_ERR_MAX_PARAM_LENGTH → 414, FST_ERR_BAD_URL → 400), before any
+ * hook ran: problem+json in the language of Accept-Language, without echoing the URL.
+ */
+export function sendFrameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const lang = negotiateLang(undefined, undefined, request.headers['accept-language']);
+  const tooLong = error.code === 'FST_ERR_MAX_PARAM_LENGTH';
+  const problem = toProblem(
+    new AppError('bad_request', tooLong ? { ja: 'URL が長すぎます', en: 'The URL is too long' } : { ja: 'URL の形式が正しくありません', en: 'The URL is malformed' }),
+    lang,
+  );
+  return reply
+    .code(tooLong ? 414 : 400)
+    .type('application/problem+json; charset=utf-8')
+    .send({ ...problem, status: tooLong ? 414 : 400 });
+}
+
 function sendError(request: FastifyRequest, reply: FastifyReply, error: AppError, withRequestId = false): FastifyReply {
   const lang = request.lang ?? 'ja';
   if (error instanceof RateLimitedError) reply.header('retry-after', String(error.retryAfterSeconds));
@@ -233,7 +253,7 @@ function sendError(request: FastifyRequest, reply: FastifyReply, error: AppError
     }
     return reply.page('error.njk', {
       title: ERRORS[error.code][lang],
-      detail: error.detail?.[lang] ?? (error.errors.length ? error.errors.map((e) => e.message).join(' ') : ''),
+      detail: clean(error.detail?.[lang] ?? (error.errors.length ? error.errors.map((e) => e.message).join(' ') : ''), 1000),
       requestId: withRequestId ? request.id : undefined,
     });
   }

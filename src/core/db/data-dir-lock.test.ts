@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { acquireDataDirLock, DataDirLockedError } from './data-dir-lock.ts';
+import { acquireDataDirLock, DataDirLockedError, processStartTime } from './data-dir-lock.ts';
 import { openPglite } from './database.ts';
 
 const root = path.resolve(import.meta.dirname, '../../..');
@@ -53,6 +53,36 @@ describe('data folder lock', () => {
     const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
     writeFileSync(path.join(dir, 'hibiki.lock'), dead.stdout);
     const lock = acquireDataDirLock(dir);
+    lock.release();
+  });
+});
+
+describe('data folder lock after a crash', () => {
+  it('takes over a lock whose pid is alive but another process (pid 1 in a container)', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'hibiki-lock-'));
+    // The repro of the issue: the old format with pid 1, and the new format with pid 1 and a
+    // start time that is not pid 1's.
+    writeFileSync(path.join(dir, 'hibiki.lock'), '1');
+    acquireDataDirLock(dir, 0).release();
+    writeFileSync(path.join(dir, 'hibiki.lock'), JSON.stringify({ pid: 1, started: '1', token: 'x' }));
+    acquireDataDirLock(dir, 0).release();
+  });
+
+  it('takes over a lock recorded by an earlier process that had our own pid', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'hibiki-lock-'));
+    writeFileSync(path.join(dir, 'hibiki.lock'), JSON.stringify({ pid: process.pid, started: '0', token: 'earlier' }));
+    acquireDataDirLock(dir, 0).release();
+  });
+
+  it('records who holds it and refuses while that process runs', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'hibiki-lock-'));
+    const lock = acquireDataDirLock(dir);
+    const record = JSON.parse(readFileSync(path.join(dir, 'hibiki.lock'), 'utf8'));
+    assert.equal(record.pid, process.pid);
+    assert.equal(record.started, processStartTime(process.pid));
+    const started = Date.now();
+    assert.throws(() => acquireDataDirLock(dir, 300), DataDirLockedError);
+    assert.ok(Date.now() - started >= 250, 'waited briefly for the owner first');
     lock.release();
   });
 });

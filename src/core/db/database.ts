@@ -4,7 +4,8 @@
  * 'YYYY-MM-DD' strings (no time-zone shifts), `numeric` as exact decimal strings, `bigint`
  * as numbers, timestamps as Date.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
 import { PGlite } from '@electric-sql/pglite';
@@ -75,8 +76,62 @@ export interface PgliteOptions {
   loadDataDir?: Blob;
 }
 
+/**
+ * Durability for the embedded database: PGlite's PostgreSQL cannot fsync (WebAssembly), so a
+ * commit would sit in the operating system's cache until it writes it out — a power cut could
+ * lose acknowledged data. After every write, the newest WAL segments are fsynced before the
+ * caller goes on (commits arriving during a sync share the next one: group commit). The WAL
+ * holds every committed change, so PostgreSQL's recovery replays what the data files lack.
+ */
+function walSyncer(pgliteDir: string): () => Promise<void> {
+  const wal = path.join(pgliteDir, 'pg_wal');
+  let lastNewest = '';
+  async function syncOnce(): Promise<void> {
+    const segments = readdirSync(wal).filter((f) => /^[0-9A-F]{24}$/.test(f)).sort();
+    const newest = segments.slice(-2);
+    for (const name of newest) {
+      const fd = await open(path.join(wal, name), 'r+');
+      try {
+        await fd.sync();
+      } finally {
+        await fd.close();
+      }
+    }
+    // A new segment's directory entry must be durable too.
+    if (newest.at(-1) !== lastNewest) {
+      const dirFd = await open(wal, 'r');
+      try {
+        await dirFd.sync();
+      } finally {
+        await dirFd.close();
+      }
+      lastNewest = newest.at(-1) ?? '';
+    }
+  }
+  let current: Promise<void> | null = null;
+  let next: Promise<void> | null = null;
+  const sync = (): Promise<void> => {
+    if (!current) {
+      current = syncOnce().finally(() => {
+        current = null;
+      });
+      return current;
+    }
+    // A sync is running and may have started before this caller's write: wait for the next.
+    next ??= current.then(() => {
+      next = null;
+      return sync();
+    });
+    return next;
+  };
+  return sync;
+}
+
+/** Statements that change nothing need no sync. */
+const READ_ONLY = /^\s*(select|show)\b/i;
+
 /** Opens the embedded database, locking its folder against a second process. */
-export async function openPglite(options: PgliteOptions = {}): Promise<Db & { dump(): Promise<Blob> }> {
+export async function openPglite(options: PgliteOptions = {}): Promise<Db & { dump(compression?: 'none' | 'gzip'): Promise<Blob> }> {
   let lock: DataDirLock | undefined;
   let dir: string | undefined;
   if (options.dataDir) {
@@ -106,22 +161,36 @@ export async function openPglite(options: PgliteOptions = {}): Promise<Db & { du
   const identity = {};
   // A data folder is locked to this process; an in-memory database is private to it.
   const soleProcess = true;
-  const base = sqlOf(rawOf(pglite), async (text) => {
-    await pglite.exec(text);
-  }, { soleProcess, inTransaction: false, identity });
+  const sync = dir ? walSyncer(dir) : async () => undefined;
+  const raw = rawOf(pglite);
+  const base = sqlOf(
+    async (text, params) => {
+      const rows = await raw(text, params);
+      if (!READ_ONLY.test(text)) await sync();
+      return rows;
+    },
+    async (text) => {
+      await pglite.exec(text);
+      await sync();
+    },
+    { soleProcess, inTransaction: false, identity },
+  );
   return {
     kind: 'pglite',
     ...base,
-    transaction: (fn) =>
-      pglite.transaction((tx) =>
+    async transaction(fn) {
+      const result = await pglite.transaction((tx) =>
         fn(
           sqlOf(rawOf(tx), async (text) => {
             await tx.exec(text);
           }, { soleProcess, inTransaction: true, identity }),
         ),
-      ),
-    async dump() {
-      return (await pglite.dumpDataDir('none')) as Blob;
+      );
+      await sync();
+      return result;
+    },
+    async dump(compression: 'none' | 'gzip' = 'none') {
+      return (await pglite.dumpDataDir(compression)) as Blob;
     },
     async close() {
       try {

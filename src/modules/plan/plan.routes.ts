@@ -52,7 +52,8 @@ export function planRoutes(app: FastifyInstance, deps: AppDeps): void {
   api.post(
     '/api/v1/plans',
     {
-      config: { access: access.planManagers },
+      // A plan document is a large body: its own limits (still linear to check).
+      config: { access: access.planManagers, bodyShape: { maxKeys: 50_000, maxValues: 200_000, maxDepth: 16 } },
       schema: { summary: '計画文書の取り込み（JSON/YAML） / Import a plan document', tags: ['plan'], security: bearer, body: z.unknown() },
     },
     async (request, reply) => {
