@@ -64,7 +64,7 @@ describe('data folder lock after a crash', () => {
     // start time that is not pid 1's.
     writeFileSync(path.join(dir, 'hibiki.lock'), '1');
     acquireDataDirLock(dir, 0).release();
-    writeFileSync(path.join(dir, 'hibiki.lock'), JSON.stringify({ pid: 1, started: '1', token: 'x' }));
+    writeFileSync(path.join(dir, 'hibiki.lock'), JSON.stringify({ pid: 1, started: 'a-start-of-another-boot', token: 'x' }));
     acquireDataDirLock(dir, 0).release();
   });
 

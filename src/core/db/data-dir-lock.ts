@@ -69,8 +69,14 @@ function ownerRunning(r: LockRecord, self: string): boolean {
   if (!isAlive(r.pid)) return false;
   const now = processStartTime(r.pid);
   if (r.started !== null && now !== null) return now === r.started && r.token !== self;
-  // Without start times (not Linux, or the old format) only a live pid other than ours counts.
-  return r.pid !== process.pid;
+  // The old format recorded no start time: a live pid counts only if it is another node process
+  // (pid 1 in a container after a crash is usually something else).
+  if (r.pid === process.pid) return false;
+  try {
+    return /node|hibiki/.test(readFileSync(`/proc/${r.pid}/cmdline`, 'latin1'));
+  } catch {
+    return true; // no /proc: a live pid may be the owner
+  }
 }
 
 function sleep(ms: number): void {
