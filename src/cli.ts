@@ -4,7 +4,9 @@
  * commands are here; modules add theirs through the module contract (`groups import` …).
  */
 import { parseArgs } from 'node:util';
-import { verifyAuditChain } from './core/audit.ts';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { latestAnchor, sealAuditLog, verifyAuditChain } from './core/audit.ts';
 import { ROLES, type Role } from './core/auth.ts';
 import { systemClock } from './core/clock.ts';
 import { ConfigError, loadConfig, type Config } from './core/config.ts';
@@ -180,14 +182,20 @@ async function run(argv: string[]): Promise<void> {
         return;
       }
       case 'audit verify': {
+        // Seal what the server had not sealed yet (it may be stopped), then check every chain
+        // against its newest anchor.
+        const anchors = { file: config.auditAnchorFile, secret: config.secret };
+        mkdirSync(path.dirname(anchors.file), { recursive: true });
+        const sealed = await sealAuditLog(db, { anchors });
+        if (sealed) console.log(`sealed ${sealed} new entries`);
         let broken = 0;
         for (const t of await listTenants(db)) {
-          const report = await verifyAuditChain(db, t.id);
+          const report = await verifyAuditChain(db, t.id, { anchor: latestAnchor(anchors, t.id) });
           if (report.brokenAt) {
             broken++;
-            console.log(`${t.code}: BROKEN at entry ${report.brokenAt.seq}: ${report.brokenAt.reason} (${report.entries} entries)`);
+            console.log(`${t.code}: BROKEN at entry ${report.brokenAt.pos}: ${report.brokenAt.reason} (${report.entries} entries)`);
           } else {
-            console.log(`${t.code}: ok (${report.entries} entries)`);
+            console.log(`${t.code}: ok (${report.entries} entries${report.unsealed ? `, ${report.unsealed} not sealed yet` : ''})`);
           }
         }
         if (broken) throw new UsageError(`監査ログの改ざんを検出しました / The audit chain is broken in ${broken} tenant(s)`);

@@ -4,6 +4,9 @@
  * authenticator. app.ts, main.ts, the command line and the tests all compose it here, from
  * src/modules/index.ts or from the modules a test gives.
  */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { sealAuditLog } from './core/audit.ts';
 import type { Clock } from './core/clock.ts';
 import type { Config } from './core/config.ts';
 import type { Db } from './core/db/database.ts';
@@ -60,6 +63,16 @@ function coreJobs(deps: AppDeps): JobDefinition[] {
   const { db, config } = deps;
   return [
     mailJob(db, { smtpUrl: config.smtpUrl, from: config.mailFrom }),
+    {
+      // Chains new audit entries a few seconds after they are written, and anchors the head.
+      name: 'audit.seal',
+      everySeconds: 5,
+      async run({ now }) {
+        mkdirSync(path.dirname(config.auditAnchorFile), { recursive: true });
+        const n = await sealAuditLog(db, { now, anchors: { file: config.auditAnchorFile, secret: config.secret } });
+        return `${n} entries sealed`;
+      },
+    },
     {
       name: 'core.purge',
       everySeconds: 6 * 3600,

@@ -1,6 +1,15 @@
+/**
+ * The audit log: appending takes no lock (entries are numbered by a sequence), sealing chains
+ * each municipality's entries in order, and verification finds an edited entry, a deleted
+ * middle entry, a deleted link, and — against the keyed anchor kept outside the database —
+ * the deletion of the newest entries.
+ */
 import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { appendAudit, canonicalJson, verifyAuditChain } from './audit.ts';
+import { appendAudit, canonicalJson, latestAnchor, sealAuditLog, verifyAuditChain, type AnchorOptions } from './audit.ts';
 import { newTenant, openTestDb } from '../testing/harness.ts';
 import type { Db } from './db/database.ts';
 
@@ -29,60 +38,126 @@ async function auditSomeChanges(tenantId: string, n: number): Promise<void> {
   }
 }
 
+function anchors(): AnchorOptions {
+  return { file: path.join(mkdtempSync(path.join(os.tmpdir(), 'hibiki-anchor-')), 'anchors.jsonl'), secret: 'anchor-secret-anchor-secret-0123456' };
+}
+
+/** Runs fn with the append-only triggers off (a tamperer with database access). */
+async function tamper(fn: (tx: Parameters<Parameters<Db['transaction']>[0]>[0]) => Promise<void>): Promise<void> {
+  await db.transaction(async (tx) => {
+    await tx.query('alter table audit_log disable trigger audit_log_no_update');
+    await tx.query('alter table audit_chain disable trigger audit_chain_no_update');
+    await fn(tx);
+    await tx.query('alter table audit_log enable trigger audit_log_no_update');
+    await tx.query('alter table audit_chain enable trigger audit_chain_no_update');
+  });
+}
+
 describe('audit log chain', () => {
-  it('verifies a chain of audited changes as whole', async () => {
+  it('reports new entries as unsealed until sealed, then the chain as whole', async () => {
     const tenant = await newTenant(db);
     await auditSomeChanges(tenant.id, 4);
-    const report = await verifyAuditChain(db, tenant.id);
-    assert.deepEqual(report, { tenantId: tenant.id, entries: 4, brokenAt: null });
+    assert.deepEqual(await verifyAuditChain(db, tenant.id), { tenantId: tenant.id, entries: 0, unsealed: 4, brokenAt: null });
+    assert.equal(await sealAuditLog(db, { tenantId: tenant.id }), 4);
+    assert.deepEqual(await verifyAuditChain(db, tenant.id), { tenantId: tenant.id, entries: 4, unsealed: 0, brokenAt: null });
+    await auditSomeChanges(tenant.id, 2);
+    assert.equal(await sealAuditLog(db, { tenantId: tenant.id }), 2, 'sealing continues the chain');
+    assert.deepEqual(await verifyAuditChain(db, tenant.id), { tenantId: tenant.id, entries: 6, unsealed: 0, brokenAt: null });
   });
 
-  it('refuses to update, delete or truncate entries through the append-only triggers', async () => {
+  it('appends 40 entries concurrently without losing one, and seals them all in order', async () => {
+    const tenant = await newTenant(db);
+    await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        db.transaction((tx) => appendAudit(tx, { tenantId: tenant.id, actorId: null, actorLabel: 'x', action: 'thing.update', entityType: 'thing', entityId: String(i) })),
+      ),
+    );
+    await sealAuditLog(db, { tenantId: tenant.id });
+    const report = await verifyAuditChain(db, tenant.id);
+    assert.deepEqual([report.entries, report.brokenAt], [40, null]);
+    const order = await db.query<{ seq: number }>('select seq from audit_chain where tenant_id = $1 order by pos', [tenant.id]);
+    assert.deepEqual(order.map((r) => r.seq), [...order.map((r) => r.seq)].sort((a, b) => a - b));
+  });
+
+  it('refuses to update, delete or truncate entries and links through the append-only triggers', async () => {
     const tenant = await newTenant(db);
     await auditSomeChanges(tenant.id, 1);
+    await sealAuditLog(db, { tenantId: tenant.id });
     await assert.rejects(db.query(`update audit_log set action = 'x' where tenant_id = $1`, [tenant.id]), /append-only/);
     await assert.rejects(db.query('delete from audit_log where tenant_id = $1', [tenant.id]), /append-only/);
-    // Inside a transaction that is rolled back, so a failure of the trigger could not empty the log.
-    await assert.rejects(
-      db.transaction(async (tx) => {
-        await tx.query('truncate audit_log');
-        throw new Error('the truncate went through');
-      }),
-      /append-only/,
-    );
+    await assert.rejects(db.query('delete from audit_chain where tenant_id = $1', [tenant.id]), /append-only/);
+    for (const table of ['audit_log', 'audit_chain']) {
+      // Inside a transaction that is rolled back, so a failure of the trigger could not empty the log.
+      await assert.rejects(
+        db.transaction(async (tx) => {
+          await tx.query(`truncate ${table}`);
+          throw new Error('the truncate went through');
+        }),
+        /append-only/,
+      );
+    }
   });
 
   it('reports the entry whose contents were changed behind the trigger', async () => {
     const tenant = await newTenant(db);
     await auditSomeChanges(tenant.id, 4);
-    await db.transaction(async (tx) => {
-      await tx.query('alter table audit_log disable trigger audit_log_no_update');
-      await tx.query(`update audit_log set details = '{"x":1}' where tenant_id = $1 and seq = 2`, [tenant.id]);
-      await tx.query('alter table audit_log enable trigger audit_log_no_update');
-    });
+    await sealAuditLog(db, { tenantId: tenant.id });
+    const second = await db.one<{ seq: number }>('select seq from audit_chain where tenant_id = $1 and pos = 2', [tenant.id]);
+    await tamper((tx) => tx.query(`update audit_log set details = '{"x":1}' where tenant_id = $1 and seq = $2`, [tenant.id, second.seq]).then(() => undefined));
     const report = await verifyAuditChain(db, tenant.id);
-    assert.equal(report.brokenAt?.seq, 2);
+    assert.equal(report.brokenAt?.pos, 2);
     assert.match(report.brokenAt!.reason, /changed/);
   });
 
-  it('reports the missing entry when a middle row is deleted', async () => {
+  it('reports the missing entry when a middle row is deleted, or its link', async () => {
     const tenant = await newTenant(db);
     await auditSomeChanges(tenant.id, 5);
-    await db.transaction(async (tx) => {
-      await tx.query('alter table audit_log disable trigger audit_log_no_update');
-      await tx.query('delete from audit_log where tenant_id = $1 and seq = 3', [tenant.id]);
-      await tx.query('alter table audit_log enable trigger audit_log_no_update');
-    });
-    const report = await verifyAuditChain(db, tenant.id);
-    assert.equal(report.brokenAt?.seq, 3);
+    await sealAuditLog(db, { tenantId: tenant.id });
+    const third = await db.one<{ seq: number }>('select seq from audit_chain where tenant_id = $1 and pos = 3', [tenant.id]);
+    await tamper((tx) => tx.query('delete from audit_log where tenant_id = $1 and seq = $2', [tenant.id, third.seq]).then(() => undefined));
+    let report = await verifyAuditChain(db, tenant.id);
+    assert.equal(report.brokenAt?.pos, 3);
     assert.match(report.brokenAt!.reason, /missing/);
-    assert.equal(report.entries, 4);
+    await tamper((tx) => tx.query('delete from audit_chain where tenant_id = $1 and pos = 3', [tenant.id]).then(() => undefined));
+    report = await verifyAuditChain(db, tenant.id);
+    assert.equal(report.brokenAt?.pos, 3);
+  });
+
+  it('detects the deletion of the newest entries against the anchor kept outside the database', async () => {
+    const tenant = await newTenant(db);
+    const a = anchors();
+    await auditSomeChanges(tenant.id, 5);
+    await sealAuditLog(db, { tenantId: tenant.id, anchors: a });
+    const anchor = latestAnchor(a, tenant.id);
+    assert.equal(anchor?.pos, 5);
+    assert.deepEqual((await verifyAuditChain(db, tenant.id, { anchor })).brokenAt, null);
+    // Remove the last two entries and their links: the chain that remains is consistent…
+    await tamper(async (tx) => {
+      const last = await tx.query<{ seq: number }>('select seq from audit_chain where tenant_id = $1 and pos > 3', [tenant.id]);
+      await tx.query('delete from audit_chain where tenant_id = $1 and pos > 3', [tenant.id]);
+      await tx.query('delete from audit_log where tenant_id = $1 and seq = any($2::bigint[])', [tenant.id, last.map((r) => r.seq)]);
+    });
+    assert.equal((await verifyAuditChain(db, tenant.id)).brokenAt, null, 'without the anchor nothing shows');
+    const report = await verifyAuditChain(db, tenant.id, { anchor });
+    assert.equal(report.brokenAt?.pos, 4);
+    assert.match(report.brokenAt!.reason, /removed/);
+  });
+
+  it('ignores anchor lines that were not written with the secret', async () => {
+    const tenant = await newTenant(db);
+    const a = anchors();
+    await auditSomeChanges(tenant.id, 2);
+    await sealAuditLog(db, { tenantId: tenant.id, anchors: a });
+    const forged = { tenantId: tenant.id, pos: 1, hash: 'f'.repeat(64), at: new Date().toISOString(), mac: '0'.repeat(64) };
+    writeFileSync(a.file, `${readFileSync(a.file, 'utf8')}${JSON.stringify(forged)}\n`);
+    assert.equal(latestAnchor(a, tenant.id)?.pos, 2);
   });
 
   it('keeps each tenant’s chain separate', async () => {
     const [a, b] = [await newTenant(db), await newTenant(db)];
     await auditSomeChanges(a.id, 2);
     await auditSomeChanges(b.id, 3);
+    await sealAuditLog(db);
     assert.equal((await verifyAuditChain(db, a.id)).entries, 2);
     assert.equal((await verifyAuditChain(db, b.id)).entries, 3);
   });

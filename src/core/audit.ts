@@ -1,10 +1,24 @@
 /**
- * 監査ログ — the append-only, hash-chained audit log. Each entry's hash covers its own fields
- * and the previous entry's hash, per tenant; editing or deleting any row breaks the chain
- * from there on, which verifyAuditChain() reports.
+ * 監査ログ — the append-only, hash-chained audit log.
+ *
+ * Appending is one INSERT in the caller's transaction (the entry exists exactly when the
+ * change does), numbered by a sequence: no lock, so a municipality's writes are not
+ * serialised by their audit entries. Sealing (sealAuditLog, run every few seconds by the
+ * scheduler's "audit.seal" job, and by `hibiki audit verify`) then chains the entries of each
+ * municipality in order: position pos links entry seq to the previous position's hash, and
+ * the hash covers the entry's fields and that previous hash. Editing or deleting a sealed
+ * entry, or a link, breaks the chain from there on, which verifyAuditChain() reports. Entries
+ * not yet sealed are reported as such.
+ *
+ * The chain's head is anchored outside the database: after each seal a keyed checkpoint
+ * (HMAC under the server secret of municipality, position and hash) is appended to the anchor
+ * file the operator keeps and written to the log, so deleting the newest entries — which
+ * leaves a shorter but consistent chain — is detected against the last anchor.
  */
-import { createHash } from 'node:crypto';
-import type { Sql } from './db/database.ts';
+import { createHash, createHmac } from 'node:crypto';
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import type { Db, Sql } from './db/database.ts';
+import { safeEqual } from './crypto.ts';
 
 export const GENESIS_HASH = '0'.repeat(64);
 
@@ -31,8 +45,6 @@ interface StoredEntry {
   entity_type: string;
   entity_id: string | null;
   details: string;
-  prev_hash: string;
-  hash: string;
 }
 
 /** JSON with object keys sorted, so the same facts always hash the same. */
@@ -44,7 +56,8 @@ export function canonicalJson(value: unknown): string {
   );
 }
 
-function entryHash(e: Omit<StoredEntry, 'hash'>): string {
+/** The hash of an entry chained after prevHash (the same formula entries had before sealing existed). */
+function entryHash(e: StoredEntry, prevHash: string): string {
   const payload = canonicalJson({
     tenant: e.tenant_id,
     seq: e.seq,
@@ -55,78 +68,179 @@ function entryHash(e: Omit<StoredEntry, 'hash'>): string {
     entityType: e.entity_type,
     entityId: e.entity_id,
     details: e.details,
-    prev: e.prev_hash,
+    prev: prevHash,
   });
   return createHash('sha256').update(payload).digest('hex');
 }
 
-/**
- * Appends an entry inside the caller's transaction, so the entry exists exactly when the
- * change does. A per-tenant advisory lock serialises appends to one chain.
- */
+/** Appends an entry inside the caller's transaction (one insert, no lock). */
 export async function appendAudit(tx: Sql, input: AuditEntryInput): Promise<void> {
-  await tx.query(`select pg_advisory_xact_lock(hashtext('audit:' || $1::text))`, [input.tenantId]);
-  const last = await tx.maybeOne<{ seq: number; hash: string }>(
-    'select seq, hash from audit_log where tenant_id = $1 order by seq desc limit 1',
-    [input.tenantId],
-  );
   // Millisecond precision survives the timestamptz round trip exactly.
   const at = new Date(Math.floor(Date.now()));
-  const entry = {
-    tenant_id: input.tenantId,
-    seq: (last?.seq ?? 0) + 1,
-    at,
-    actor_id: input.actorId,
-    actor_label: input.actorLabel,
-    action: input.action,
-    entity_type: input.entityType,
-    entity_id: input.entityId ?? null,
-    details: canonicalJson(input.details ?? {}),
-    prev_hash: last?.hash ?? GENESIS_HASH,
-  };
   await tx.query(
-    `insert into audit_log (tenant_id, seq, at, actor_id, actor_label, action, entity_type, entity_id, details, prev_hash, hash)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-    [
-      entry.tenant_id,
-      entry.seq,
-      entry.at,
-      entry.actor_id,
-      entry.actor_label,
-      entry.action,
-      entry.entity_type,
-      entry.entity_id,
-      entry.details,
-      entry.prev_hash,
-      entryHash(entry),
-    ],
+    `insert into audit_log (tenant_id, at, actor_id, actor_label, action, entity_type, entity_id, details)
+     values ($1, $2, $3, $4, $5, $6, $7, $8)`,
+    [input.tenantId, at, input.actorId, input.actorLabel, input.action, input.entityType, input.entityId ?? null, canonicalJson(input.details ?? {})],
   );
+}
+
+/** An entry older than this is certainly committed (or never will be): sealing need not look below it again. */
+const SETTLED_MS = 10 * 60 * 1000;
+const SEAL_BATCH = 5000;
+
+export interface AnchorOptions {
+  /** The file checkpoints are appended to (one JSON line each). */
+  file: string;
+  /** Keys the checkpoints (HMAC-SHA256). */
+  secret: string;
+}
+
+export interface Anchor {
+  tenantId: string;
+  pos: number;
+  hash: string;
+  at: string;
+}
+
+function anchorMac(secret: string, a: Omit<Anchor, 'at'>): string {
+  return createHmac('sha256', secret).update(`audit-anchor|${a.tenantId}|${a.pos}|${a.hash}`).digest('hex');
+}
+
+/** Appends a keyed checkpoint of a chain head to the anchor file; returns the line written. */
+export function writeAnchor(options: AnchorOptions, anchor: Anchor): string {
+  const line = JSON.stringify({ ...anchor, mac: anchorMac(options.secret, anchor) });
+  appendFileSync(options.file, `${line}\n`, { mode: 0o600 });
+  return line;
+}
+
+/** The newest valid checkpoint of a municipality's chain in the anchor file, if any. */
+export function latestAnchor(options: AnchorOptions, tenantId: string): Anchor | null {
+  if (!existsSync(options.file)) return null;
+  let latest: Anchor | null = null;
+  for (const line of readFileSync(options.file, 'utf8').split('\n')) {
+    if (!line.trim()) continue;
+    try {
+      const a = JSON.parse(line) as Anchor & { mac: string };
+      if (a.tenantId !== tenantId || typeof a.mac !== 'string' || !safeEqual(a.mac, anchorMac(options.secret, a))) continue;
+      if (!latest || a.pos >= latest.pos) latest = { tenantId: a.tenantId, pos: a.pos, hash: a.hash, at: a.at };
+    } catch {
+      // a torn last line (crash while writing) is skipped
+    }
+  }
+  return latest;
+}
+
+/**
+ * Chains a municipality's unsealed entries (all municipalities without tenantId), in order.
+ * Returns how many entries were sealed; with anchors, writes a checkpoint of each new head.
+ */
+export async function sealAuditLog(
+  db: Db,
+  options: { tenantId?: string; now?: Date; anchors?: AnchorOptions; log?: (line: string) => void } = {},
+): Promise<number> {
+  const tenants = options.tenantId
+    ? [options.tenantId]
+    : (
+        await db.query<{ tenant_id: string }>(
+          `select distinct a.tenant_id from audit_log a
+             left join audit_seal_state s on s.tenant_id = a.tenant_id
+            where a.seq > coalesce(s.low_water, 0)
+              and not exists (select 1 from audit_chain c where c.tenant_id = a.tenant_id and c.seq = a.seq)`,
+        )
+      ).map((r) => r.tenant_id);
+  let sealed = 0;
+  for (const tenantId of tenants) {
+    const head = await db.transaction(async (tx) => {
+      // One sealer per municipality at a time (appending never waits for it).
+      await tx.query(`select pg_advisory_xact_lock(hashtext('audit-seal:' || $1::text))`, [tenantId]);
+      await tx.query(
+        `insert into audit_seal_state (tenant_id, head_hash) values ($1, $2) on conflict (tenant_id) do nothing`,
+        [tenantId, GENESIS_HASH],
+      );
+      const state = await tx.one<{ head_pos: number; head_hash: string; low_water: number }>(
+        'select head_pos, head_hash, low_water from audit_seal_state where tenant_id = $1',
+        [tenantId],
+      );
+      const rows = await tx.query<StoredEntry>(
+        `select a.tenant_id, a.seq, a.at, a.actor_id, a.actor_label, a.action, a.entity_type, a.entity_id, a.details
+           from audit_log a
+          where a.tenant_id = $1 and a.seq > $2
+            and not exists (select 1 from audit_chain c where c.tenant_id = a.tenant_id and c.seq = a.seq)
+          order by a.seq limit $3`,
+        [tenantId, state.low_water, SEAL_BATCH],
+      );
+      let pos = state.head_pos;
+      let hash = state.head_hash;
+      for (const row of rows) {
+        const next = entryHash(row, hash);
+        pos++;
+        await tx.query('insert into audit_chain (tenant_id, pos, seq, prev_hash, hash) values ($1, $2, $3, $4, $5)', [tenantId, pos, row.seq, hash, next]);
+        hash = next;
+      }
+      const settledBefore = new Date((options.now ?? new Date()).getTime() - SETTLED_MS);
+      await tx.query(
+        `update audit_seal_state set head_pos = $2, head_hash = $3,
+                low_water = greatest(low_water, coalesce((select max(c.seq) from audit_chain c join audit_log a on a.tenant_id = c.tenant_id and a.seq = c.seq
+                                                           where c.tenant_id = $1 and c.seq > low_water and a.at < $4), 0))
+          where tenant_id = $1`,
+        [tenantId, pos, hash, settledBefore],
+      );
+      sealed += rows.length;
+      return rows.length ? { pos, hash } : null;
+    });
+    if (head && options.anchors) {
+      const line = writeAnchor(options.anchors, { tenantId, pos: head.pos, hash: head.hash, at: (options.now ?? new Date()).toISOString() });
+      options.log?.(line);
+    }
+  }
+  return sealed;
 }
 
 export interface ChainReport {
   tenantId: string;
+  /** Sealed entries (chain positions). */
   entries: number;
+  /** Entries written but not sealed yet (they are sealed within seconds by the running server). */
+  unsealed: number;
   /** The first broken link, or null when the chain is whole. */
-  brokenAt: { seq: number; reason: string } | null;
+  brokenAt: { pos: number; seq: number | null; reason: string } | null;
 }
 
-/** Walks one tenant's chain in order and reports the first entry that does not fit. */
-export async function verifyAuditChain(sql: Sql, tenantId: string): Promise<ChainReport> {
-  const rows = await sql.query<StoredEntry>('select * from audit_log where tenant_id = $1 order by seq', [tenantId]);
+/**
+ * Walks one municipality's chain in order and reports the first link that does not fit; with
+ * an anchor, also that the chain still reaches the anchored head with the anchored hash.
+ */
+export async function verifyAuditChain(sql: Sql, tenantId: string, options: { anchor?: Anchor | null } = {}): Promise<ChainReport> {
+  const rows = await sql.query<StoredEntry & { pos: number; chain_seq: number; prev_hash: string; hash: string; present: boolean }>(
+    `select c.pos, c.seq as chain_seq, c.prev_hash, c.hash, a.seq is not null as present,
+            a.tenant_id, a.seq, a.at, a.actor_id, a.actor_label, a.action, a.entity_type, a.entity_id, a.details
+       from audit_chain c left join audit_log a on a.tenant_id = c.tenant_id and a.seq = c.seq
+      where c.tenant_id = $1 order by c.pos`,
+    [tenantId],
+  );
+  const unsealedRow = await sql.one<{ n: number }>(
+    `select count(*)::int as n from audit_log a
+       left join audit_seal_state s on s.tenant_id = a.tenant_id
+      where a.tenant_id = $1 and a.seq > coalesce(s.low_water, 0)
+        and not exists (select 1 from audit_chain c where c.tenant_id = a.tenant_id and c.seq = a.seq)`,
+    [tenantId],
+  );
+  const report = (brokenAt: ChainReport['brokenAt']): ChainReport => ({ tenantId, entries: rows.length, unsealed: unsealedRow.n, brokenAt });
   let prevHash = GENESIS_HASH;
-  let expectedSeq = 1;
+  let expected = 1;
   for (const row of rows) {
-    if (row.seq !== expectedSeq) {
-      return { tenantId, entries: rows.length, brokenAt: { seq: expectedSeq, reason: `entry ${expectedSeq} is missing` } };
-    }
-    if (row.prev_hash !== prevHash) {
-      return { tenantId, entries: rows.length, brokenAt: { seq: row.seq, reason: 'does not link to the entry before it' } };
-    }
-    if (entryHash(row) !== row.hash) {
-      return { tenantId, entries: rows.length, brokenAt: { seq: row.seq, reason: 'its contents were changed' } };
-    }
+    if (row.pos !== expected) return report({ pos: expected, seq: null, reason: `entry ${expected} is missing` });
+    if (!row.present) return report({ pos: row.pos, seq: row.chain_seq, reason: `entry ${row.pos} is missing` });
+    if (row.prev_hash !== prevHash) return report({ pos: row.pos, seq: row.seq, reason: 'does not link to the entry before it' });
+    if (entryHash(row, prevHash) !== row.hash) return report({ pos: row.pos, seq: row.seq, reason: 'its contents were changed' });
     prevHash = row.hash;
-    expectedSeq++;
+    expected++;
   }
-  return { tenantId, entries: rows.length, brokenAt: null };
+  const anchor = options.anchor;
+  if (anchor) {
+    const at = rows[anchor.pos - 1];
+    if (!at) return report({ pos: rows.length + 1, seq: null, reason: `entries from ${rows.length + 1} to ${anchor.pos} were removed (anchored ${anchor.at})` });
+    if (at.hash !== anchor.hash) return report({ pos: anchor.pos, seq: at.seq, reason: 'differs from the anchored chain' });
+  }
+  return report(null);
 }

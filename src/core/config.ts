@@ -16,6 +16,8 @@ const EnvSchema = z.object({
     .regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://')
     .optional(),
   HIBIKI_DATA_DIR: z.string().min(1).default('./data'),
+  /** Where the audit log's keyed checkpoints are appended (keep a copy off the machine). */
+  HIBIKI_AUDIT_ANCHOR_FILE: z.string().min(1).optional(),
   /** Secret for CSRF tokens and other HMACs; generated into the data folder when unset. */
   HIBIKI_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   /** Base64 32-byte key for encrypting personal data at rest; generated when unset. */
@@ -46,6 +48,8 @@ export interface Config {
   host: string;
   databaseUrl: string | undefined;
   dataDir: string;
+  /** The audit chain's anchor file (see core/audit.ts). */
+  auditAnchorFile: string;
   secret: string;
   encryptionKey: Buffer;
   /** Keys in use before the current one (decrypt only; data is re-encrypted under the current key). */
@@ -94,6 +98,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: e.HOST,
     databaseUrl: e.DATABASE_URL,
     dataDir,
+    auditAnchorFile: path.resolve(e.HIBIKI_AUDIT_ANCHOR_FILE ?? path.join(dataDir, 'audit-anchors.jsonl')),
     secret,
     encryptionKey,
     previousEncryptionKeys,

@@ -498,7 +498,7 @@ export function accountsRoutes(app: FastifyInstance, { db, config, mail }: AppDe
 
   app.get('/admin/audit', ADMIN_PAGE, async (request, reply) => {
     authorize(canReadAuditLog(requireUser(request.auth)));
-    const { entries, report } = await service.auditOverview(db, request.tenant);
+    const { entries, report } = await service.auditOverview(db, config, request.tenant);
     return reply.page(`${VIEWS}/admin-audit.njk`, {
       title: text('accounts.admin.audit', request.lang),
       breadcrumbs: adminCrumbs(request.lang, text('accounts.admin.audit', request.lang)),
