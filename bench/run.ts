@@ -1,121 +1,222 @@
 /**
- * `npm run bench`: throughput of the public plan reads, reported as ratios against baselines
- * measured in the same run (these machines are noisy; absolute numbers mean little):
- * - raw node:http hello-world (the ceiling for any HTTP framework here), and
- * - a bare query loop: the plan's SQL reads issued back to back in-process.
- * Runs on PGlite, and on PostgreSQL when BENCH_DATABASE_URL (or DATABASE_URL) is reachable.
- * Usage: npm run bench [-- --seconds 5]
+ * `npm run bench`: what a user gets, as ratios against baselines measured in the same run
+ * (these machines are noisy; absolute numbers mean little):
+ * - Reads: Hibiki started as its own process the way a user starts it (`node dist/main.js`,
+ *   default settings, request logging on), loaded from this process with autocannon; against a
+ *   raw node:http hello-world and a bare Fastify hello-world, each in their own process too.
+ *   Signed-in pages are compared with the same page for a visitor.
+ * - Durable writes with audit on PostgreSQL: a transaction that inserts a row and appends its
+ *   audit entry, against a bare single-row INSERT loop, both 16 in flight.
+ * - Start-up time and memory (bench/startup.ts).
+ * - Module benchmarks (src/modules/<name>/<name>.bench.ts) when present.
+ * Usage: npm run bench [-- --seconds 5] [-- --only reads|writes|startup|modules]
  */
-import http from 'node:http';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import type { AddressInfo } from 'node:net';
 import autocannon from 'autocannon';
 import pg from 'pg';
-import { buildApp } from '../src/app.ts';
-import { loadConfig } from '../src/core/config.ts';
-import { openPglite, openPostgres, type Db } from '../src/core/db/database.ts';
-import { systemClock } from '../src/core/clock.ts';
-import { todayJst } from '../src/core/dates.ts';
-import { appDeps, composePlatform, migratePlatform } from '../src/platform.ts';
-import { seedDemo } from '../src/seed.ts';
-import { evaluatePlan } from '../src/modules/plan/plan.service.ts';
+import { benchStartup } from './startup.ts';
 
-const platform = composePlatform();
-
-const seconds = Number(process.argv[process.argv.indexOf('--seconds') + 1]) || 5;
+const root = path.resolve(import.meta.dirname, '..');
+const arg = (name: string) => (process.argv.includes(`--${name}`) ? process.argv[process.argv.indexOf(`--${name}`) + 1] : undefined);
+const seconds = Number(arg('seconds')) || 5;
+const only = arg('only');
 const connections = 10;
+const pgBase = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
-async function load(url: string): Promise<number> {
-  const result = await autocannon({ url, connections, duration: seconds });
-  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors`);
-  return result.requests.average;
-}
-
-async function rawHttpBaseline(): Promise<number> {
-  const server = http.createServer((_req, res) => {
-    res.writeHead(200, { 'content-type': 'text/plain' });
-    res.end('hello world');
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  const rps = await load(`http://127.0.0.1:${port}/`);
-  server.close();
-  return rps;
 }
 
-/** A bare Fastify hello-world: the framework's own ceiling on this machine, for context. */
-async function fastifyBaseline(): Promise<number> {
-  const { default: Fastify } = await import('fastify');
-  const app = Fastify();
-  app.get('/', async () => 'hello world');
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const { port } = app.server.address() as AddressInfo;
-  const rps = await load(`http://127.0.0.1:${port}/`);
-  await app.close();
-  return rps;
-}
-
-/** Evaluations per second of the current plan, called back to back in-process. */
-async function queryLoop(db: Db, tenantId: string): Promise<number> {
-  const end = Date.now() + seconds * 1000;
-  let n = 0;
-  while (Date.now() < end) {
-    await evaluatePlan(db, platform, tenantId, undefined, todayJst());
-    n++;
+async function waitFor(url: string, child: ChildProcess): Promise<void> {
+  for (let i = 0; i < 3000; i++) {
+    if (child.exitCode !== null) throw new Error(`${url}: the server exited (${child.exitCode})`);
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not yet
+    }
+    await new Promise((r) => setTimeout(r, 20));
   }
-  return n / seconds;
+  throw new Error(`${url} did not answer`);
 }
 
-async function benchDatabase(label: string, db: Db, raw: number): Promise<void> {
+/** Starts a server process; resolves to its base URL and a stop function. */
+async function serve(args: string[], env: Record<string, string> = {}): Promise<{ base: string; stop(): Promise<void> }> {
+  const port = await freePort();
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), HOST: '127.0.0.1', ...env };
+  delete childEnv.DATABASE_URL;
+  if (env.DATABASE_URL) childEnv.DATABASE_URL = env.DATABASE_URL;
+  const child = spawn(process.execPath, args, { cwd: root, env: childEnv, stdio: ['ignore', 'ignore', 'inherit'], detached: true });
+  const base = `http://127.0.0.1:${port}`;
+  await waitFor(`${base}/healthz`, child);
+  return {
+    base,
+    async stop() {
+      process.kill(-child.pid!, 'SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    },
+  };
+}
+
+async function load(url: string, headers: Record<string, string> = {}): Promise<{ rps: number; latency: number }> {
+  const result = await autocannon({ url, connections, duration: seconds, headers });
+  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+  return { rps: result.requests.average, latency: result.latency.mean };
+}
+
+const RAW_HTTP = "require('http').createServer((q,s)=>{s.writeHead(200,{'content-type':'text/plain'});s.end('hello world')}).listen(process.env.PORT,'127.0.0.1')";
+const BARE_FASTIFY = "const f=require('fastify')();f.get('/',async()=>'hello world');f.get('/healthz',async()=>'ok');f.listen({port:+process.env.PORT,host:'127.0.0.1'})";
+
+function hibikiCli(dataDir: string, ...args: string[]): string {
+  const env: NodeJS.ProcessEnv = { ...process.env, HIBIKI_DATA_DIR: dataDir, LOG_LEVEL: 'silent' };
+  delete env.DATABASE_URL;
+  const r = spawnSync(process.execPath, ['dist/cli.js', ...args], { cwd: root, env, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`hibiki ${args.join(' ')}: ${r.stderr}`);
+  return r.stdout;
+}
+
+async function signInCookie(base: string, email: string, password: string): Promise<string> {
+  const page = await fetch(`${base}/login`);
+  const csrfCookie = (page.headers.getSetCookie().find((c) => c.startsWith('hibiki_csrf=')) ?? '').split(';')[0]!;
+  const token = /name="_csrf" value="([^"]+)"/.exec(await page.text())![1]!;
+  const res = await fetch(`${base}/login`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: csrfCookie },
+    body: new URLSearchParams({ _csrf: token, email, password }).toString(),
+  });
+  const session = (res.headers.getSetCookie().find((c) => c.startsWith('hibiki_session=')) ?? '').split(';')[0]!;
+  if (!session) throw new Error(`sign-in failed: ${res.status}`);
+  return `${csrfCookie}; ${session}`;
+}
+
+async function benchReads(): Promise<void> {
+  const raw = await serve(['-e', RAW_HTTP]);
+  const rawRps = (await load(`${raw.base}/`)).rps;
+  await raw.stop();
+  const fastify = await serve(['-e', BARE_FASTIFY]);
+  const fastifyRps = (await load(`${fastify.base}/`)).rps;
+  await fastify.stop();
+  console.log(`\nReads (server in its own process, ${connections} connections, ${seconds} s each)`);
+  console.log(`  raw node:http hello-world           ${rawRps.toFixed(0).padStart(7)} req/s = 1.000`);
+  console.log(`  bare Fastify hello-world            ${fastifyRps.toFixed(0).padStart(7)} req/s = ${(fastifyRps / rawRps).toFixed(3)} × raw`);
+
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'hibiki-bench-'));
   try {
-    await migratePlatform(db, platform);
-    const config = loadConfig({ HIBIKI_DATA_DIR: dataDir, LOG_LEVEL: 'silent', HIBIKI_SECRET: 'bench-secret-bench-secret-bench-secret!' });
-    const { tenant } = await seedDemo(db, platform, appDeps(platform, db, config, systemClock));
-    const loop = await queryLoop(db, tenant.id);
-    const app = await buildApp({ db, config, logger: false, platform });
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    const { port } = app.server.address() as AddressInfo;
-    const base = `http://127.0.0.1:${port}`;
-    const rows: [string, number][] = [];
-    for (const p of ['/healthz', '/api/v1/indicators', '/opendata/indicators.csv', '/plan', '/plan/indicators/6-1-1']) {
-      rows.push([p, await load(base + p)]);
-    }
-    await app.close();
-    console.log(`\n${label}`);
-    console.log(`  bare evaluation loop (the plan's queries and computation in-process, no HTTP, no cache): ${loop.toFixed(0)} /s`);
-    for (const [p, rps] of rows) {
-      console.log(`  GET ${p.padEnd(22)} ${rps.toFixed(0).padStart(7)} req/s = ${(rps / raw).toFixed(3)} × raw node:http, ${(rps / loop).toFixed(2)} × bare loop`);
+    hibikiCli(dataDir, 'seed');
+    hibikiCli(dataDir, 'user', 'create', '--email', 'bench@example.jp', '--password', 'bench-password-2026', '--role', 'citizen');
+    // Default settings: logging at info, one line per request.
+    const hibiki = await serve(['dist/main.js'], { HIBIKI_DATA_DIR: dataDir });
+    try {
+      const cookie = await signInCookie(hibiki.base, 'bench@example.jp', 'bench-password-2026');
+      const brotli = { 'accept-encoding': 'br, gzip' };
+      const rows: [string, Record<string, string>][] = [
+        ['/api/v1/indicators', {}],
+        ['/api/v1/indicators', brotli],
+        ['/opendata/indicators.csv', {}],
+        ['/plan', {}],
+        ['/plan', brotli],
+        ['/plan/indicators/6-1-1', {}],
+      ];
+      for (const [p, headers] of rows) {
+        const { rps } = await load(`${hibiki.base}${p}`, headers);
+        const label = `GET ${p}${headers['accept-encoding'] ? ' (br)' : ''}`;
+        console.log(`  Hibiki ${label.padEnd(29)}${rps.toFixed(0).padStart(7)} req/s = ${(rps / rawRps).toFixed(3)} × raw`);
+      }
+      for (const p of ['/plan', '/plan/indicators/6-1-1']) {
+        const visitor = await load(`${hibiki.base}${p}`);
+        const signed = await load(`${hibiki.base}${p}`, { cookie });
+        console.log(
+          `  signed-in ${p.padEnd(26)} mean latency ${signed.latency.toFixed(1)} ms vs ${visitor.latency.toFixed(1)} ms for a visitor = ${(signed.latency / visitor.latency).toFixed(2)} ×`,
+        );
+      }
+    } finally {
+      await hibiki.stop();
     }
   } finally {
-    await db.close();
     rmSync(dataDir, { recursive: true, force: true });
   }
 }
 
-const raw = await rawHttpBaseline();
-console.log(`raw node:http hello-world: ${raw.toFixed(0)} req/s (${connections} connections, ${seconds} s each)`);
-const bareFastify = await fastifyBaseline();
-console.log(`bare Fastify hello-world: ${bareFastify.toFixed(0)} req/s = ${(bareFastify / raw).toFixed(3)} × raw node:http`);
-console.log('Public plan reads are cached per plan data version (API, open data, and pages for visitors not signed in).');
-await benchDatabase('PGlite (embedded)', await openPglite(), raw);
-
-const pgUrl = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const dbName = `hibiki_bench_${process.pid}`;
-try {
-  const admin = new pg.Client({ connectionString: pgUrl });
-  await admin.connect();
-  await admin.query(`create database ${dbName}`);
-  await admin.end();
-  const url = new URL(pgUrl);
-  url.pathname = `/${dbName}`;
-  await benchDatabase('PostgreSQL', await openPostgres(url.toString()), raw);
-} catch (err) {
-  console.log(`\nPostgreSQL skipped: ${(err as Error).message}`);
-} finally {
-  const admin = new pg.Client({ connectionString: pgUrl });
-  await admin.connect().then(() => admin.query(`drop database if exists ${dbName} with (force)`)).catch(() => undefined);
-  await admin.end().catch(() => undefined);
+async function benchWrites(): Promise<void> {
+  const name = `hibiki_bench_${process.pid}`;
+  const admin = new pg.Client({ connectionString: pgBase });
+  try {
+    await admin.connect();
+  } catch (err) {
+    console.log(`\nDurable writes: PostgreSQL not reachable (${(err as Error).message}); skipped`);
+    return;
+  }
+  await admin.query(`create database ${name}`);
+  const url = new URL(pgBase);
+  url.pathname = `/${name}`;
+  const { openPostgres } = await import('../src/core/db/database.ts');
+  const { composePlatform, migratePlatform } = await import('../src/platform.ts');
+  const { appendAudit } = await import('../src/core/audit.ts');
+  const { createTenant } = await import('../src/core/tenancy.ts');
+  const db = await openPostgres(url.toString(), 16);
+  try {
+    await migratePlatform(db, composePlatform());
+    const tenant = (await createTenant(db, { code: 'bench-city', nameJa: '計測市', nameEn: 'Bench City', hostnames: [] }))!;
+    await db.exec('create table bench_rows (id bigserial primary key, tenant_id uuid not null, body text not null)');
+    const inFlight = 16;
+    const run = async (op: () => Promise<void>) => {
+      const end = Date.now() + seconds * 1000;
+      let n = 0;
+      await Promise.all(
+        Array.from({ length: inFlight }, async () => {
+          while (Date.now() < end) {
+            await op();
+            n++;
+          }
+        }),
+      );
+      return n / seconds;
+    };
+    const bare = await run(async () => {
+      await db.query('insert into bench_rows (tenant_id, body) values ($1, $2)', [tenant.id, 'x'.repeat(200)]);
+    });
+    const audited = await run(() =>
+      db.transaction(async (tx) => {
+        await tx.query('insert into bench_rows (tenant_id, body) values ($1, $2)', [tenant.id, 'x'.repeat(200)]);
+        await appendAudit(tx, { tenantId: tenant.id, actorId: null, actorLabel: 'bench', action: 'row.create', entityType: 'row', entityId: 'x', details: { n: 1 } });
+      }),
+    );
+    console.log(`\nDurable writes on PostgreSQL (${inFlight} in flight, ${seconds} s each)`);
+    console.log(`  bare single-row INSERT loop          ${bare.toFixed(0).padStart(7)} /s = 1.000`);
+    console.log(`  INSERT + audit entry, one transaction ${audited.toFixed(0).padStart(6)} /s = ${(audited / bare).toFixed(3)} × bare`);
+  } finally {
+    await db.close();
+    await admin.query(`drop database if exists ${name} with (force)`);
+    await admin.end();
+  }
 }
+
+async function benchModules(): Promise<void> {
+  const modulesDir = path.join(root, 'src/modules');
+  for (const name of readdirSync(modulesDir).sort()) {
+    const file = path.join(modulesDir, name, `${name}.bench.ts`);
+    if (!existsSync(file)) continue;
+    console.log(`\nModule ${name} (${path.relative(root, file)})`);
+    const r = spawnSync(process.execPath, ['--import', 'tsx', file, '--seconds', String(seconds)], { cwd: root, stdio: 'inherit' });
+    if (r.status !== 0) console.log(`  ${name} benchmark failed (exit ${r.status})`);
+  }
+}
+
+console.log('== building dist/ (the server runs compiled, as in production)');
+const built = spawnSync(process.execPath, ['scripts/build.mjs'], { cwd: root, stdio: 'inherit' });
+if (built.status !== 0) process.exit(1);
+if (!only || only === 'startup') await benchStartup(5);
+if (!only || only === 'reads') await benchReads();
+if (!only || only === 'writes') await benchWrites();
+if (!only || only === 'modules') await benchModules();

@@ -213,6 +213,11 @@ const pgTypes = {
 /** Opens a pool on a PostgreSQL server. */
 export async function openPostgres(url: string, poolSize = 10): Promise<Db> {
   const pool = new pg.Pool({ connectionString: url, max: poolSize, types: pgTypes });
+  // An idle connection the server closes (a restart, a failover) must not crash the process:
+  // the pool drops it and the next query opens a new one.
+  pool.on('error', (err) => {
+    process.emitWarning(`PostgreSQL connection lost: ${err.message}`);
+  });
   // Fail fast with a clear message when the server is unreachable.
   await pool.query('select 1');
   const rawOf =
