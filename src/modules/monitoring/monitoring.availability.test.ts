@@ -48,7 +48,7 @@ describe('availability arithmetic', () => {
     {
       // March side: up 23:00–23:50 = 50; down 23:50–24:00 = 10, of which 23:55–24:00 = 5 in maintenance.
       // 50 ÷ (50 + 5) = 90.90909… % → 90.909 (rounded down to 4 decimals: 90.9090).
-      name: 'the fiscal year 2025 side of an outage crossing the year end, maintenance excluded',
+      name: 'counts the fiscal year 2025 side of an outage crossing the year end, maintenance excluded',
       periods: outage,
       windows: crossingWindow,
       from: '2025-04-01T00:00:00',
@@ -59,7 +59,7 @@ describe('availability arithmetic', () => {
     {
       // April side: down 00:00–00:20 = 20, of which 00:00–00:05 = 5 in maintenance → 15; up 00:20–01:00 = 40.
       // 40 ÷ 55 = 72.72727… % → 72.7272.
-      name: 'the fiscal year 2026 side of the same outage',
+      name: 'counts the fiscal year 2026 side of the same outage',
       periods: outage,
       windows: crossingWindow,
       from: '2026-04-01T00:00:00',
@@ -69,7 +69,7 @@ describe('availability arithmetic', () => {
     },
     {
       // Both sides: up 90, down 20, maintenance 10 → 90 ÷ 110 = 81.8181… %.
-      name: 'both fiscal years together',
+      name: 'counts both fiscal years together',
       periods: outage,
       windows: crossingWindow,
       from: '2026-03-01T00:00:00',
@@ -79,7 +79,7 @@ describe('availability arithmetic', () => {
     },
     {
       // Without the window the whole 30 minutes count: 90 ÷ 120 = 75 %.
-      name: 'the same outage without planned maintenance',
+      name: 'counts the whole outage when no maintenance was planned',
       periods: outage,
       windows: [],
       from: '2026-03-01T00:00:00',
@@ -89,7 +89,7 @@ describe('availability arithmetic', () => {
     },
     {
       // The month of March alone equals the fiscal-year-2025 side; a window outside the range changes nothing.
-      name: 'the month of March, with a window outside it',
+      name: 'counts the month of March alone, ignoring a window outside it',
       periods: outage,
       windows: [...crossingWindow, w('2026-02-01T00:00:00', '2026-02-01T06:00:00')],
       from: '2026-03-01T00:00:00',
@@ -99,7 +99,7 @@ describe('availability arithmetic', () => {
     },
     {
       // up 60 + pending 10 + up 20 = 90 up; the runner gap of 30 is unknown and counts for neither.
-      name: 'pending counts as up and a runner gap as unknown',
+      name: 'counts pending time as up and a runner gap as unknown',
       periods: [
         p('up', '2026-05-01T00:00:00', '2026-05-01T01:00:00'),
         p('unknown', '2026-05-01T01:00:00', '2026-05-01T01:30:00'),
@@ -114,7 +114,7 @@ describe('availability arithmetic', () => {
     },
     {
       // Windows 00:10–00:30 and 00:20–00:40 overlap: together 00:10–00:40 = 30, counted once.
-      name: 'overlapping maintenance windows counted once',
+      name: 'counts overlapping maintenance windows once',
       periods: [p('down', '2026-06-01T00:00:00', '2026-06-01T01:00:00')],
       windows: [w('2026-06-01T00:10:00', '2026-06-01T00:30:00'), w('2026-06-01T00:20:00', '2026-06-01T00:40:00')],
       from: '2026-06-01T00:00:00',
@@ -124,7 +124,7 @@ describe('availability arithmetic', () => {
     },
     {
       // A period reaching past both ends is clipped: 10:00–11:00 of 09:00–12:00 → 60 up.
-      name: 'periods clipped to the range',
+      name: 'clips periods to the range',
       periods: [p('up', '2026-07-01T09:00:00', '2026-07-01T12:00:00')],
       windows: [],
       from: '2026-07-01T10:00:00',
@@ -134,7 +134,7 @@ describe('availability arithmetic', () => {
     },
     {
       // 2 up, 1 down: 66.666…% → 66.6666, rounded down, not 66.6667.
-      name: 'a figure rounded down, never up',
+      name: 'rounds a figure down, never up',
       periods: [p('up', '2026-08-01T00:00:00', '2026-08-01T00:02:00'), p('down', '2026-08-01T00:02:00', '2026-08-01T00:03:00')],
       windows: [],
       from: '2026-08-01T00:00:00',
@@ -144,7 +144,7 @@ describe('availability arithmetic', () => {
     },
     {
       // Everything in maintenance or unknown: nothing measured.
-      name: 'no figure when nothing was measured',
+      name: 'gives no figure when nothing was measured',
       periods: [p('unknown', '2026-09-01T00:00:00', '2026-09-01T01:00:00'), p('down', '2026-09-01T01:00:00', '2026-09-01T02:00:00')],
       windows: [w('2026-09-01T01:00:00', '2026-09-01T02:00:00')],
       from: '2026-09-01T00:00:00',
@@ -154,7 +154,7 @@ describe('availability arithmetic', () => {
     },
   ];
   for (const c of cases) {
-    it(`counts ${c.name}`, () => {
+    it(c.name, () => {
       const t = tally(c.periods, c.windows, jst(c.from), jst(c.to));
       assert.deepEqual(minutes(t), c.want);
       assert.equal(availabilityPercent(t), c.percent);

@@ -11,17 +11,17 @@ describe('monitoring policies', () => {
   const own = { departmentCode: 'joho-seisaku' };
   const none = { departmentCode: null };
   const cases: [string, AuthUser | null, { departmentCode: string | null }, boolean][] = [
-    ['nobody', null, own, false],
+    ['an anonymous visitor', null, own, false],
     ['a citizen', user('citizen'), own, false],
     ['staff of the responsible department', user('staff', 'joho-seisaku'), own, true],
     ['staff of another department', user('staff', 'shimin-kyodo'), own, false],
-    ['staff, for a system without a department', user('staff', 'joho-seisaku'), none, false],
+    ['staff of any department, for a system without one,', user('staff', 'joho-seisaku'), none, false],
     ['a plan manager of the responsible department', user('plan_manager', 'joho-seisaku'), own, true],
     ['a plan manager of another department', user('plan_manager', 'seisaku-suishin'), own, false],
-    ['an administrator, for any system', user('admin'), none, true],
+    ['an administrator, for a system without a department,', user('admin'), none, true],
   ];
   for (const [who, u, check, allowed] of cases) {
-    it(`${allowed ? 'lets' : 'does not let'} ${who} annotate an incident`, () => {
+    it(`holds that ${who} ${allowed ? 'may' : 'may not'} annotate an incident`, () => {
       assert.equal(canAnnotateIncident(u, check), allowed);
     });
   }
