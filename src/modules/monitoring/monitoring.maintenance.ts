@@ -18,21 +18,29 @@ import { MONITORING_SCOPE } from './monitoring.runner.ts';
 import type { MaintenanceInput } from './monitoring.schema.ts';
 import './monitoring.messages.ts';
 
-/** Plans a window (administrators). */
-export async function planMaintenance(deps: AppDeps, tenant: Tenant, user: AuthUser, input: MaintenanceInput, lang: Lang): Promise<repo.MaintenanceRow> {
-  if (!canManageChecks(user)) throw new AppError('forbidden');
-  const start = parseInstant(input.start);
-  const end = parseInstant(input.end);
+/** Every problem with a window's input (shape aside), without saving: the form shows them all at once. */
+export async function maintenanceErrors(deps: AppDeps, tenantId: string, input: MaintenanceInput, lang: Lang): Promise<{ errors: FieldError[]; start: Date | null; end: Date | null; systems: string[] }> {
+  const start = input.start ? parseInstant(input.start) : null;
+  const end = input.end ? parseInstant(input.end) : null;
   const errors: FieldError[] = [];
-  if (!start) errors.push({ path: 'start', message: translate(lang, 'monitoring.error.instant') });
-  if (!end) errors.push({ path: 'end', message: translate(lang, 'monitoring.error.instant') });
+  if (input.start && !start) errors.push({ path: 'start', message: translate(lang, 'monitoring.error.instant') });
+  if (input.end && !end) errors.push({ path: 'end', message: translate(lang, 'monitoring.error.instant') });
   if (start && end) errors.push(...maintenanceProblems(start, end, deps.clock.now(), lang));
   const systems = [...new Set(input.systems ?? [])];
   if (systems.length) {
-    const known = new Set((await repo.listChecks(deps.db, tenant.id)).map((c) => c.id));
+    const known = new Set((await repo.listChecks(deps.db, tenantId)).map((c) => c.id));
     if (systems.some((id) => !known.has(id))) errors.push({ path: 'systems', message: translate(lang, 'monitoring.error.systems') });
   }
-  if (errors.length || !start || !end) throw new AppError('validation', undefined, errors);
+  return { errors, start, end, systems };
+}
+
+/** Plans a window (administrators). */
+export async function planMaintenance(deps: AppDeps, tenant: Tenant, user: AuthUser, input: MaintenanceInput, lang: Lang): Promise<repo.MaintenanceRow> {
+  if (!canManageChecks(user)) throw new AppError('forbidden');
+  const { errors, start, end, systems } = await maintenanceErrors(deps, tenant.id, input, lang);
+  if (!start) errors.unshift({ path: 'start', message: translate(lang, 'monitoring.error.instant') });
+  if (!end && !errors.some((e) => e.path === 'end')) errors.push({ path: 'end', message: translate(lang, 'monitoring.error.instant') });
+  if (errors.length || !start || !end) throw new AppError('validation', undefined, [...new Map(errors.map((e) => [e.path, e])).values()]);
   const id = await deps.db.transaction(async (tx) => {
     const id = await repo.insertMaintenance(tx, tenant.id, { startsAt: start, endsAt: end, reason: input.reason, checkIds: systems, createdBy: user.id });
     await appendAudit(tx, { tenantId: tenant.id, actorId: user.id, actorLabel: user.email, action: 'monitoring.maintenance.plan', entityType: 'monitoring_maintenance', entityId: id, details: { start: start.toISOString(), end: end.toISOString(), systems: systems.length } });

@@ -37,7 +37,7 @@ import {
 } from './monitoring.forms.ts';
 import * as incidents from './monitoring.incidents.ts';
 import * as maintenance from './monitoring.maintenance.ts';
-import { canAnnotateIncident, canManageChecks, canUseIncidentPages } from './monitoring.policy.ts';
+import { canManageChecks, canUseIncidentPages } from './monitoring.policy.ts';
 import * as report from './monitoring.report.ts';
 import * as repo from './monitoring.repository.ts';
 import { effectiveUrl, sendMonitoringRead } from './monitoring.public-read.ts';
@@ -334,7 +334,8 @@ export function monitoringPageRoutes(app: FastifyInstance, deps: AppDeps): void 
   pages.post('/admin/monitoring/maintenance', { schema: hidden, config: ADMINS }, async (request, reply) => {
     const user = adminUser(request);
     const { values, input, errors } = readMaintenanceForm(request.body, request.lang);
-    if (errors.length) return renderMaintenance(request, reply, values, errors, null);
+    const rules = (await maintenance.maintenanceErrors(deps, request.tenant.id, input, request.lang)).errors.filter((e) => !errors.some((x) => x.path === e.path));
+    if (errors.length || rules.length) return renderMaintenance(request, reply, values, [...errors, ...rules], null);
     try {
       await maintenance.planMaintenance(deps, request.tenant, user, input, request.lang);
     } catch (err) {
@@ -389,7 +390,6 @@ export function monitoringPageRoutes(app: FastifyInstance, deps: AppDeps): void 
       errors: inFieldOrder(errors, ANNOTATION_FIELDS),
       noteMax: LIMITS.note,
       saved,
-      canAnnotate: canAnnotateIncident(user, { departmentCode: incident.check_department_code }),
       breadcrumbs: staffCrumbs(lang, { label: title }),
     });
   }
