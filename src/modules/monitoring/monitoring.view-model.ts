@@ -125,6 +125,8 @@ export interface CheckView {
   name: string;
   kind: string;
   url: string;
+  /** The URL cut after each / . ? & = : so a long one can wrap on a phone (<wbr> between). */
+  urlParts: string[];
   method: string;
   expected: string;
   keyword: string | null;
@@ -150,6 +152,7 @@ export function checkView(c: CheckRow, url: string, state: CurrentState, lang: L
     name: c.name,
     kind: translate(lang, `monitoring.kind.${c.kind}`),
     url,
+    urlParts: url.split(/(?<=[/.?&=:])/),
     method: c.method,
     expected: c.kind !== 'http' ? '—' : c.expected_status !== null ? String(c.expected_status) : '2xx',
     keyword: c.keyword,
