@@ -300,5 +300,21 @@ describe('monitoring API', () => {
     assert.equal(upcoming.total, 1);
     assert.equal(upcoming.items[0].demo, true);
     assert.equal(upcoming.items[0].allSystems, false, 'the demo window leaves Hibiki’s real record alone');
+
+    const csv = await call(tenant, 'GET', '/opendata/monitoring/availability.csv');
+    assert.equal(csv.statusCode, 200);
+    const lines = csv.body.split('\n');
+    assert.equal(lines[0], '\ufeff月 month,システム system,指標対象 counted,可用性% availability,稼働秒 up_seconds,停止秒 down_seconds,不明秒 unknown_seconds,計画停止秒 maintenance_seconds,デモ demo');
+    // August 2025: 住民情報システム down 45 minutes (a demo row).
+    assert.ok(lines.some((l) => l.startsWith('2025-08,住民情報システム,1,') && l.includes(',2700,') && l.endsWith(',1')), 'the month of the first outage');
+    const json = (await call(tenant, 'GET', '/opendata/monitoring/availability.json')).json();
+    assert.equal(json.items.length, (lines.filter((l) => l.trim()).length - 1));
+  });
+
+  it('describes its routes in the OpenAPI document', async () => {
+    const tenant = await newTenant(ctx.db);
+    const doc = (await call(tenant, 'GET', '/api/openapi.json')).json();
+    for (const path of ['/api/v1/monitoring/checks', '/api/v1/monitoring/maintenance', '/api/v1/monitoring/availability', '/api/v1/monitoring/incidents/{id}']) assert.ok(doc.paths[path], path);
+    assert.ok(doc.paths['/api/v1/monitoring/checks'].post.requestBody, 'the check body is described');
   });
 });
