@@ -80,6 +80,7 @@ export const monitoringMessages = defineMessages({
   'monitoring.incident.recovering': { ja: '復旧（安定を確認中）', en: 'Recovered (confirming)' },
   'monitoring.incident.closed': { ja: '復旧済み', en: 'Resolved' },
   'monitoring.incident.title': { ja: '障害：{system}', en: 'Incident: {system}' },
+  'monitoring.incident.titlePrefix': { ja: '障害：', en: 'Incident: ' },
   'monitoring.incident.statusLabel': { ja: '状況', en: 'Status' },
   'monitoring.incident.started': { ja: '発生', en: 'Started' },
   'monitoring.incident.ended': { ja: '復旧', en: 'Resolved' },

@@ -43,7 +43,7 @@ import * as repo from './monitoring.repository.ts';
 import { effectiveUrl, sendMonitoringRead } from './monitoring.public-read.ts';
 import { RAW_RETENTION_SETTING } from './monitoring.runner.ts';
 import { LIMITS } from './monitoring.schema.ts';
-import { checkView, figureView, incidentView, maintenanceView, stateView } from './monitoring.view-model.ts';
+import { checkView, figureView, incidentView, isJapanese, maintenanceView, stateView } from './monitoring.view-model.ts';
 import './monitoring.messages.ts';
 
 const hidden = { hide: true };
@@ -106,14 +106,14 @@ export function monitoringPageRoutes(app: FastifyInstance, deps: AppDeps): void 
         demo: o.demo,
         headline: o.systems.length === 0 ? 'none' : down > 0 ? 'down' : o.systems.every((s) => s.state === 'up' || s.state === 'maintenance') ? 'up' : 'partial',
         downCount: down,
-        systems: o.systems.map((s) => ({ name: s.check.name, state: stateView(s.state, lang), figure: figureView(s.figure, lang), counted: s.check.counted, demo: s.demo })),
+        systems: o.systems.map((s) => ({ name: s.check.name, nameJa: isJapanese(s.check.name), state: stateView(s.state, lang), figure: figureView(s.figure, lang), counted: s.check.counted, demo: s.demo })),
         overall: figureView(o.overall, lang),
         live: o.live.map((i) => incidentView(i, lang, now, 'public')),
         recent: o.recent.map((i) => incidentView(i, lang, now, 'public')),
         maintenance: o.maintenance.map((m) => maintenanceView(m, names, now, lang)),
         chart: chart?.svg ?? null,
         chartTitle: chart?.title ?? '',
-        historyColumns: o.systems.map((s) => s.check.name),
+        historyColumns: o.systems.map((s) => ({ name: s.check.name, ja: isJapanese(s.check.name) })),
         historyRows: o.days
           .map((day, d) => ({ day: dateText(day, lang), values: o.systems.map((s) => percentText(s.daily[d] ?? null, lang)) }))
           .reverse(),

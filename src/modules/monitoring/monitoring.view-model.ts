@@ -5,6 +5,11 @@ import type { CurrentState, Figure } from './monitoring.report.ts';
 import type { CheckRow, IncidentRow, MaintenanceRow } from './monitoring.repository.ts';
 import './monitoring.messages.ts';
 
+/** True when the text is (at least partly) Japanese: English pages mark it lang="ja" (WCAG 3.1.2). */
+export function isJapanese(text: string | null | undefined): boolean {
+  return !!text && /[\u3000-\u30ff\u3400-\u9fff\uff00-\uffef]/.test(text);
+}
+
 const BADGE: Record<CurrentState, string> = {
   up: 'badge badge--on-track',
   pending: 'badge badge--b',
@@ -49,6 +54,7 @@ export interface IncidentView {
   publicHref: string;
   staffHref: string;
   system: string;
+  systemJa: boolean;
   status: string;
   statusKey: IncidentRow['status'];
   started: string;
@@ -57,6 +63,8 @@ export interface IncidentView {
   spells: number;
   cause: string | null;
   action: string | null;
+  causeJa: boolean;
+  actionJa: boolean;
   published: boolean;
   firstDetail: string | null;
   lastDetail: string | null;
@@ -74,6 +82,7 @@ export function incidentView(i: IncidentRow, lang: Lang, now: Date, view: 'publi
     publicHref: `/status/incidents/${i.id}`,
     staffHref: `/staff/monitoring/incidents/${i.id}`,
     system: i.check_name,
+    systemJa: isJapanese(i.check_name),
     status: translate(lang, `monitoring.incident.${i.status}`),
     statusKey: i.status,
     started: instantText(i.started_at, lang),
@@ -82,6 +91,8 @@ export function incidentView(i: IncidentRow, lang: Lang, now: Date, view: 'publi
     spells: i.spells,
     cause: shown ? i.cause : null,
     action: shown ? i.action : null,
+    causeJa: shown && isJapanese(i.cause),
+    actionJa: shown && isJapanese(i.action),
     published: i.published_at !== null,
     firstDetail: view === 'staff' ? i.first_detail : null,
     lastDetail: view === 'staff' ? i.last_detail : null,
@@ -96,7 +107,9 @@ export interface MaintenanceView {
   start: string;
   end: string;
   reason: string;
+  reasonJa: boolean;
   systems: string;
+  systemsJa: boolean;
   status: string;
   statusKey: 'upcoming' | 'active' | 'over' | 'cancelled';
   stoppable: boolean;
@@ -106,12 +119,15 @@ export interface MaintenanceView {
 export function maintenanceView(m: MaintenanceRow, names: ReadonlyMap<string, string>, now: Date, lang: Lang): MaintenanceView {
   const statusKey = m.cancelled_at ? 'cancelled' : m.starts_at > now ? 'upcoming' : m.ends_at > now ? 'active' : 'over';
   const listed = m.check_ids.map((id) => names.get(id)).filter((n): n is string => n !== undefined);
+  const systems = m.all_systems ? translate(lang, 'monitoring.maintenance.allSystems') : listed.join(lang === 'ja' ? '、' : ', ');
   return {
     id: m.id,
     start: instantText(m.starts_at, lang),
     end: instantText(m.ends_at, lang),
     reason: m.reason,
-    systems: m.all_systems ? translate(lang, 'monitoring.maintenance.allSystems') : listed.join(lang === 'ja' ? '、' : ', '),
+    reasonJa: isJapanese(m.reason),
+    systems,
+    systemsJa: !m.all_systems && isJapanese(systems),
     status: translate(lang, `monitoring.maintenance.status.${statusKey}`),
     statusKey,
     stoppable: statusKey === 'upcoming' || statusKey === 'active',
@@ -123,6 +139,7 @@ export interface CheckView {
   id: string;
   href: string;
   name: string;
+  nameJa: boolean;
   kind: string;
   url: string;
   /** The URL cut after each / . ? & = : so a long one can wrap on a phone (<wbr> between). */
@@ -150,6 +167,7 @@ export function checkView(c: CheckRow, url: string, state: CurrentState, lang: L
     id: c.id,
     href: `/admin/monitoring/checks/${c.id}`,
     name: c.name,
+    nameJa: isJapanese(c.name),
     kind: translate(lang, `monitoring.kind.${c.kind}`),
     url,
     urlParts: url.split(/(?<=[/.?&=:])/),
