@@ -48,6 +48,8 @@ describe('monitoring pages in Chromium', { skip: browserTestSkip() }, () => {
     await db.transaction((tx) => monitoringModule.seedDemo!(tx, server.tenant, { config, clock: deps.clock, deps }));
     incidentId = (await db.one<{ id: string }>('select id from monitoring_incidents where tenant_id = $1 order by started_at desc limit 1', [server.tenant.id])).id;
     demoCheckId = (await db.one<{ id: string }>("select id from monitoring_checks where tenant_id = $1 and name = '住民情報システム'", [server.tenant.id])).id;
+    // The first chart loads ECharts (seconds on a busy machine): load it before any page is timed.
+    await server.ctx.app.inject({ method: 'GET', url: '/status', headers: { host: server.tenant.host, accept: 'text/html' } });
     browser = await launchBrowser();
   });
   after(async () => {
@@ -58,6 +60,7 @@ describe('monitoring pages in Chromium', { skip: browserTestSkip() }, () => {
 
   async function tab(viewport: { width: number; height: number }, role?: Role): Promise<Page> {
     const opened = await openPage(browser, viewport);
+    opened.page.setDefaultTimeout(60_000);
     tabs.push(opened);
     if (role) {
       const user = await makeUser(server.ctx.db, server.tenant, role, role === 'staff' ? { departmentCode: 'joho-seisaku' } : {});
