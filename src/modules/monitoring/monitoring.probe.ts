@@ -41,13 +41,16 @@ export async function probe(target: ProbeTarget, now: Date): Promise<ProbeResult
       return { ok: true, statusCode: null, latencyMs: elapsed(), detail: null };
     }
     const validTo = await certificateExpiry(hostname, port, target.timeoutMs);
-    const daysLeft = Math.floor((validTo.getTime() - now.getTime()) / DAY_MS);
-    const ok = daysLeft >= (target.tlsMinDays ?? 0);
-    const detail = `certificate expires ${validTo.toISOString().slice(0, 10)} (${daysLeft} days)`;
-    return { ok, statusCode: null, latencyMs: elapsed(), detail };
+    return { ...certificateVerdict(validTo, now, target.tlsMinDays ?? 0), statusCode: null, latencyMs: elapsed() };
   } catch (err) {
     return { ok: false, statusCode: null, latencyMs: null, detail: describeError(err, target.timeoutMs) };
   }
+}
+
+/** A certificate is up while at least minDays whole days are left before it expires. */
+export function certificateVerdict(validTo: Date, now: Date, minDays: number): { ok: boolean; detail: string } {
+  const daysLeft = Math.floor((validTo.getTime() - now.getTime()) / DAY_MS);
+  return { ok: daysLeft >= minDays, detail: `certificate expires ${validTo.toISOString().slice(0, 10)} (${daysLeft} days)` };
 }
 
 async function probeHttp(target: ProbeTarget, elapsed: () => number): Promise<ProbeResult> {

@@ -15,6 +15,12 @@ import { createScheduler } from '../../core/scheduler.ts';
 import { composePlatform, migratePlatform } from '../../platform.ts';
 import { makeUser, type TestUser } from '../../testing/factories.ts';
 import { freshDatabase, newTenant, startTestApp, type TestContext, type TestTenant } from '../../testing/harness.ts';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import tls from 'node:tls';
+import { certificateVerdict } from './monitoring.probe.ts';
 import { RAW_RETENTION_SETTING, recordResult, runCheck } from './monitoring.runner.ts';
 
 const jst = (s: string) => new Date(`${s}+09:00`);
@@ -198,13 +204,13 @@ describe('the monitoring runner', () => {
   });
 
   it('keeps a 10-second check small and the figures unchanged when old results are purged', async () => {
-    const T0 = jst('2026-03-31T22:00:00').getTime();
+    const T0 = jst('2026-03-31T23:30:00').getTime();
     clock.set(new Date(T0));
     const tenant = await newTenant(db);
     const admin = await makeUser(db, tenant, 'admin');
     const id = await addCheck(tenant, admin, { name: '10秒', url: target.url, intervalSeconds: 10, timeoutMs: 1000 });
-    // Two hours and a half of results every 10 s across the fiscal year end; down from 23:58:00 to 00:01:00.
-    for (let s = 0; s < 9000; s += 10) {
+    // An hour of results every 10 s across the fiscal year end; down from 23:58:00 to 00:01:00.
+    for (let s = 0; s < 3600; s += 10) {
       const at = new Date(T0 + s * 1000);
       const down = at >= jst('2026-03-31T23:58:00') && at < jst('2026-04-01T00:01:00');
       await db.transaction((tx) => recordResult(tx, tenant.id, id, at, down ? { ok: false, statusCode: 503, latencyMs: 5, detail: 'HTTP 503 (expected 2xx)' } : { ok: true, statusCode: 200, latencyMs: 5, detail: null }));
@@ -215,19 +221,19 @@ describe('the monitoring runner', () => {
               (select count(*)::int from monitoring_rollups where tenant_id = $1) as rollups`,
       [tenant.id],
     );
-    assert.deepEqual(stored, { periods: 3, results: 900, rollups: 3 }, '900 results, three periods (up, down, up), three hours');
+    assert.deepEqual(stored, { periods: 3, results: 360, rollups: 2 }, '360 results, three periods (up, down, up), two hours');
 
-    clock.set(new Date(T0 + 9_000_000));
+    clock.set(new Date(T0 + 3_600_000));
     const before = [(await day(tenant, '2026-03-31')), (await day(tenant, '2026-04-01'))];
-    // 31 March: up 22:00–23:58 = 7080 s, down 120 s. 1 April: down 60 s, up 00:01–00:30 = 1740 s.
-    assert.deepEqual(before.map((f) => [f.upSeconds, f.downSeconds]), [[7080, 120], [1740, 60]]);
+    // 31 March: up 23:30–23:58 = 1680 s, down 120 s. 1 April: down 60 s, up 00:01–00:30 = 1740 s.
+    assert.deepEqual(before.map((f) => [f.upSeconds, f.downSeconds]), [[1680, 120], [1740, 60]]);
     const years = async () => [
       (await call(tenant, 'GET', '/api/v1/monitoring/availability?from=2025-04-01&to=2026-03-31')).json().availability,
       (await call(tenant, 'GET', '/api/v1/monitoring/availability?from=2026-04-01&to=2027-03-31')).json().availability,
     ];
     const yearly = await years();
-    // FY2025: 7080 ÷ 7200 = 98.3333 %; FY2026: 1740 ÷ 1800 = 96.6666 %.
-    assert.deepEqual(yearly, [98.3333, 96.6666]);
+    // FY2025: 1680 ÷ 1800 = 93.3333 %; FY2026: 1740 ÷ 1800 = 96.6666 %.
+    assert.deepEqual(yearly, [93.3333, 96.6666]);
 
     // Three days later, with raw results kept one day: the retention job removes them all.
     await db.transaction((tx) => ctx.deps.settings.save(tx, tenant.id, new Map([[RAW_RETENTION_SETTING, 1]])));
@@ -241,7 +247,7 @@ describe('the monitoring runner', () => {
               (select count(*)::int from monitoring_periods where tenant_id = $1) as periods`,
       [tenant.id],
     );
-    assert.deepEqual(left, { results: 0, rollups: 3, periods: 3 });
+    assert.deepEqual(left, { results: 0, rollups: 2, periods: 3 });
     assert.deepEqual(await years(), yearly, 'the yearly figures are unchanged');
     assert.deepEqual([(await day(tenant, '2026-03-31')).availability, (await day(tenant, '2026-04-01')).availability], before.map((f) => f.availability));
   });
@@ -279,4 +285,38 @@ describe('the monitoring runner', () => {
       await target.start();
     }
   });
+
+  it('counts a TLS certificate down when it has fewer days left than asked, or is not trusted', { skip: existsOpenssl() ? false : 'openssl is not installed' }, async () => {
+    const now = jst('2026-07-05T12:00:00');
+    // 10 days and 13 hours left: 10 whole days.
+    assert.deepEqual(certificateVerdict(jst('2026-07-16T01:00:00'), now, 10), { ok: true, detail: 'certificate expires 2026-07-15 (10 days)' });
+    assert.equal(certificateVerdict(jst('2026-07-16T01:00:00'), now, 11).ok, false);
+    assert.equal(certificateVerdict(jst('2026-07-01T00:00:00'), now, 1).ok, false, 'expired');
+
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'hibiki-tls-'));
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem'), '-days', '2', '-subj', '/CN=localhost'], { stdio: 'ignore' });
+    const server = tls.createServer({ key: readFileSync(path.join(dir, 'key.pem')), cert: readFileSync(path.join(dir, 'cert.pem')) }, (socket) => socket.end());
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      clock.set(now);
+      const tenant = await newTenant(db);
+      const admin = await makeUser(db, tenant, 'admin');
+      const id = await addCheck(tenant, admin, { name: 'tls', kind: 'tls', url: `tls://127.0.0.1:${(server.address() as AddressInfo).port}`, intervalSeconds: 60, timeoutMs: 2000 });
+      await runCheck(ctx.deps, tenant.id, id, clock.now());
+      const c = (await call(tenant, 'GET', `/api/v1/monitoring/checks/${id}`, admin.token)).json();
+      assert.deepEqual([c.state, c.tlsMinDays], ['down', 14]);
+      assert.match(c.lastDetail, /^connection failed \(.*(SELF_SIGNED|UNABLE_TO_VERIFY).*\)$/);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
 });
+
+function existsOpenssl(): boolean {
+  try {
+    execFileSync('openssl', ['version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
