@@ -38,6 +38,8 @@ export interface JobDefinition {
   maxAttempts?: number;
   /** Does the work; may return a short summary for the run history. Throws to fail the run. */
   run(ctx: JobContext): Promise<string | void>;
+  /** How long this job's runs stay in the history (default 90 days; frequent jobs keep less). */
+  keepRunsDays?: number;
   /** Releases what the job holds open (connections), when the scheduler stops. */
   close?(): Promise<void>;
 }

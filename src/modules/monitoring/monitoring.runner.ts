@@ -36,6 +36,8 @@ export function monitoringJobs(deps: AppDeps): JobDefinition[] {
     {
       name: CHECK_JOB,
       leaseSeconds: 120,
+      // Every check runs every 10 s or more: the run history keeps two days of it.
+      keepRunsDays: 2,
       async run({ tenantId, key, now }) {
         if (!tenantId) return 'no municipality';
         return runCheck(deps, tenantId, key, now);
