@@ -89,14 +89,19 @@ export function requireState(action: Action, p: Proposal): void {
 }
 
 /**
- * search_text and search_grams for several texts. (core's searchColumns() joins the texts with
- * U+0000, which PostgreSQL text cannot hold; normalised text has no spaces, so a space keeps
- * the texts apart just as well: no query word can match across it.)
+ * search_text and search_grams for several texts, as core's searchColumns() makes them, with two
+ * differences: core joins the texts with U+0000, which PostgreSQL text cannot hold (normalised
+ * text has no spaces, so a space keeps the texts apart just as well: no query word can match
+ * across it); and every single character is indexed beside the bigrams, so a one-character
+ * word (夜, 川) is found too (searchTerms() reduces it to itself).
  */
 export function searchValues(...texts: (string | null | undefined)[]): ProposalPatch {
   const parts = texts.filter((x): x is string => !!x).map(normalizeForSearch).filter(Boolean);
   const grams = new Set<string>();
-  for (const part of parts) for (const g of bigrams(part)) grams.add(g);
+  for (const part of parts) {
+    for (const g of bigrams(part)) grams.add(g);
+    for (const ch of part) grams.add(ch);
+  }
   return { searchText: parts.join(' '), searchGrams: [...grams] };
 }
 
