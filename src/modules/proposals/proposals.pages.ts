@@ -14,7 +14,7 @@ import { requireUser, type AuthUser } from '../../core/auth.ts';
 import { todayJst } from '../../core/dates.ts';
 import { AppError, type FieldError } from '../../core/errors.ts';
 import { downloadHeaders } from '../../core/files.ts';
-import { formTitle, readForm } from '../../core/forms.ts';
+import { formTitle, formValues, readForm } from '../../core/forms.ts';
 import { translate, type Lang } from '../../core/i18n.ts';
 import { acceptMultipart } from '../../core/multipart.ts';
 import { HTML_TYPE, sendPublicRead } from '../../core/public-read.ts';
@@ -368,7 +368,7 @@ export function proposalPageRoutes(app: FastifyInstance, deps: AppDeps): void {
   });
 
   pages.post('/proposals/:number/report', { schema: { ...hidden, params: NumberParam }, config: USER }, async (request, reply) => {
-    const form = readForm(ReportSchema, request.body, REPORT_FIELDS, request.lang);
+    const form = readForm(ReportSchema, formValues(request.body, REPORT_FIELDS), REPORT_FIELDS, request.lang);
     const render = async (errors: FieldError[]) =>
       reply.code(400).page(`${VIEWS}/detail.njk`, await renderDetail(request, reply, request.params.number, { errors, reason: form.values.reason }));
     if (!form.ok) return render(form.errors);
