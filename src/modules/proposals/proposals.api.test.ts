@@ -120,7 +120,7 @@ describe('the workflow', () => {
     const number = await submit(w);
     await advance(w, number, 'implemented', { on: '2026-06-01' });
     const subjects = (await outbox(w)).filter((m) => m.to_address === w.citizen.email).map((m) => m.subject.split(' / ')[0]);
-    assert.deepEqual(subjects.map((s) => s.replace(/^【[^】]+】/, '')), [
+    assert.deepEqual(subjects.map((s) => (s ?? '').replace(/^【[^】]+】/, '')), [
       `市民提案 ${number} を受け付けました`,
       `市民提案 ${number} を公開しました`,
       `市民提案 ${number} の担当課が決まりました`,

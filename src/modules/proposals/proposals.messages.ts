@@ -63,6 +63,10 @@ export const proposalsMessages = defineMessages({
   'proposals.field.address': { ja: '住所', en: 'Address' },
   'proposals.field.publication': { ja: '公開の状況', en: 'Publication status' },
   'proposals.demo.badge': { ja: 'デモデータ', en: 'Demo data' },
+  'proposals.demo.noticeOne': {
+    ja: 'この提案はデモンストレーション用の架空のものです。',
+    en: 'This proposal is fictitious, for demonstration.',
+  },
   'proposals.demo.notice': {
     ja: 'この一覧にはデモンストレーション用の架空の提案が含まれています（「デモデータ」と表示）。',
     en: 'This list includes fictitious proposals for demonstration (marked “Demo data”).',

@@ -189,11 +189,11 @@ describe('who may do what', () => {
   const shisan = u('staff', 'shisan-keiei');
   const pm = u('plan_manager', 'seisaku-suishin');
   const admin = u('admin', 'joho-seisaku');
-  const p = { proposerId: 'c1', departmentCode: 'shimin-kyodo' };
-  const unassigned = { proposerId: 'c1', departmentCode: null };
+  const p: policy.ProposalParties = { proposerId: 'c1', departmentCode: 'shimin-kyodo' };
+  const unassigned: policy.ProposalParties = { proposerId: 'c1', departmentCode: null };
 
   // [rule, user, proposal, expected]
-  const table: [string, (user: typeof citizen | null, x: typeof p) => boolean, typeof citizen | null, typeof p, boolean][] = [
+  const table: [string, (user: typeof citizen | null, x: policy.ProposalParties) => boolean, typeof citizen | null, policy.ProposalParties, boolean][] = [
     ['answer', policy.canAnswerProposal, kyodo, p, true],
     ['answer', policy.canAnswerProposal, shisan, p, false],
     ['answer', policy.canAnswerProposal, pm, p, false],
