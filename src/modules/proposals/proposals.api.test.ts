@@ -308,6 +308,21 @@ describe('supports (賛同)', () => {
     assert.equal((await w.api('GET', `/api/v1/proposals/${number}`)).json().supports, 20);
   });
 
+  it('limits reports per account (429), storing nothing more', async () => {
+    const w = await world(ctx, {});
+    const numbers: string[] = [];
+    for (let i = 0; i < 11; i++) {
+      const keyed = await w.api('POST', '/api/v1/proposals/intake', w.kyodo, { channel: 'counter', proposerName: '窓口 太郎', title: `提案${i}`, body: '内容', public: true });
+      numbers.push(keyed.json().number);
+      await w.api('POST', `/api/v1/proposals/${keyed.json().number}/moderate`, w.pm, { publish: true });
+    }
+    const codes: number[] = [];
+    for (const n of numbers) codes.push((await w.api('POST', `/api/v1/proposals/${n}/reports`, w.citizen, { reason: '確認してください' })).statusCode);
+    assert.deepEqual(codes, [...Array(10).fill(201), 429]);
+    const count = await ctx.db.one<{ n: number }>('select count(*) as n from proposal_reports where tenant_id = $1', [w.tenant.id]);
+    assert.equal(Number(count.n), 10);
+  });
+
   it('refuses supporting one’s own proposal, and a proposal that is not public (404)', async () => {
     const w = await world(ctx);
     const number = await submit(w);

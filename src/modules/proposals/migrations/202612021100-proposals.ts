@@ -144,7 +144,7 @@ create trigger proposals_guard before update or delete on proposals for each row
 
 -- The history the proposer (and staff) follow.
 create table proposal_events (
-  tenant_id uuid not null,
+  tenant_id uuid not null references municipalities(id),
   id bigint generated always as identity,
   proposal_id uuid not null,
   at timestamptz not null,
@@ -164,7 +164,7 @@ create index proposal_events_by_proposal on proposal_events (tenant_id, proposal
 
 -- 賛同: once per account, by the primary key.
 create table proposal_supports (
-  tenant_id uuid not null,
+  tenant_id uuid not null references municipalities(id),
   proposal_id uuid not null,
   user_id uuid not null,
   created_at timestamptz not null default now(),
@@ -175,7 +175,7 @@ create table proposal_supports (
 
 -- Reports of a public proposal (abuse, personal data): one open report per account.
 create table proposal_reports (
-  tenant_id uuid not null,
+  tenant_id uuid not null references municipalities(id),
   id uuid not null default gen_random_uuid(),
   proposal_id uuid not null,
   reporter_id uuid not null,
@@ -194,7 +194,7 @@ create unique index proposal_reports_one_open on proposal_reports (tenant_id, pr
 
 -- Attachments: stored files served only through the proposal's own authorisation.
 create table proposal_attachments (
-  tenant_id uuid not null,
+  tenant_id uuid not null references municipalities(id),
   proposal_id uuid not null,
   file_id uuid not null,
   position integer not null check (position between 1 and 10),
