@@ -91,7 +91,7 @@ describe('submitting', () => {
   });
 
   it('accepts a section of the current plan and refuses submissions from staff accounts', async () => {
-    const w = await world(ctx);
+    const w = await world(ctx, { plan: true });
     const number = await submit(w, { section: '6-1', area: '中央地区' });
     const mine = (await w.api('GET', `/api/v1/my/proposals/${number}`, w.citizen)).json();
     assert.equal(mine.section, '6-1');
@@ -309,7 +309,7 @@ describe('supports (賛同)', () => {
   });
 
   it('limits reports per account (429), storing nothing more', async () => {
-    const w = await world(ctx, {});
+    const w = await world(ctx);
     const numbers: string[] = [];
     for (let i = 0; i < 11; i++) {
       const keyed = await w.api('POST', '/api/v1/proposals/intake', w.kyodo, { channel: 'counter', proposerName: '窓口 太郎', title: `提案${i}`, body: '内容', public: true });
@@ -402,7 +402,7 @@ describe('the public side', () => {
   });
 
   it('filters by state, decision, section and fiscal year, with limit and offset', async () => {
-    const w = await world(ctx);
+    const w = await world(ctx, { plan: true });
     const a = await submit(w, { section: '6-1' });
     const b = await submit(w, { section: '6-2' });
     const c = await submit(w, { section: '6-2' });
@@ -451,7 +451,7 @@ describe('the metric behind 6-1-2', () => {
 
   it('shows the live count with the proposals as its source, and the cached reads move at once', async () => {
     clock.set('2026-06-01T01:00:00Z');
-    const w = await world(ctx);
+    const w = await world(ctx, { plan: true });
     const number = await submit(w);
     const before = await latest612(w);
     assert.deepEqual(before.item.source, { kind: 'metric', metric: 'proposals.implemented' });
@@ -470,7 +470,7 @@ describe('the metric behind 6-1-2', () => {
 
   it('counts only implemented proposals, by the fiscal year of the implementation date (31 March / 1 April)', async () => {
     clock.set('2027-03-20T01:00:00Z');
-    const w = await world(ctx);
+    const w = await world(ctx, { plan: true });
     const onMarch31 = await submit(w);
     const onApril1 = await submit(w);
     const answeredOnly = await submit(w);

@@ -31,7 +31,7 @@ const overdueNumbers = async (w: World, who: World['pm']) =>
 describe('answer-due dates', () => {
   it('makes the answer due 30 days after receipt, or as many days as the municipality sets', async () => {
     clock.set('2026-06-01T01:00:00Z');
-    const w = await world(ctx, { plan: false });
+    const w = await world(ctx);
     const a = await submit(w);
     assert.equal((await w.api('GET', `/api/v1/my/proposals/${a}`, w.citizen)).json().answerDueOn, '2026-07-01');
     await ctx.deps.settings.save(ctx.db, w.tenant.id, new Map([['proposals.answerDays', 10]]));
@@ -41,7 +41,7 @@ describe('answer-due dates', () => {
 
   it('is overdue the day after the due date across the fiscal year end, and not after an extension until the new date', async () => {
     clock.set('2027-03-15T01:00:00Z');
-    const w = await world(ctx, { plan: false });
+    const w = await world(ctx);
     const number = await submit(w);
     assert.equal(number, '2026-0001');
     await advance(w, number, 'published');
@@ -93,7 +93,7 @@ describe('reminders', () => {
 
   it('reminds whoever the answer waits on, seven days before the due date at 09:00 in Japan', async () => {
     clock.set('2026-06-01T01:00:00Z');
-    const w = await world(ctx, { plan: false });
+    const w = await world(ctx);
     const unassigned = await submit(w);
     const assigned = await submit(w);
     await advance(w, assigned, 'assigned');
@@ -115,7 +115,7 @@ describe('reminders', () => {
 
   it('moves the reminder with an extension, and sends none once the answer is published', async () => {
     clock.set('2026-06-01T01:00:00Z');
-    const w = await world(ctx, { plan: false });
+    const w = await world(ctx);
     const extended = await submit(w);
     const answered = await submit(w);
     await advance(w, extended, 'assigned');
@@ -269,7 +269,7 @@ describe('reports and the staff inbox', () => {
 describe('statistics and the plan section panel', () => {
   it('counts received, answered by decision and implemented per fiscal year, as a table and CSV', async () => {
     clock.set('2026-06-01T01:00:00Z');
-    const w = await world(ctx);
+    const w = await world(ctx, { plan: true });
     const numbers = await Promise.all([0, 1, 2, 3].map(() => submit(w, { section: '6-1' })));
     await advance(w, numbers[0]!, 'implemented', { on: '2026-06-01' });
     await advance(w, numbers[1]!, 'approved', { decision: 'reference' });

@@ -48,7 +48,7 @@ const title = (html: string) => /<title>([^<]*)<\/title>/.exec(html)?.[1] ?? '';
 
 describe('the submit form', () => {
   it('shows every error at once, in the order of the fields, keeping what was typed', async () => {
-    const w = await world(ctx);
+    const w = await world(ctx, { plan: true });
     const { client, csrf } = await browserFor(ctx, w.tenant, w.citizen);
     assert.equal((await client.get('/proposals/new')).statusCode, 200);
     const res = await postUpload(client, '/proposals/new', { _csrf: csrf, title: '', body: '', area: 'x'.repeat(61), section: '6-1', intent: 'submit' });

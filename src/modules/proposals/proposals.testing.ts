@@ -1,7 +1,7 @@
 /**
- * Test support for the proposals tests: a fresh municipality holding the chapter-6 plan (its
- * sections, and indicator 6-1-2 bound to proposals.implemented) and the demo departments,
- * people of every role, and a JSON client for the API.
+ * Test support for the proposals tests: a fresh municipality with the demo departments (and,
+ * when asked, the chapter-6 plan: its sections, and indicator 6-1-2 bound to
+ * proposals.implemented), people of every role, and a JSON client for the API.
  */
 import type { LightMyRequestResponse } from 'fastify';
 import { CSRF_COOKIE, csrfTokenFor, SESSION_COOKIE, type Role } from '../../core/auth.ts';
@@ -27,11 +27,11 @@ export interface World {
   user(role: Role, departmentCode?: string): Promise<TestUser>;
 }
 
-/** A municipality with the chapter-6 plan, the demo departments and people of each role. */
+/** A municipality with the demo departments and people of each role (and, with `plan`, the chapter-6 plan). */
 export async function world(ctx: TestContext, options: { plan?: boolean } = {}): Promise<World> {
   const tenant = await newTenant(ctx.db);
   for (const d of DEMO_DEPARTMENTS) await ensureDepartment(ctx.db, tenant.id, d);
-  if (options.plan !== false) await importPlan(ctx.db, ctx.deps, tenant, { id: null, label: 'test' }, demoPlanDocument(), 'ja', { demoActuals: true });
+  if (options.plan) await importPlan(ctx.db, ctx.deps, tenant, { id: null, label: 'test' }, demoPlanDocument(), 'ja', { demoActuals: true });
   const user = (role: Role, departmentCode?: string) => makeUser(ctx.db, tenant, role, departmentCode ? { departmentCode } : {});
   const [citizen, pm, kyodo, shisan] = await Promise.all([user('citizen'), user('plan_manager', 'seisaku-suishin'), user('staff', 'shimin-kyodo'), user('staff', 'shisan-keiei')]);
   const api: World['api'] = (method, url, who, body, headers = {}) =>
