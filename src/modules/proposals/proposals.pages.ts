@@ -512,7 +512,7 @@ export function proposalPageRoutes(app: FastifyInstance, deps: AppDeps): void {
       implement: canImplementProposal(user, p) && can('implement'),
       extend: canExtendProposal(user, p) && can('extend'),
       decline: manager && can('decline'),
-      moderate: manager && p.status !== 'draft',
+      moderate: manager && (can('publish') || can('refusePublication')) && p.status !== 'withdrawn' && p.status !== 'declined',
       publishAllowed: can('publish'),
       hide: canHideProposal(user, p) && can('hide'),
       unhide: canHideProposal(user, p) && can('unhide'),

@@ -77,6 +77,8 @@ describe('the workflow', () => {
     ['publish', 'received, proposer agreed', received, true],
     ['publish', 'received, proposer did not agree', state('received', { wantsPublic: false }), false],
     ['publish', 'draft', state('draft'), false],
+    ['publish', 'declined', declined, false],
+    ['publish', 'withdrawn', withdrawn, false],
     ['hide', 'public', state('assigned', { publiclyVisible: true }), true],
     ['hide', 'not public', assigned, false],
     ['unhide', 'hidden', state('assigned', { hidden: true }), true],

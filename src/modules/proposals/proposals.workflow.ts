@@ -134,6 +134,7 @@ export function refusalOf(action: Action, s: CaseState): Refusal | null {
       return awaitingAnswer(s) ? null : refuse(s, '回答期限を延長できるのは回答の前だけです', 'the answer date is extended only before the answer');
     case 'publish':
       if (s.status === 'draft') return refuse(s, '下書きは公開できません', 'a draft is not published');
+      if (s.status === 'withdrawn' || s.status === 'declined') return refuse(s, '受付を終えた提案は公開できません', 'a closed proposal is not published');
       if (!s.wantsPublic) return refuse(s, '提案者が公開を希望していません', 'the proposer did not agree to publication');
       return null;
     case 'refusePublication':
