@@ -35,3 +35,42 @@ export async function readMultipartBody(request: FastifyRequest): Promise<void> 
   }
   request.body = body;
 }
+
+/** A file sent with an upload form: its form field, its name on the sender's machine, its bytes. */
+export interface Upload {
+  field: string;
+  filename: string;
+  bytes: Buffer;
+}
+
+const uploads = new WeakMap<FastifyRequest, Upload[]>();
+
+/**
+ * A route's preValidation hook for upload forms that keep each file's name: text fields into
+ * request.body, files aside into uploadsOf(request). A file input left empty is no file.
+ */
+export async function readUploadForm(request: FastifyRequest): Promise<void> {
+  if (!request.isMultipart()) return;
+  const body: Record<string, string> = Object.create(null) as Record<string, string>;
+  const files: Upload[] = [];
+  try {
+    for await (const part of request.parts()) {
+      if (part.type === 'file') {
+        const bytes = await part.toBuffer();
+        if (part.filename && bytes.length > 0) files.push({ field: part.fieldname, filename: part.filename, bytes });
+      } else {
+        body[part.fieldname] = String(part.value);
+      }
+    }
+  } catch (err) {
+    if ((err as { statusCode?: number }).statusCode === 413) throw new AppError('payload_too_large');
+    throw new AppError('bad_request', { ja: 'フォームの送信内容を読み取れません', en: 'The form data cannot be read' });
+  }
+  request.body = body;
+  uploads.set(request, files);
+}
+
+/** The files of an upload form read by readUploadForm (none for other requests). */
+export function uploadsOf(request: FastifyRequest): Upload[] {
+  return uploads.get(request) ?? [];
+}

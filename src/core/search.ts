@@ -32,10 +32,16 @@ export function bigrams(normalized: string): string[] {
 
 /** The values of a row's search columns for the given texts. */
 export function searchColumns(...texts: (string | null | undefined)[]): { text: string; grams: string[] } {
-  const text = texts.filter(Boolean).map((t) => normalizeForSearch(t!)).join('\u0000');
+  // Normalised text holds no spaces, so a space keeps the texts apart: no bigram or word
+  // spans two of them. (PostgreSQL's text cannot hold U+0000.)
+  const parts = texts.filter((t): t is string => !!t).map(normalizeForSearch).filter(Boolean);
   const grams = new Set<string>();
-  for (const part of text.split('\u0000')) for (const g of bigrams(part)) grams.add(g);
-  return { text, grams: [...grams] };
+  for (const part of parts) {
+    // Every single character too, so that a one-character query (森) finds its documents.
+    for (const ch of part) grams.add(ch);
+    for (const g of bigrams(part)) grams.add(g);
+  }
+  return { text: parts.join(' '), grams: [...grams] };
 }
 
 /**

@@ -8,7 +8,7 @@ import type { Config } from '../../core/config.ts';
 import { decrypt, encrypt } from '../../core/crypto.ts';
 import type { Sql } from '../../core/db/database.ts';
 import { AppError } from '../../core/errors.ts';
-import { bigrams, normalizeForSearch } from '../../core/search.ts';
+import { searchColumns } from '../../core/search.ts';
 import { listDepartments } from '../../core/tenancy.ts';
 import { canViewCase, isProposer } from './proposals.policy.ts';
 import type { Proposal, ProposalPatch } from './proposals.repository.ts';
@@ -88,21 +88,10 @@ export function requireState(action: Action, p: Proposal): void {
   if (refusal) throw new AppError('conflict', refusal);
 }
 
-/**
- * search_text and search_grams for several texts, as core's searchColumns() makes them, with two
- * differences: core joins the texts with U+0000, which PostgreSQL text cannot hold (normalised
- * text has no spaces, so a space keeps the texts apart just as well: no query word can match
- * across it); and every single character is indexed beside the bigrams, so a one-character
- * word (夜, 川) is found too (searchTerms() reduces it to itself).
- */
+/** search_text and search_grams for several texts (core's searchColumns). */
 export function searchValues(...texts: (string | null | undefined)[]): ProposalPatch {
-  const parts = texts.filter((x): x is string => !!x).map(normalizeForSearch).filter(Boolean);
-  const grams = new Set<string>();
-  for (const part of parts) {
-    for (const g of bigrams(part)) grams.add(g);
-    for (const ch of part) grams.add(ch);
-  }
-  return { searchText: parts.join(' '), searchGrams: [...grams] };
+  const { text, grams } = searchColumns(...texts);
+  return { searchText: text, searchGrams: grams };
 }
 
 /**

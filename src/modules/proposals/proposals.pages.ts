@@ -40,7 +40,7 @@ import {
   type SubmitValues,
 } from './proposals.forms.ts';
 import { workItems } from './proposals.metric.ts';
-import { uploadsOf, readUploadForm } from './proposals.multipart.ts';
+import { uploadsOf, readUploadForm } from '../../core/multipart.ts';
 import { ANSWER_DAYS } from './proposals.notify.ts';
 import {
   canAnswerProposal,
