@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ERRORS } from '../../core/errors.ts';
+import { ensureTenant } from '../../core/tenancy.ts';
 import { newTenant, startTestApp, TestClient, type TestContext, type TestTenant } from '../../testing/harness.ts';
 
 describe('site pages and the shared pipeline', () => {
@@ -79,8 +80,21 @@ describe('site pages and the shared pipeline', () => {
     const doc = res.json() as { openapi: string; info: { title: string }; paths: Record<string, unknown> };
     assert.match(doc.openapi, /^3\.\d+\.\d+$/);
     assert.equal(doc.info.title, 'Hibiki API');
-    assert.equal(typeof doc.paths, 'object');
-    assert.ok(!('/' in doc.paths) && !('/healthz' in doc.paths), 'pages are not API operations');
+    const paths = doc.paths as Record<string, Record<string, { responses?: Record<string, unknown> }>>;
+    // The public reads and the writes of the plan and of the modules are described…
+    for (const [p, method] of [
+      ['/api/v1/indicators', 'get'],
+      ['/api/v1/indicators/{code}', 'get'],
+      ['/api/v1/plans', 'post'],
+      ['/api/v1/plans/{planCode}/indicators', 'get'],
+      ['/api/v1/proposals', 'post'],
+      ['/api/v1/monitoring/checks', 'post'],
+    ] as const) {
+      assert.ok(paths[p]?.[method], `${method.toUpperCase()} ${p} is described`);
+    }
+    assert.ok(paths['/api/v1/indicators']!.get!.responses?.['200'], 'with its answer');
+    // …and every described path is the API's or an open-data file, never a page.
+    for (const p of Object.keys(paths)) assert.match(p, /^\/(api|opendata)\//, `${p} is an API or open-data path`);
   });
 
   it('lists the API for people at /api/docs', async () => {
@@ -150,8 +164,20 @@ describe('site pages and the shared pipeline', () => {
   });
 
   it('escapes text that reaches a page', async () => {
-    const res = await client().get('/no-such-page?q=<script>alert(1)</script>');
-    assert.equal(res.statusCode, 404);
-    assert.ok(!res.body.includes('<script>'), 'no raw markup from the URL');
+    // A municipality's name is typed by its administrator and printed on every page.
+    const hostile = await ensureTenant(ctx.db, {
+      code: 'escape-city',
+      nameJa: '<script>alert(1)</script>市 & "x"',
+      nameEn: '<img src=x onerror=alert(1)> City',
+      hostnames: ['escape.test'],
+    });
+    assert.ok(hostile.id);
+    const ja = await new TestClient(ctx.app, 'escape.test').get('/');
+    assert.equal(ja.statusCode, 200);
+    assert.ok(ja.body.includes('&lt;script&gt;alert(1)&lt;/script&gt;市 &amp; &quot;x&quot;'), 'the name is shown, escaped');
+    assert.ok(!ja.body.includes('<script>'), 'no raw markup from the name');
+    const en = await new TestClient(ctx.app, 'escape.test').get('/?lang=en');
+    assert.ok(en.body.includes('&lt;img src=x onerror=alert(1)&gt; City'), 'the English name is shown, escaped');
+    assert.ok(!en.body.includes('<img src=x'), 'no raw markup from the English name');
   });
 });
