@@ -7,6 +7,8 @@
  *   Signed-in pages are compared with the same page for a visitor.
  * - Durable writes with audit on PostgreSQL: a transaction that inserts a row and appends its
  *   audit entry, against a bare single-row INSERT loop, both 16 in flight.
+ * - Durable writes on the embedded database: Hibiki's PGlite (WAL fsynced after each commit)
+ *   against the same PGlite without the fsync, single-row INSERTs, 1 and 16 in flight.
  * - Start-up time and memory (bench/startup.ts).
  * - Module benchmarks (src/modules/<name>/<name>.bench.ts) when present.
  * Usage: npm run bench [-- --seconds 5] [-- --only reads|writes|startup|modules]
@@ -202,6 +204,43 @@ async function benchWrites(): Promise<void> {
   }
 }
 
+async function benchEmbeddedWrites(): Promise<void> {
+  const { PGlite } = await import('@electric-sql/pglite');
+  const { openPglite } = await import('../src/core/db/database.ts');
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'hibiki-bench-pglite-'));
+  const raw = await PGlite.create({ dataDir: path.join(tmp, 'raw') });
+  const durable = await openPglite({ dataDir: path.join(tmp, 'durable') });
+  try {
+    const ddl = 'create table bench_rows (id bigserial primary key, body text not null)';
+    await raw.exec(ddl);
+    await durable.exec(ddl);
+    const run = async (inFlight: number, op: () => Promise<unknown>) => {
+      const end = Date.now() + seconds * 1000;
+      let n = 0;
+      await Promise.all(
+        Array.from({ length: inFlight }, async () => {
+          while (Date.now() < end) {
+            await op();
+            n++;
+          }
+        }),
+      );
+      return n / seconds;
+    };
+    const body = 'x'.repeat(200);
+    console.log(`\nDurable writes on the embedded database (PGlite, ${seconds} s each)`);
+    for (const inFlight of [1, 16]) {
+      const bare = await run(inFlight, () => raw.query('insert into bench_rows (body) values ($1)', [body]));
+      const synced = await run(inFlight, () => durable.query('insert into bench_rows (body) values ($1)', [body]));
+      console.log(`  ${String(inFlight).padStart(2)} in flight: without fsync ${bare.toFixed(0).padStart(6)} /s = 1.000; WAL fsynced per commit ${synced.toFixed(0).padStart(6)} /s = ${(synced / bare).toFixed(3)} × without`);
+    }
+  } finally {
+    await raw.close();
+    await durable.close();
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
 async function benchModules(): Promise<void> {
   const modulesDir = path.join(root, 'src/modules');
   for (const name of readdirSync(modulesDir).sort()) {
@@ -218,5 +257,8 @@ const built = spawnSync(process.execPath, ['scripts/build.mjs'], { cwd: root, st
 if (built.status !== 0) process.exit(1);
 if (!only || only === 'startup') await benchStartup(5);
 if (!only || only === 'reads') await benchReads();
-if (!only || only === 'writes') await benchWrites();
+if (!only || only === 'writes') {
+  await benchWrites();
+  await benchEmbeddedWrites();
+}
 if (!only || only === 'modules') await benchModules();
