@@ -188,6 +188,12 @@ export async function buildApp({ db, config, logger, clock = systemClock, platfo
   app.get('/assets/hibiki.css', { schema: { hide: true }, config: { access: access.public } }, async (_request, reply) =>
     reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(css),
   );
+  const favicon = readFileSync(path.join(publicDir, 'favicon.svg'));
+  for (const url of ['/assets/favicon.svg', '/favicon.ico']) {
+    app.get(url, { schema: { hide: true }, config: { access: access.public } }, async (_request, reply) =>
+      reply.type('image/svg+xml').header('cache-control', 'public, max-age=86400').send(favicon),
+    );
+  }
 
   for (const module of platform.modules) {
     if (module.routes) await app.register(async (scope) => module.routes!(scope, deps));

@@ -135,5 +135,6 @@ export function appDeps(platform: Platform, db: Db, config: Config, clock: Clock
       const all = await Promise.all(platform.modules.map((m) => m.workItems?.(query) ?? Promise.resolve([])));
       return all.flat();
     },
+    nav: platform.nav,
   };
 }

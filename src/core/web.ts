@@ -92,7 +92,7 @@ export function installWeb(app: FastifyInstance, { db, config, navItems, authent
       reply.setCookie('lang', query.lang, { ...cookieOptions(config), maxAge: 365 * 24 * 3600 });
     }
     request.auth = ANONYMOUS;
-    if (request.url === '/healthz' || request.url.startsWith('/assets/')) return;
+    if (request.url === '/healthz' || request.url === '/favicon.ico' || request.url.startsWith('/assets/')) return;
 
     const tenant = await resolveTenant(db, request.hostname, config.defaultTenant);
     if (!tenant) throw new AppError('not_found', { ja: 'この自治体は登録されていません', en: 'No municipality is set up here' });

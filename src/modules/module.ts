@@ -27,6 +27,8 @@ export interface AppDeps {
   sectionPanels: { scopes: readonly string[]; panels(query: SectionPanelQuery): Promise<SectionPanel[]> };
   /** Every module's work items for the signed-in staff member. */
   workItems(query: WorkItemQuery): Promise<WorkItem[]>;
+  /** Every module's header links (the start page lists a role's tools from them). */
+  nav: readonly NavEntry[];
 }
 
 /** A link in the header for the people it serves. */

@@ -13,6 +13,8 @@ export type AccessRow = readonly [method: string, url: string, access: string];
 export const coreAccessTable: AccessRow[] = [
   ['GET', '/healthz', 'public'],
   ['GET', '/assets/hibiki.css', 'public'],
+  ['GET', '/assets/favicon.svg', 'public'],
+  ['GET', '/favicon.ico', 'public'],
 ];
 
 /** Every module's table, by module folder. */

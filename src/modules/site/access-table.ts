@@ -6,6 +6,7 @@ import type { AccessRow } from '../../testing/access-table.ts';
 
 export const accessTable: AccessRow[] = [
   ['GET', '/', 'public'],
+  ['GET', '/start', 'user'],
   ['GET', '/accessibility', 'public'],
   ['GET', '/privacy', 'public'],
   ['GET', '/api/openapi.json', 'public'],

@@ -2,6 +2,12 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ERRORS } from '../../core/errors.ts';
 import { ensureTenant } from '../../core/tenancy.ts';
+import { CSRF_COOKIE, SESSION_COOKIE } from '../../core/auth.ts';
+import { randomToken } from '../../core/crypto.ts';
+import type { Role } from '../../core/auth.ts';
+import { makeUser } from '../../testing/factories.ts';
+import { createSession } from '../accounts/accounts.sessions.ts';
+import { demoPlanDocument } from '../plan/plan.seed.ts';
 import { newTenant, startTestApp, TestClient, type TestContext, type TestTenant } from '../../testing/harness.ts';
 
 describe('site pages and the shared pipeline', () => {
@@ -179,5 +185,78 @@ describe('site pages and the shared pipeline', () => {
     const en = await new TestClient(ctx.app, 'escape.test').get('/?lang=en');
     assert.ok(en.body.includes('&lt;img src=x onerror=alert(1)&gt; City'), 'the English name is shown, escaped');
     assert.ok(!en.body.includes('<img src=x'), 'no raw markup from the English name');
+  });
+
+  describe('the start page', () => {
+    async function signedIn(role: Role) {
+      const c = client();
+      const csrfCookie = randomToken();
+      c.jar.cookies.set(CSRF_COOKIE, csrfCookie);
+      const user = await makeUser(ctx.db, tenant, role);
+      c.jar.cookies.set(SESSION_COOKIE, await createSession(ctx.db, tenant.id, user.id, true));
+      return { client: c, user };
+    }
+    const links = (html: string) => [...html.matchAll(/<a href="([^"]+)"/g)].map((m) => m[1]!);
+
+    it('is for signed-in people only', async () => {
+      const res = await client().get('/start');
+      assert.notEqual(res.statusCode, 200);
+      assert.ok([302, 303, 401].includes(res.statusCode), String(res.statusCode));
+    });
+
+    it('shows a citizen their own tools and nothing of the staff’s', async () => {
+      const { client: c } = await signedIn('citizen');
+      const res = await c.get('/start');
+      assert.equal(res.statusCode, 200);
+      assert.match(res.body, /<h1>マイページ<\/h1>/);
+      assert.match(res.body, /役割：市民/);
+      assert.ok(links(res.body).includes('/my/proposals'));
+      assert.ok(!links(res.body).some((h) => h.startsWith('/staff') || h.startsWith('/admin')), 'no link leads a citizen to a 403');
+    });
+
+    it('gives a plan manager a work list from the modules, each line linking to a page they may open', async () => {
+      const { client: c, user: manager } = await signedIn('plan_manager');
+      const plan = await ctx.app.inject({
+        method: 'POST',
+        url: '/api/v1/plans',
+        headers: { host: tenant.host, authorization: `Bearer ${manager.token}`, 'content-type': 'application/json' },
+        payload: JSON.stringify(demoPlanDocument()),
+      });
+      assert.equal(plan.statusCode, 201, plan.body);
+      const empty = await c.get('/start');
+      assert.equal(empty.statusCode, 200);
+      assert.match(empty.body, /今、対応が必要なものはありません。/);
+
+      const citizen = await makeUser(ctx.db, tenant, 'citizen');
+      for (const title of ['一つ目の提案', '二つ目の提案']) {
+        const sent = await ctx.app.inject({
+          method: 'POST',
+          url: '/api/v1/proposals',
+          headers: { host: tenant.host, authorization: `Bearer ${citizen.token}`, 'content-type': 'application/json' },
+          payload: JSON.stringify({ title, body: '本文です。', public: false }),
+        });
+        assert.equal(sent.statusCode, 201, sent.body);
+      }
+      const res = await c.get('/start');
+      assert.equal(res.statusCode, 200);
+      assert.doesNotMatch(res.body, /今、対応が必要なものはありません。/);
+      const work = /<section aria-labelledby="start-tasks">([\s\S]*?)<\/section>/.exec(res.body)?.[1] ?? '';
+      assert.match(work, /2件/, 'the two new proposals are counted');
+      const hrefs = links(res.body).filter((h) => h.startsWith('/'));
+      assert.ok(hrefs.includes('/staff/plan'), 'the plan tools are offered');
+      for (const href of new Set(hrefs)) {
+        const page = await c.get(href.replace(/&amp;/g, '&'));
+        assert.ok(page.statusCode < 400, `${href} answered ${page.statusCode}`);
+      }
+    });
+
+    it('names the municipality in every page title and offers a favicon', async () => {
+      const res = await client().get('/');
+      assert.match(res.body, new RegExp(`<title>[^<]*${tenant.nameJa}[^<]*</title>`));
+      assert.match(res.body, /<link rel="icon" href="\/assets\/favicon.svg"/);
+      const icon = await client().get('/assets/favicon.svg');
+      assert.equal(icon.statusCode, 200);
+      assert.match(String(icon.headers['content-type']), /^image\/svg\+xml/);
+    });
   });
 });
