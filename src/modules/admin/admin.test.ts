@@ -52,6 +52,17 @@ async function adminClient(tenant: TestTenant, role: 'admin' | 'plan_manager' = 
   return { client, csrf: csrfTokenFor(ctx.config.secret, csrfCookie), user };
 }
 
+/** Every module's settings as the form shows them at first (their defaults), as a browser posts them. */
+function shownSettings(): Record<string, string> {
+  const form: Record<string, string> = {};
+  for (const d of ctx.deps.settings.list()) {
+    if (d.type === 'boolean') {
+      if (d.default) form[d.key] = 'true';
+    } else form[d.key] = String(d.default);
+  }
+  return form;
+}
+
 describe('municipality settings', () => {
   it('shows the names, hosts and every module’s settings with their defaults', async () => {
     const tenant = await newTenant(ctx.db);
@@ -73,7 +84,7 @@ describe('municipality settings', () => {
     const { client, csrf } = await adminClient(tenant);
     const res = await client.submit(
       '/admin/municipality',
-      { nameJa: '新名市', nameEn: 'Shinmei City', hostnames: `${tenant.host}\nHIBIKI.Shinmei.example.jp`, 'gizmos.answerDays': '４５', 'gizmos.publicNames': 'true', 'gizmos.licence': 'cc0' },
+      { ...shownSettings(), nameJa: '新名市', nameEn: 'Shinmei City', hostnames: `${tenant.host}\nHIBIKI.Shinmei.example.jp`, 'gizmos.answerDays': '４５', 'gizmos.publicNames': 'true', 'gizmos.licence': 'cc0' },
       { csrf },
     );
     assert.equal(res.statusCode, 303, res.body);
@@ -95,7 +106,7 @@ describe('municipality settings', () => {
     const { client, csrf } = await adminClient(tenant);
     const res = await client.submit(
       '/admin/municipality',
-      { nameJa: '', nameEn: 'x'.repeat(101), hostnames: 'not a host!', 'gizmos.answerDays': '0', 'gizmos.licence': 'gpl' },
+      { ...shownSettings(), nameJa: '', nameEn: 'x'.repeat(101), hostnames: 'not a host!', 'gizmos.answerDays': '0', 'gizmos.licence': 'gpl' },
       { csrf },
     );
     assert.equal(res.statusCode, 400);
@@ -103,7 +114,7 @@ describe('municipality settings', () => {
     for (const field of ['nameJa', 'nameEn', 'hostnames', 'gizmos.answerDays', 'gizmos.licence']) {
       assert.ok(res.body.includes(`href="#${field}"`), `${field} in the error summary`);
     }
-    const taken = await client.submit('/admin/municipality', { nameJa: '市', nameEn: 'City', hostnames: other.host, 'gizmos.answerDays': '30', 'gizmos.licence': 'cc0' }, { csrf });
+    const taken = await client.submit('/admin/municipality', { ...shownSettings(), nameJa: '市', nameEn: 'City', hostnames: other.host, 'gizmos.answerDays': '30', 'gizmos.licence': 'cc0' }, { csrf });
     assert.equal(taken.statusCode, 400);
     assert.match(taken.body, /ホスト名が他の自治体で使われています/);
     const profile = await tenantProfile(ctx.db, tenant.id);
