@@ -29,6 +29,7 @@ import { seedDemo } from './seed.ts';
 import { createFirstAdministrator } from './modules/accounts/accounts.links.ts';
 import { adminCreateUser, createToken, findUserByEmail } from './modules/accounts/accounts.service.ts';
 import type { CliContext } from './modules/module.ts';
+import { runInChannel } from './core/channel.ts';
 
 const CORE_USAGE = `使い方 / Usage: npm run hibiki -- <command> [--tenant CODE]
 
@@ -227,7 +228,7 @@ async function newTenant(db: Db, code: string, nameJa: string, nameEn: string | 
   return tenant;
 }
 
-run(process.argv.slice(2)).catch((err: unknown) => {
+runInChannel('cli', () => run(process.argv.slice(2))).catch((err: unknown) => {
   if (err instanceof UsageError || err instanceof ConfigError || err instanceof DataDirLockedError || err instanceof MigrationError || err instanceof BackupError) {
     console.error(err.message);
   } else if (err instanceof AppError) {

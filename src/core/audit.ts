@@ -19,6 +19,7 @@ import { createHash, createHmac } from 'node:crypto';
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import type { Db, Sql } from './db/database.ts';
 import { safeEqual } from './crypto.ts';
+import { currentChannel } from './channel.ts';
 
 export const GENESIS_HASH = '0'.repeat(64);
 
@@ -80,7 +81,7 @@ export async function appendAudit(tx: Sql, input: AuditEntryInput): Promise<void
   await tx.query(
     `insert into audit_log (tenant_id, at, actor_id, actor_label, action, entity_type, entity_id, details)
      values ($1, $2, $3, $4, $5, $6, $7, $8)`,
-    [input.tenantId, at, input.actorId, input.actorLabel, input.action, input.entityType, input.entityId ?? null, canonicalJson(input.details ?? {})],
+    [input.tenantId, at, input.actorId, input.actorLabel, input.action, input.entityType, input.entityId ?? null, canonicalJson({ channel: currentChannel(), ...input.details })],
   );
 }
 

@@ -11,6 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from './clock.ts';
 import type { Db, Sql } from './db/database.ts';
+import { runInChannel } from './channel.ts';
 
 export interface JobContext {
   db: Db;
@@ -202,16 +203,19 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     let summary: string | null = null;
     let error: string | null = null;
     try {
-      summary = (await job.run({
-        db,
-        clock,
-        now: startedAt,
-        scheduledFor: row.run_at,
-        key: row.key,
-        payload: row.payload,
-        tenantId: row.tenant_id,
-        attempt: row.attempts,
-      })) ?? null;
+      summary =
+        (await runInChannel('job', () =>
+          job.run({
+            db,
+            clock,
+            now: startedAt,
+            scheduledFor: row.run_at,
+            key: row.key,
+            payload: row.payload,
+            tenantId: row.tenant_id,
+            attempt: row.attempts,
+          }),
+        )) ?? null;
     } catch (err) {
       error = String((err as Error)?.message ?? err).slice(0, 1000);
       options.log?.warn({ job: row.name, key: row.key, err }, 'job failed');

@@ -18,6 +18,7 @@ import { resolveTenant, type Tenant } from './tenancy.ts';
 import { fieldErrorsOf } from './validation.ts';
 import { renderPage, type Breadcrumb, type PageContext } from './views/views.ts';
 import './messages.ts';
+import { runInChannel, setChannel } from './channel.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -85,6 +86,8 @@ export function installWeb(app: FastifyInstance, { db, config, navItems, authent
   app.decorateRequest('auth', null as unknown as Auth);
   app.decorateRequest('csrfToken', '');
 
+  // Every request runs in its own channel context (the audit log reads it).
+  app.addHook('onRequest', (_request, _reply, done) => runInChannel('unknown', done));
   app.addHook('onRequest', async (request, reply) => {
     const query = request.query as Record<string, unknown> | undefined;
     request.lang = negotiateLang(query?.lang, request.cookies.lang, request.headers['accept-language']);
@@ -120,6 +123,7 @@ export function installWeb(app: FastifyInstance, { db, config, navItems, authent
       const sessionCookie = request.cookies[SESSION_COOKIE];
       if (sessionCookie) request.auth = await authenticator.session(db, tenant.id, sessionCookie);
     }
+    setChannel(request.auth.via === 'token' || (!request.auth.user && isApiRequest(request)) ? 'api' : 'form');
     // The route's declared access, before anything reads the body.
     const declared = request.routeOptions.config?.access;
     if (declared) enforceAccess(request, declared);

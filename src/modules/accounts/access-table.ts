@@ -31,5 +31,4 @@ export const accessTable: AccessRow[] = [
   ['POST', '/admin/users/new', 'admin'],
   ['POST', '/admin/users/:id/disable', 'admin'],
   ['GET', '/admin/outbox', 'admin'],
-  ['GET', '/admin/audit', 'admin'],
 ];

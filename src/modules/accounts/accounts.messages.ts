@@ -215,21 +215,6 @@ export const accountsMessages = defineMessages({
   'accounts.admin.sentAt': { ja: '送信日時', en: 'Sent' },
   'accounts.admin.pending': { ja: '送信待ち', en: 'Pending' },
   'accounts.admin.audit': { ja: '監査ログ', en: 'Audit log' },
-  'accounts.admin.auditOk': {
-    ja: '監査ログの連鎖を検証しました：改ざんはありません（{n}件）',
-    en: 'The audit chain was verified: intact ({n} entries)',
-  },
-  'accounts.admin.auditBroken': {
-    ja: '監査ログの改ざんを検出しました：{seq}番目の記録（{reason}）',
-    en: 'The audit chain is broken at entry {seq} ({reason})',
-  },
-  'accounts.admin.auditCaption': { ja: '監査ログ（新しい順、最大{n}件）', en: 'Audit log (newest first, up to {n})' },
-  'accounts.admin.seq': { ja: '番号', en: 'No.' },
-  'accounts.admin.at': { ja: '日時', en: 'When' },
-  'accounts.admin.actor': { ja: '実行者', en: 'Who' },
-  'accounts.admin.action': { ja: '操作', en: 'Action' },
-  'accounts.admin.entity': { ja: '対象', en: 'Subject' },
-  'accounts.admin.details': { ja: '詳細', en: 'Details' },
   'accounts.admin.twoFactor': { ja: '二要素認証', en: 'Two-factor' },
 });
 

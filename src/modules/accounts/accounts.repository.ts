@@ -307,25 +307,6 @@ export async function disableUser(sql: Sql, tenantId: string, id: string): Promi
   return true;
 }
 
-export interface AuditRow {
-  seq: number;
-  at: Date;
-  actor_label: string;
-  action: string;
-  entity_type: string;
-  entity_id: string | null;
-  details: string;
-}
-
-/** The newest audit entries. */
-export function listAuditEntries(sql: Sql, tenantId: string, limit: number): Promise<AuditRow[]> {
-  return sql.query<AuditRow>(
-    `select seq, at, actor_label, action, entity_type, entity_id, details
-       from audit_log where tenant_id = $1 order by seq desc limit $2`,
-    [tenantId, limit],
-  );
-}
-
 /** Replaces a user's password hash (and confirms the address the link was mailed to). */
 export async function setPasswordHash(sql: Sql, tenantId: string, userId: string, passwordHash: string): Promise<void> {
   await sql.query(

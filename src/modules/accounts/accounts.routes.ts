@@ -14,7 +14,7 @@ import type { Lang } from '../../core/i18n.ts';
 import { cookieOptions } from '../../core/web.ts';
 import type { AppDeps } from '../module.ts';
 import { accountsText as text, type AccountsMessageKey } from './accounts.messages.ts';
-import { canCreateApiToken, canManageUsers, canReadAuditLog, canReadOutbox, requiresTwoFactor } from './accounts.policy.ts';
+import { canCreateApiToken, canManageUsers, canReadOutbox, requiresTwoFactor } from './accounts.policy.ts';
 import {
   ACCOUNT_LIMITS,
   IdParams,
@@ -492,19 +492,6 @@ export function accountsRoutes(app: FastifyInstance, { db, config, mail }: AppDe
       title: text('accounts.admin.outbox', request.lang),
       breadcrumbs: adminCrumbs(request.lang, text('accounts.admin.outbox', request.lang)),
       messages: await service.outboxForAdmin(db, request.tenant),
-      fmt: formatter(request.lang),
-    });
-  });
-
-  app.get('/admin/audit', ADMIN_PAGE, async (request, reply) => {
-    authorize(canReadAuditLog(requireUser(request.auth)));
-    const { entries, report } = await service.auditOverview(db, config, request.tenant);
-    return reply.page(`${VIEWS}/admin-audit.njk`, {
-      title: text('accounts.admin.audit', request.lang),
-      breadcrumbs: adminCrumbs(request.lang, text('accounts.admin.audit', request.lang)),
-      entries,
-      report,
-      pageSize: service.AUDIT_PAGE_SIZE,
       fmt: formatter(request.lang),
     });
   });

@@ -6,7 +6,7 @@
  */
 import * as OTPAuth from 'otpauth';
 import QRCode from 'qrcode';
-import { appendAudit, latestAnchor, verifyAuditChain, type ChainReport } from '../../core/audit.ts';
+import { appendAudit } from '../../core/audit.ts';
 import type { AuthUser, Role } from '../../core/auth.ts';
 import type { Config } from '../../core/config.ts';
 import { decrypt, encrypt, hmac, randomToken, safeEqual, sha256 } from '../../core/crypto.ts';
@@ -689,18 +689,6 @@ export async function adminDisableUser(db: Db, tenant: Tenant, actor: AuthUser, 
 /** The tenant's mail outbox, newest first. */
 export function outboxForAdmin(db: Db, tenant: Tenant): Promise<OutboxEntry[]> {
   return listOutbox(db, tenant.id);
-}
-
-export const AUDIT_PAGE_SIZE = 200;
-
-/** The newest audit entries and the verification of the whole chain against its newest anchor. */
-export async function auditOverview(db: Db, config: Config, tenant: Tenant): Promise<{ entries: repo.AuditRow[]; report: ChainReport }> {
-  const anchor = latestAnchor({ file: config.auditAnchorFile, secret: config.secret }, tenant.id);
-  const [entries, report] = await Promise.all([
-    repo.listAuditEntries(db, tenant.id, AUDIT_PAGE_SIZE),
-    verifyAuditChain(db, tenant.id, { anchor }),
-  ]);
-  return { entries, report };
 }
 
 /** A same-site path to continue to after signing in; anything else becomes fallback. */

@@ -662,7 +662,6 @@ describe('administration', () => {
     for (const action of ['user.create', 'user.disable', 'user.totp_enable', 'user.sign_in']) {
       assert.ok(audit.body.includes(action), action);
     }
-    assert.ok(audit.body.includes(accountsMessages['accounts.admin.auditOk'].ja.slice(0, 10)));
   });
 });
 

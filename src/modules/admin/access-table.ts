@@ -14,5 +14,8 @@ export const accessTable: AccessRow[] = [
   ['POST', '/admin/departments/:code/retire', 'admin'],
   ['POST', '/admin/departments/:code/reinstate', 'admin'],
   ['GET', '/admin/jobs', 'admin'],
+  ['GET', '/admin/audit', 'admin'],
+  ['POST', '/admin/audit/verify', 'admin'],
+  ['GET', '/admin/audit.csv', 'admin'],
   ['POST', '/admin/jobs/run', 'admin'],
 ];

@@ -9,6 +9,7 @@ import { translate, type Lang } from '../../core/i18n.ts';
 import type { JobRow, JobRunRow } from '../../core/scheduler.ts';
 import type { AppDeps } from '../module.ts';
 import * as admin from './admin.service.ts';
+import { toCsv } from '../../core/csv.ts';
 
 const PAGE = { schema: { hide: true }, config: { access: access.admins } };
 const CodeParam = z.object({ code: z.string().min(1).max(40) });
@@ -194,5 +195,80 @@ export function adminRoutes(app: FastifyInstance, deps: AppDeps): void {
     if (!body.name || body.name.length > 100 || body.key.length > 200) throw new AppError('bad_request');
     await admin.runJobNow(db, request.tenant, user, body.name, body.key, clock.now());
     return reply.redirect('/admin/jobs?triggered=1', 303);
+  });
+
+  // ---- The audit log
+
+  const AuditQuery = z.object({
+    actor: z.string().trim().max(100).optional(),
+    action: z.string().trim().max(60).regex(/^[a-z0-9_.]*$/, { message: '操作は英小文字・数字・「.」「_」で入力してください / Use lower-case letters, digits, "." and "_"' }).optional(),
+    from: z.union([z.literal(''), z.iso.date()]).optional(),
+    to: z.union([z.literal(''), z.iso.date()]).optional(),
+    before: z.coerce.number().int().min(1).optional(),
+  });
+  type AuditQuery = z.infer<typeof AuditQuery>;
+  const filterOf = (q: AuditQuery): admin.AuditFilter => ({
+    ...(q.actor ? { actor: q.actor } : {}),
+    ...(q.action ? { action: q.action } : {}),
+    ...(q.from ? { from: q.from } : {}),
+    ...(q.to ? { to: q.to } : {}),
+    ...(q.before ? { before: q.before } : {}),
+  });
+  const queryString = (q: AuditQuery, extra: Record<string, string | number> = {}) => {
+    const params = new URLSearchParams();
+    for (const [k, v] of Object.entries({ actor: q.actor, action: q.action, from: q.from, to: q.to, ...extra })) if (v) params.set(k, String(v));
+    const text = params.toString();
+    return text ? `?${text}` : '';
+  };
+
+  async function auditPage(request: FastifyRequest, reply: FastifyReply, q: AuditQuery, report: Awaited<ReturnType<typeof admin.verifyAuditLog>> | null) {
+    const lang = request.lang;
+    const [{ entries, more }, state] = await Promise.all([
+      admin.auditEntries(db, request.tenant, filterOf(q), admin.AUDIT_PAGE_SIZE),
+      admin.auditSealState(db, deps.config, request.tenant),
+    ]);
+    const title = translate(lang, 'admin.audit.title');
+    return reply.header('cache-control', 'no-store').page('admin/views/audit.njk', {
+      title,
+      values: { actor: q.actor ?? '', action: q.action ?? '', from: q.from ?? '', to: q.to ?? '' },
+      entries: entries.map((e) => ({
+        ...e,
+        at: when(e.at, lang),
+        channel: translate(lang, `admin.audit.channel.${e.channel}`),
+      })),
+      state: { ...state, anchoredAt: state.anchoredAt ? when(new Date(state.anchoredAt), lang) : null },
+      report,
+      filtered: Boolean(q.actor || q.action || q.from || q.to),
+      firstPage: q.before ? `/admin/audit${queryString(q)}` : null,
+      nextPage: more && entries.length ? `/admin/audit${queryString(q, { before: entries.at(-1)!.seq })}` : null,
+      csvHref: `/admin/audit.csv${queryString(q)}`,
+      breadcrumbs: crumbs(lang, title),
+    });
+  }
+
+  app.get('/admin/audit', { schema: { hide: true, querystring: AuditQuery }, config: { access: access.admins } }, async (request, reply) => {
+    adminOf(request);
+    return auditPage(request, reply, request.query as AuditQuery, null);
+  });
+
+  app.post('/admin/audit/verify', PAGE, async (request, reply) => {
+    const user = adminOf(request);
+    const report = await admin.verifyAuditLog(db, deps.config, request.tenant, user, clock.now());
+    return auditPage(request, reply, {}, report);
+  });
+
+  app.get('/admin/audit.csv', { schema: { hide: true, querystring: AuditQuery }, config: { access: access.admins } }, async (request, reply) => {
+    adminOf(request);
+    const q = request.query as AuditQuery;
+    const { entries } = await admin.auditEntries(db, request.tenant, filterOf(q), admin.AUDIT_CSV_MAX);
+    const rows = entries.map((e) => [
+      e.seq, e.at.toISOString(), e.actorLabel, e.actorName ?? '', e.channel, e.action, e.entityType, e.entityId ?? '', e.targetName ?? '', e.details,
+    ]);
+    const header = ['番号 seq', '日時 at (UTC)', '操作者 actor', '氏名 name', '経路 channel', '操作 action', '対象 entity', '対象ID entity id', '対象の氏名 target', '詳細 details'];
+    return reply
+      .header('cache-control', 'no-store')
+      .header('content-disposition', `attachment; filename="audit-${request.tenant.code}.csv"`)
+      .type('text/csv; charset=utf-8')
+      .send(toCsv([header, ...rows]));
   });
 }

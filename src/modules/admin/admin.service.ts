@@ -3,7 +3,8 @@
  * departments (added, renamed, retired, reinstated), and the scheduler's jobs. Every change
  * is audited; a change to what public pages show bumps the tenant's scope.
  */
-import { appendAudit } from '../../core/audit.ts';
+import { appendAudit, latestAnchor, sealAuditLog, verifyAuditChain, type ChainReport } from '../../core/audit.ts';
+import type { Config } from '../../core/config.ts';
 import type { AuthUser } from '../../core/auth.ts';
 import { bumpDataVersion } from '../../core/data-version.ts';
 import type { Db } from '../../core/db/database.ts';
@@ -166,4 +167,118 @@ export function settingView(d: SettingDefinition, value: SettingValue, lang: Lan
     checked: value === true,
     options: d.type === 'choice' ? d.choices.map((c) => ({ value: c.value, label: c.label[lang] })) : [],
   };
+}
+
+// ---- The audit log, readable
+
+/** Filters of the audit page (every one optional). */
+export interface AuditFilter {
+  /** Part of the actor's e-mail or name. */
+  actor?: string;
+  /** An action or the start of one ("user." finds every user action). */
+  action?: string;
+  /** Days in Japan time, inclusive. */
+  from?: string;
+  to?: string;
+  /** Entries older than this sequence number (the next page). */
+  before?: number;
+}
+
+export interface AuditEntryView {
+  seq: number;
+  at: Date;
+  actorLabel: string;
+  actorName: string | null;
+  action: string;
+  entityType: string;
+  entityId: string | null;
+  targetName: string | null;
+  channel: string;
+  details: string;
+}
+
+export const AUDIT_PAGE_SIZE = 50;
+export const AUDIT_CSV_MAX = 10_000;
+
+/**
+ * A page of the municipality's audit log, newest first, with the actor and a user target
+ * shown by name. Paging is by sequence number, so it reaches every entry however many.
+ */
+export async function auditEntries(db: Db, tenant: Tenant, filter: AuditFilter, limit: number): Promise<{ entries: AuditEntryView[]; more: boolean }> {
+  const params: unknown[] = [tenant.id];
+  const where = ['a.tenant_id = $1'];
+  const add = (sql: (n: number) => string, value: unknown) => {
+    params.push(value);
+    where.push(sql(params.length));
+  };
+  const like = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
+  if (filter.actor) add((n) => `(a.actor_label ilike $${n} or u.display_name ilike $${n})`, `%${like(filter.actor)}%`);
+  if (filter.action) add((n) => `a.action like $${n}`, `${like(filter.action)}%`);
+  if (filter.from) add((n) => `a.at >= ($${n}::date::timestamp at time zone 'Asia/Tokyo')`, filter.from);
+  if (filter.to) add((n) => `a.at < (($${n}::date + 1)::timestamp at time zone 'Asia/Tokyo')`, filter.to);
+  if (filter.before) add((n) => `a.seq < $${n}`, filter.before);
+  params.push(limit + 1);
+  const rows = await db.query<{
+    seq: number; at: Date; actor_label: string; actor_name: string | null; action: string; entity_type: string;
+    entity_id: string | null; target_name: string | null; details: string;
+  }>(
+    `select a.seq, a.at, a.actor_label, u.display_name as actor_name, a.action, a.entity_type, a.entity_id,
+            case when t.id is null then null when t.display_name = t.email then t.email else t.display_name || ' <' || t.email || '>' end as target_name, a.details
+       from audit_log a
+       left join users u on u.tenant_id = a.tenant_id and u.id = a.actor_id
+       left join users t on a.entity_type = 'user' and t.tenant_id = a.tenant_id and t.id::text = a.entity_id
+      where ${where.join(' and ')}
+      order by a.seq desc limit $${params.length}`,
+    params,
+  );
+  const entries = rows.slice(0, limit).map((r) => ({
+    seq: Number(r.seq),
+    at: r.at,
+    actorLabel: r.actor_label,
+    actorName: r.actor_name && r.actor_name !== r.actor_label ? r.actor_name : null,
+    action: r.action,
+    entityType: r.entity_type,
+    entityId: r.entity_id,
+    targetName: r.target_name,
+    channel: channelOf(r.details),
+    details: r.details,
+  }));
+  return { entries, more: rows.length > limit };
+}
+
+/** How an action came in, as the audit log recorded it ('unknown' for entries older than that). */
+function channelOf(details: string): string {
+  try {
+    const channel = (JSON.parse(details) as { channel?: unknown }).channel;
+    return channel === 'form' || channel === 'api' || channel === 'cli' || channel === 'job' ? channel : 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** The chain's state without walking it: sealed entries, waiting ones, the anchored head. */
+export async function auditSealState(db: Db, config: Config, tenant: Tenant) {
+  const state = await db.query<{ head_pos: number }>('select head_pos from audit_seal_state where tenant_id = $1', [tenant.id]);
+  const waiting = await db.one<{ n: number }>(
+    `select count(*)::int as n from audit_log a
+      where a.tenant_id = $1 and not exists (select 1 from audit_chain c where c.tenant_id = a.tenant_id and c.seq = a.seq)
+        and a.seq > coalesce((select low_water from audit_seal_state s where s.tenant_id = a.tenant_id), 0)`,
+    [tenant.id],
+  );
+  const anchor = latestAnchor({ file: config.auditAnchorFile, secret: config.secret }, tenant.id);
+  return { sealed: Number(state[0]?.head_pos ?? 0), waiting: waiting.n, anchoredAt: anchor?.at ?? null, anchoredPos: anchor?.pos ?? null };
+}
+
+/** Seals what is waiting, then walks the whole chain against its newest anchor (on demand). */
+export async function verifyAuditLog(db: Db, config: Config, tenant: Tenant, actor: AuthUser, now: Date): Promise<ChainReport> {
+  const anchors = { file: config.auditAnchorFile, secret: config.secret };
+  await sealAuditLog(db, { tenantId: tenant.id, now, anchors });
+  const report = await verifyAuditChain(db, tenant.id, { anchor: latestAnchor(anchors, tenant.id) });
+  await db.transaction((tx) =>
+    appendAudit(tx, {
+      tenantId: tenant.id, actorId: actor.id, actorLabel: actor.email, action: 'audit.verify', entityType: 'audit_log',
+      details: { entries: report.entries, broken: report.brokenAt ? report.brokenAt.pos : null },
+    }),
+  );
+  return report;
 }

@@ -184,3 +184,66 @@ describe('scheduled jobs', () => {
     assert.equal((await client.submit('/admin/jobs/run', { name: 'gizmos.remind', key: `theirs-${elsewhere.code}` }, { csrf })).statusCode, 404);
   });
 });
+
+describe('the audit log', () => {
+  it('shows who did what by name and channel, filters, pages beyond one screen, exports CSV and verifies on demand', async () => {
+    const tenant = await newTenant(ctx.db);
+    const { client, csrf, user } = await adminClient(tenant);
+    // 60 department changes through the page form, and one sign-in failure on the administrator.
+    for (let i = 0; i < 60; i++) {
+      const res = await client.submit('/admin/departments', { code: `ka-${i}`, nameJa: `第${i}課`, nameEn: `Division ${i}` }, { csrf });
+      assert.equal(res.statusCode, 303, res.body);
+    }
+    const failed = await new TestClient(ctx.app, tenant.host).submit('/login', { email: user.email, password: 'not-the-password-1' });
+    assert.ok(failed.statusCode >= 400);
+
+    const page = await client.get('/admin/audit');
+    assert.equal(page.statusCode, 200);
+    assert.match(String(page.headers['cache-control']), /no-store/);
+    const rows = (html: string) => [...html.matchAll(/<tr>\s*<td>(\d+)<\/td>/g)].map((m) => Number(m[1]));
+    const first = rows(page.body);
+    assert.equal(first.length, 50, 'one page holds 50 entries');
+    assert.match(page.body, /user\.sign_in_failed/);
+    assert.ok(page.body.includes(`&lt;${user.email}&gt;`) || page.body.includes(`>${user.email}<`) || page.body.includes(` ${user.email}`), 'the failed sign-in names the account tried');
+    assert.match(page.body, /<td>画面<\/td>/, 'the form channel is shown');
+
+    const older = /<a href="(\/admin\/audit\?before=\d+)">さらに古い記録<\/a>/.exec(page.body)?.[1];
+    assert.ok(older, 'a link to older entries');
+    const second = rows((await client.get(older)).body);
+    assert.ok(second.length > 0);
+    assert.ok(Math.max(...second) < Math.min(...first), 'the next page continues where the first ended');
+
+    const filtered = await client.get('/admin/audit?action=department.&actor=' + encodeURIComponent(user.email.slice(0, 8)));
+    assert.equal(filtered.statusCode, 200);
+    assert.doesNotMatch(filtered.body, /user\.sign_in_failed/);
+    assert.match(filtered.body, /department\./);
+
+    const bad = await client.get('/admin/audit?from=2026-13-45');
+    assert.equal(bad.statusCode, 400);
+
+    const csv = await client.get('/admin/audit.csv?action=department.');
+    assert.equal(csv.statusCode, 200);
+    assert.match(String(csv.headers['content-type']), /^text\/csv/);
+    assert.ok(csv.body.startsWith('\uFEFF番号 seq'));
+    const lines = csv.body.trim().split('\r\n');
+    assert.equal(lines.length, 61, 'the header and the 60 department entries');
+    assert.ok(lines.slice(1).every((l) => l.includes(',form,')), 'each with its channel');
+
+    const verified = await client.submit('/admin/audit/verify', {}, { csrf });
+    assert.equal(verified.statusCode, 200);
+    assert.match(verified.body, /監査ログの連鎖は完全です（\d+件を検証しました）/);
+  });
+
+  it('detects a changed entry when verifying', async () => {
+    const tenant = await newTenant(ctx.db);
+    const { client, csrf } = await adminClient(tenant);
+    assert.equal((await client.submit('/admin/departments', { code: 'kaizan', nameJa: '改ざん課', nameEn: 'Tamper' }, { csrf })).statusCode, 303);
+    assert.match((await client.submit('/admin/audit/verify', {}, { csrf })).body, /連鎖は完全です/);
+    // Someone with database access edits a sealed entry behind the application's back.
+    await ctx.db.exec('alter table audit_log disable trigger user');
+    await ctx.db.query(`update audit_log set actor_label = 'someone-else' where tenant_id = $1 and action = 'department.create'`, [tenant.id]);
+    await ctx.db.exec('alter table audit_log enable trigger user');
+    const res = await client.submit('/admin/audit/verify', {}, { csrf });
+    assert.match(res.body, /監査ログの改ざんを検出しました/);
+  });
+});

@@ -2,21 +2,14 @@
  * Open data: the public proposals with their answers, and the yearly figures, as CSV (UTF-8
  * with BOM, so spreadsheet software reads the Japanese) — the table cities publish.
  */
-import { stringify } from 'csv-stringify/sync';
+import { toCsv } from '../../core/csv.ts';
 import { translate } from '../../core/i18n.ts';
 import './proposals.messages.ts';
 import type { YearStatistics } from './proposals.repository.ts';
 import type { PublicProposal } from './proposals.schema.ts';
 import { DECISIONS } from './proposals.workflow.ts';
 
-/** A text cell a spreadsheet would read as a formula (=, +, -, @) is prefixed with an apostrophe. */
-export function inertCell(cell: string | number): string | number {
-  return typeof cell === 'string' && /^[=+\-@\t\r]/.test(cell) ? `'${cell}` : cell;
-}
-
-function csv(rows: (string | number)[][]): string {
-  return '\uFEFF' + stringify(rows.map((r) => r.map(inertCell)), { record_delimiter: '\r\n' });
-}
+const csv = toCsv;
 
 const PROPOSAL_HEADER = [
   '提案番号 number', '年度 fiscal year', '受付日 received', '件名 title', '内容 body', '関連する節 section', '地域 area',
