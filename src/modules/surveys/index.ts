@@ -1,6 +1,6 @@
 /** 市民意識調査 — citizen perception surveys: the measuring instrument behind each section's 市民の実感 and indicator 6-1-3. */
 import type { HibikiModule } from '../module.ts';
-import { surveysMessages, surveysPageMessages } from './surveys.messages.ts';
+import { surveysMessages, surveysPageMessages, surveysViewMessages } from './surveys.messages.ts';
 import { positiveShareMetric, sectionPanels } from './surveys.metric.ts';
 import { surveysRoutes } from './surveys.routes.ts';
 import { seedDemoSurveys } from './surveys.seed.ts';
@@ -15,7 +15,7 @@ export const surveysModule: HibikiModule = {
     { href: '/surveys', label: { ja: '市民意識調査', en: 'Resident surveys' }, audience: 'everyone' },
     { href: '/staff/surveys', label: { ja: '調査の管理', en: 'Survey management' }, audience: ['staff', 'plan_manager', 'admin'] },
   ],
-  messages: [surveysMessages, surveysPageMessages],
+  messages: [surveysMessages, surveysPageMessages, surveysViewMessages],
   seedDemo: seedDemoSurveys,
   sectionPanels: { scopes: [SURVEYS_SCOPE], panels: sectionPanels },
 };
