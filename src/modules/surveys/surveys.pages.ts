@@ -380,7 +380,7 @@ export function surveyPageRoutes(app: FastifyInstance, deps: AppDeps): void {
 
   for (const action of ['open', 'close', 'publish'] as const) {
     pages.post(`/staff/surveys/:code/${action}`, { schema: { ...hidden, params: CodeParam }, config: STAFF }, async (request, reply) => {
-      const s = await service.changeState(deps, request.tenant, requireUser(request.auth), request.params.code, action, request.lang);
+      const s = await service.changeState(deps, request.tenant, requireUser(request.auth), request.params.code, action);
       return reply.page(`${VIEWS}/staff-survey.njk`, await staffSurvey(request, s.code, { notice: t(request.lang, 'surveys.staff.changed', { state: service.stateLabel(s.state, request.lang) }) }));
     });
   }

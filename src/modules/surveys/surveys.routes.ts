@@ -60,7 +60,7 @@ export function surveysRoutes(app: FastifyInstance, deps: AppDeps): void {
     api.post(
       `/api/v1/surveys/:code/${action}`,
       { config: STAFF, schema: { summary: `調査の${{ open: '回答受付開始', close: '受付終了', publish: '結果公表' }[action]} / ${action}`, tags: TAGS, security: bearer, params: CodeParam, body: EmptySchema } },
-      async (request) => surveyItem(await service.changeState(deps, request.tenant, requireUser(request.auth), request.params.code, action, request.lang)),
+      async (request) => surveyItem(await service.changeState(deps, request.tenant, requireUser(request.auth), request.params.code, action)),
     );
   }
 

@@ -36,6 +36,8 @@ export const RATE_LIMITS = {
 } as const satisfies Record<string, RateLimit>;
 
 const msg = (key: string, params?: Record<string, string | number>) => ({ ja: translate('ja', key, params), en: translate('en', key, params) });
+/** A message naming the survey's state in each language. */
+const stateMsg = (key: string, state: repo.State) => ({ ja: translate('ja', key, { state: stateLabel(state, 'ja') }), en: translate('en', key, { state: stateLabel(state, 'en') }) });
 const today = (deps: Pick<AppDeps, 'clock'>) => todayJst(deps.clock.now());
 const actor = (user: AuthUser) => ({ actorId: user.id, actorLabel: user.email });
 
@@ -111,12 +113,12 @@ const TRANSITIONS = {
 export type Transition = keyof typeof TRANSITIONS;
 
 /** Opens, closes or publishes a survey; 409 from any other state. Publishing updates the plan's pages (the metric's scope). */
-export async function changeState(deps: AppDeps, tenant: Tenant, user: AuthUser, code: string, action: Transition, lang: Lang): Promise<repo.Survey> {
+export async function changeState(deps: AppDeps, tenant: Tenant, user: AuthUser, code: string, action: Transition): Promise<repo.Survey> {
   const t = TRANSITIONS[action];
   return deps.db.transaction(async (tx) => {
     const survey = await surveyOrThrow(tx, tenant.id, code);
     const changed = await repo.transition(tx, tenant.id, survey.id, t.from, t.to, today(deps));
-    if (!changed) throw new AppError('conflict', msg('surveys.error.state', { state: `${stateLabel(survey.state, 'ja')}` }));
+    if (!changed) throw new AppError('conflict', stateMsg('surveys.error.state', survey.state));
     await appendAudit(tx, { tenantId: tenant.id, ...actor(user), action: `survey.${action}`, entityType: 'survey', entityId: survey.code });
     await bumpDataVersion(tx, tenant.id, SURVEYS_SCOPE);
     return changed;
@@ -153,7 +155,7 @@ export const hashCode = (code: string) => sha256(`survey-invitation:${normaliseC
 export async function createInvitations(deps: AppDeps, tenant: Tenant, user: AuthUser, code: string, count: number): Promise<string[]> {
   return deps.db.transaction(async (tx) => {
     const survey = await surveyOrThrow(tx, tenant.id, code);
-    if (survey.state === 'published') throw new AppError('conflict', msg('surveys.error.state', { state: stateLabel(survey.state, 'ja') }));
+    if (survey.state === 'published') throw new AppError('conflict', stateMsg('surveys.error.state', survey.state));
     const codes: string[] = [];
     while (codes.length < count) {
       const batch = Array.from({ length: count - codes.length }, newInvitationCode);
@@ -240,7 +242,7 @@ export async function submitResponse(deps: AppDeps, tenant: Tenant, who: Request
   const input: ResponseInput | undefined = parsed.ok ? parsed.value : undefined;
   const channel = input?.channel ?? 'web';
   if (channel === 'paper' && !canManageSurveys(who.user)) throw new AppError('forbidden', msg('surveys.error.paperStaff'));
-  if (survey.state !== 'open') throw new AppError('conflict', msg('surveys.error.notOpen', { state: stateLabel(survey.state, 'ja') }));
+  if (survey.state !== 'open') throw new AppError('conflict', stateMsg('surveys.error.notOpen', survey.state));
   if (!parsed.ok) throwIfAny(parsed.errors);
   const staff = channel === 'paper';
   if (!staff) await enforceRateLimits(deps.db, deps.clock, tenant.id, [{ rule: RATE_LIMITS.answerPerClient, key: who.ip }]);
@@ -250,7 +252,7 @@ export async function submitResponse(deps: AppDeps, tenant: Tenant, who: Request
   const outcome = await deps.db.transaction(async (tx) => {
     const redeemed = await repo.redeemInvitation(tx, tenant.id, survey.id, hashCode(input!.invitation));
     if (redeemed !== 'ok') return redeemed;
-    if (!(await repo.countRespondent(tx, tenant.id, survey.id))) throw new AppError('conflict', msg('surveys.error.notOpen', { state: stateLabel('closed', 'ja') }));
+    if (!(await repo.countRespondent(tx, tenant.id, survey.id))) throw new AppError('conflict', stateMsg('surveys.error.notOpen', 'closed'));
     const attrs: { sex?: string | undefined; ageGroup?: string | undefined; area?: string | undefined } = input!.attributes ?? {};
     await repo.insertResponses(tx, tenant.id, survey.id, [
       { channel, receivedOn: today(deps), sex: attrs.sex ?? null, ageGroup: attrs.ageGroup ?? null, area: attrs.area ?? null, answers: stored, isDemo: survey.isDemo },
