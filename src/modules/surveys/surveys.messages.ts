@@ -46,6 +46,10 @@ export const surveysPageMessages = defineMessages({
   'surveys.field.fiscalYear': { ja: '年度', en: 'Fiscal year' },
   'surveys.field.positive': { ja: '肯定的な回答', en: 'Positive' },
   'surveys.field.respondents': { ja: '回答者数', en: 'Respondents' },
+  'surveys.field.breakdown': { ja: '内訳', en: 'Breakdown' },
+  'surveys.field.year': { ja: '年度', en: 'Year' },
+  'surveys.field.positiveShort': { ja: '肯定的', en: 'Positive' },
+  'surveys.panel.yearCell': { ja: '{year}（回答者{n}人）', en: '{year} ({n} respondents)' },
   'surveys.demo.suffix': { ja: '（デモデータ）', en: ' (demo data)' },
 });
 

@@ -77,14 +77,15 @@ export async function perceptionSeries(
     share: latest.result.positiveShare ? pct(latest.result.positiveShare.value, lang) : '—',
   });
   const chartSvg = await stackedBarSvg(rows, labels, lang, { title: latest.q.text, description, idPrefix });
+  // Three short-headed columns, the breakdown as one wrapping cell: the table fits a phone.
+  const sep = lang === 'ja' ? '、' : ', ';
   const table = {
     caption: t('surveys.panel.caption', { question: latest.q.text }),
-    columns: [t('surveys.field.fiscalYear'), ...labels, t('surveys.field.positive'), t('surveys.field.respondents')],
+    columns: [t('surveys.field.year'), t('surveys.field.positiveShort'), t('surveys.field.breakdown')],
     rows: years.map(({ q, result }) => [
-      yearLabel(q.fiscalYear, lang) + (q.isDemo ? t('surveys.demo.suffix') : ''),
-      ...choices.map((c) => (q.respondents ? pct((result.counts[c.code] ?? 0) / q.respondents, lang) : '—')),
+      t('surveys.panel.yearCell', { year: yearLabel(q.fiscalYear, lang), n: q.respondents }) + (q.isDemo ? t('surveys.demo.suffix') : ''),
       result.positiveShare ? pct(result.positiveShare.value, lang) : '—',
-      String(q.respondents),
+      choices.map((c, i) => `${labels[i]} ${q.respondents ? pct((result.counts[c.code] ?? 0) / q.respondents, lang) : '—'}`).join(sep),
     ]),
   };
   return { chartSvg, table, demo: years.some((y) => y.q.isDemo), latest };
