@@ -160,6 +160,16 @@ describe('a survey from creation to published results', () => {
     assert.deepEqual(verify.json(), { same: true, respondents: 40, stored: 40 });
   });
 
+  it('slows guessing: after ten unknown codes from one address, 429 with Retry-After', async () => {
+    const w = await world(ctx, { plan: true });
+    await openSurvey(w, 1);
+    const guess = (i: number) => w.api('POST', '/api/v1/surveys/cc-survey/responses', null, { invitation: `GUESS-${i}`, answers: { Q1: 1 } }, { 'x-forwarded-for': '198.51.100.7' });
+    const statuses: number[] = [];
+    for (let i = 0; i < 11; i++) statuses.push((await guess(i)).statusCode);
+    assert.deepEqual(statuses, [...Array(10).fill(404), 429]);
+    assert.ok(Number((await guess(99)).headers['retry-after']) > 0);
+  });
+
   it('answers 403 to a paper answer sent without a staff sign-in, and takes it from staff', async () => {
     const w = await world(ctx, { plan: true });
     const [c1, c2] = await openSurvey(w, 2);
