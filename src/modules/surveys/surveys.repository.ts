@@ -293,3 +293,69 @@ export async function* responsePages(sql: Sql, tenantId: string, surveyId: strin
     if (rows.length < pageSize) return;
   }
 }
+
+/**
+ * One answer in one statement (the hot path): the code marked used, the respondent counted
+ * while the survey is open, the response stored and the tallies added, each step only when
+ * the one before it happened. 'closed' leaves the code used: the caller rolls back.
+ */
+export async function storeAnswer(
+  tx: Sql,
+  tenantId: string,
+  surveyId: string,
+  hash: string,
+  row: ResponseRow,
+  increments: ReadonlyMap<string, number>,
+): Promise<'ok' | 'used' | 'unknown' | 'closed'> {
+  const keys = [...increments.keys()].sort();
+  const result = await tx.one<{ redeemed: number; counted: number }>(
+    `with inv as (
+       update survey_invitations set used = true where tenant_id = $1 and survey_id = $2 and code_hash = $3 and not used returning 1
+     ), s as (
+       update surveys set respondents = respondents + 1 where tenant_id = $1 and id = $2 and state = 'open' and exists (select 1 from inv) returning id
+     ), r as (
+       insert into survey_responses (tenant_id, survey_id, channel, received_on, sex, age_group, area, answers, is_demo)
+       select $1, $2, $4, $5::date, $6, $7, $8, $9::jsonb, $10 from s returning 1
+     ), t as (
+       insert into survey_tallies as t (tenant_id, survey_id, question_code, choice_code, n)
+       select $1, $2, q, c, n from unnest($11::text[], $12::text[], $13::integer[]) with ordinality as u(q, c, n, i), s order by i
+       on conflict (tenant_id, survey_id, question_code, choice_code) do update set n = t.n + excluded.n returning 1
+     )
+     select (select count(*) from inv)::integer as redeemed, (select count(*) from s)::integer + 0 * (select count(*) from r) + 0 * (select count(*) from t) as counted`,
+    [
+      tenantId,
+      surveyId,
+      hash,
+      row.channel,
+      row.receivedOn,
+      row.sex,
+      row.ageGroup,
+      row.area,
+      JSON.stringify(row.answers),
+      row.isDemo,
+      keys.map((k) => k.slice(0, k.indexOf('\u0000'))),
+      keys.map((k) => k.slice(k.indexOf('\u0000') + 1)),
+      keys.map((k) => increments.get(k)!),
+    ],
+  );
+  if (result.redeemed === 0) {
+    const exists = await tx.maybeOne('select 1 from survey_invitations where tenant_id = $1 and survey_id = $2 and code_hash = $3', [tenantId, surveyId, hash]);
+    return exists ? 'used' : 'unknown';
+  }
+  return result.counted === 1 ? 'ok' : 'closed';
+}
+
+/** A survey with its questions in one read. */
+export async function findSurveyWithQuestions(sql: Sql, tenantId: string, code: string): Promise<{ survey: Survey; questions: Question[] } | undefined> {
+  const row = await sql.maybeOne<Survey & { questions: Question[] }>(
+    `select ${SURVEY_COLUMNS},
+            coalesce((select json_agg(json_build_object('code', q.code, 'position', q.position, 'kind', q.kind, 'text', q.text, 'required', q.required,
+                'choices', q.choices, 'ownScale', q.own_scale, 'sectionCode', q.section_code, 'indicatorCode', q.indicator_code) order by q.position)
+              from survey_questions q where q.tenant_id = s.tenant_id and q.survey_id = s.id), '[]'::json) as questions
+       from surveys s where tenant_id = $1 and code = $2`,
+    [tenantId, code],
+  );
+  if (!row) return undefined;
+  const { questions, ...survey } = row;
+  return { survey, questions };
+}

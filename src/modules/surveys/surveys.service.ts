@@ -237,7 +237,9 @@ export interface Requester {
  * survey not open 409, bad answers 400 — each storing nothing.
  */
 export async function submitResponse(deps: AppDeps, tenant: Tenant, who: Requester, code: string, body: unknown, lang: Lang): Promise<{ survey: string; received: true }> {
-  const survey = await surveyOrThrow(deps.db, tenant.id, code);
+  const found = await repo.findSurveyWithQuestions(deps.db, tenant.id, code);
+  if (!found) throw new AppError('not_found', msg('surveys.error.notFound', { code: code.slice(0, LIMITS.code) }));
+  const { survey, questions } = found;
   const parsed = parseWith(ResponseSchema, body, lang);
   const input: ResponseInput | undefined = parsed.ok ? parsed.value : undefined;
   const channel = input?.channel ?? 'web';
@@ -245,21 +247,18 @@ export async function submitResponse(deps: AppDeps, tenant: Tenant, who: Request
   if (survey.state !== 'open') throw new AppError('conflict', stateMsg('surveys.error.notOpen', survey.state));
   if (!parsed.ok) throwIfAny(parsed.errors);
   const staff = channel === 'paper';
-  if (!staff) await enforceRateLimits(deps.db, deps.clock, tenant.id, [{ rule: RATE_LIMITS.answerPerClient, key: who.ip }]);
-  const questions = await repo.loadQuestions(deps.db, tenant.id, survey.id);
   const { stored, errors } = checkAnswers(questions, input!.answers, lang);
   throwIfAny(errors);
+  const attrs: { sex?: string | undefined; ageGroup?: string | undefined; area?: string | undefined } = input!.attributes ?? {};
+  const row: repo.ResponseRow = { channel, receivedOn: today(deps), sex: attrs.sex ?? null, ageGroup: attrs.ageGroup ?? null, area: attrs.area ?? null, answers: stored, isDemo: survey.isDemo };
   const outcome = await deps.db.transaction(async (tx) => {
-    const redeemed = await repo.redeemInvitation(tx, tenant.id, survey.id, hashCode(input!.invitation));
-    if (redeemed !== 'ok') return redeemed;
-    if (!(await repo.countRespondent(tx, tenant.id, survey.id))) throw new AppError('conflict', stateMsg('surveys.error.notOpen', 'closed'));
-    const attrs: { sex?: string | undefined; ageGroup?: string | undefined; area?: string | undefined } = input!.attributes ?? {};
-    await repo.insertResponses(tx, tenant.id, survey.id, [
-      { channel, receivedOn: today(deps), sex: attrs.sex ?? null, ageGroup: attrs.ageGroup ?? null, area: attrs.area ?? null, answers: stored, isDemo: survey.isDemo },
-    ]);
-    await repo.addTallies(tx, tenant.id, survey.id, repo.tallyKeys(questions, stored));
-    if (staff) await appendAudit(tx, { tenantId: tenant.id, ...actor(who.user!), action: 'survey.paper_answer', entityType: 'survey', entityId: survey.code });
-    return 'ok' as const;
+    // Counted in the answer's own transaction (one commit per answer).
+    if (!staff) await enforceRateLimits(tx, deps.clock, tenant.id, [{ rule: RATE_LIMITS.answerPerClient, key: who.ip }]);
+    const result = await repo.storeAnswer(tx, tenant.id, survey.id, hashCode(input!.invitation), row, repo.tallyKeys(questions, stored));
+    // Closed between the read and the write: the code's use is rolled back with the rest.
+    if (result === 'closed') throw new AppError('conflict', stateMsg('surveys.error.notOpen', 'closed'));
+    if (result === 'ok' && staff) await appendAudit(tx, { tenantId: tenant.id, ...actor(who.user!), action: 'survey.paper_answer', entityType: 'survey', entityId: survey.code });
+    return result;
   });
   if (outcome === 'used') throw new AppError('conflict', msg('surveys.error.usedInvitation'));
   if (outcome === 'unknown') {
