@@ -1,13 +1,21 @@
-/** 市民意識調査 — citizen perception surveys. (Declared so the plan can bind to its metrics; the module is still to be built.) */
+/** 市民意識調査 — citizen perception surveys: the measuring instrument behind each section's 市民の実感 and indicator 6-1-3. */
 import type { HibikiModule } from '../module.ts';
+import { surveysMessages, surveysPageMessages, surveysViewMessages } from './surveys.messages.ts';
+import { positiveShareMetric, sectionPanels } from './surveys.metric.ts';
+import { surveysRoutes } from './surveys.routes.ts';
+import { seedDemoSurveys } from './surveys.seed.ts';
+import { SURVEYS_SCOPE } from './surveys.service.ts';
 
 export const surveysModule: HibikiModule = {
   name: 'surveys',
-  metrics: [
-    {
-      name: 'surveys.positiveShare',
-      description: { ja: '市民意識調査の肯定的回答の割合', en: 'Positive share of a perception-survey question' },
-      scopes: ['surveys'],
-    },
+  migrations: new URL('./migrations/', import.meta.url),
+  routes: surveysRoutes,
+  metrics: [positiveShareMetric],
+  nav: [
+    { href: '/surveys', label: { ja: '市民意識調査', en: 'Resident surveys' }, audience: 'everyone' },
+    { href: '/staff/surveys', label: { ja: '調査の管理', en: 'Survey management' }, audience: ['staff', 'plan_manager', 'admin'] },
   ],
+  messages: [surveysMessages, surveysPageMessages, surveysViewMessages],
+  seedDemo: seedDemoSurveys,
+  sectionPanels: { scopes: [SURVEYS_SCOPE], panels: sectionPanels },
 };
