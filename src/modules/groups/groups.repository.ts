@@ -442,7 +442,7 @@ export async function insertEvent(
 
 export async function eventsOf(sql: Sql, tenantId: string, groupId: string): Promise<GroupEvent[]> {
   const rows = await sql.query<{ kind: string; at: Date; on_date: string; actor_id: string | null; note: string | null; details: Record<string, unknown> | string }>(
-    'select kind, at, on_date, actor_id, note, details from group_events where tenant_id = $1 and group_id = $2 order by at, id',
+    'select kind, at, on_date, actor_id, note, details from group_events where tenant_id = $1 and group_id = $2 order by seq',
     [tenantId, groupId],
   );
   return rows.map((r) => ({

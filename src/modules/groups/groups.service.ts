@@ -62,7 +62,6 @@ export interface Upload {
   bytes: Buffer;
 }
 
-const todayOf = (deps: Pick<AppDeps, 'clock'>) => todayJst(deps.clock.now());
 
 // ---------------------------------------------------------------------------------------------
 // Sealing the private contact

@@ -86,6 +86,8 @@ create index group_terms_span on group_terms (tenant_id, starts_on, ends_on);
 create table group_events (
   tenant_id uuid not null references municipalities(id),
   id uuid not null default gen_random_uuid(),
+  -- The order events happened in (several may share an instant).
+  seq bigserial not null,
   group_id uuid not null,
   kind text not null check (kind in ('applied', 'returned', 'resubmitted', 'refused', 'approved', 'renewal_requested', 'renewed', 'reminded', 'lapsed', 'change_requested', 'change_approved', 'change_rejected', 'deregistered', 'imported', 'document_added')),
   at timestamptz not null,
@@ -96,7 +98,7 @@ create table group_events (
   primary key (tenant_id, id),
   foreign key (tenant_id, group_id) references group_registrations (tenant_id, id)
 );
-create index group_events_group on group_events (tenant_id, group_id, at);
+create index group_events_group on group_events (tenant_id, group_id, seq);
 
 create table group_documents (
   tenant_id uuid not null references municipalities(id),
