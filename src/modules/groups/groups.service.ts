@@ -153,6 +153,7 @@ async function documentErrors(files: readonly Upload[], existing: number): Promi
 }
 
 function documentKindOf(field: string): DocumentKind {
+  if (field === 'memberList') return 'members';
   return (DOCUMENT_KINDS as readonly string[]).includes(field) ? (field as DocumentKind) : 'other';
 }
 
@@ -566,3 +567,8 @@ export function validDay(day: string | undefined): boolean {
   return day === undefined || isIsoDate(day);
 }
 
+
+/** The areas of the registered groups (the directory's filter). */
+export function directoryAreas(sql: Sql, tenantId: string): Promise<string[]> {
+  return repo.directoryAreas(sql, tenantId);
+}
