@@ -24,7 +24,7 @@ import { importRegistry } from './groups.import.ts';
 import './groups.messages.ts';
 import { isStaff, REGISTRY_DEPARTMENT } from './groups.policy.ts';
 import type { GroupEvent, Registration } from './groups.repository.ts';
-import { fieldName, LEGAL_FORMS, refusalOf, statusName, STATUSES } from './groups.rules.ts';
+import { fieldName, fieldShortName, LEGAL_FORMS, refusalOf, statusName, STATUSES } from './groups.rules.ts';
 import { IdParam, LIMITS, ListQuerySchema, NumberParam, StaffQuerySchema, type PublicGroup } from './groups.schema.ts';
 import * as service from './groups.service.ts';
 
@@ -64,7 +64,8 @@ export function groupPageRoutes(app: FastifyInstance, deps: AppDeps): void {
   const groupView = (g: PublicGroup, lang: Lang) => ({
     ...g,
     href: `/groups/${encodeURIComponent(g.number)}`,
-    fieldNames: g.fields.map((f) => fieldName(f, lang)),
+    fieldNames: g.fields.map((f) => fieldShortName(f, lang)),
+    fieldFullNames: g.fields.map((f) => fieldName(f, lang)),
     validUntilText: date(g.validUntil, lang),
     registeredOnText: date(g.registeredOn, lang),
     foundedOnText: g.foundedOn ? date(g.foundedOn, lang) : null,
@@ -131,7 +132,7 @@ export function groupPageRoutes(app: FastifyInstance, deps: AppDeps): void {
         previous: q.offset > 0 ? page(Math.max(0, q.offset - q.limit)) : null,
         next: q.offset + list.items.length < list.total ? page(q.offset + q.limit) : null,
         query: { q: q.q ?? '', area: q.area ?? '', field: field ? String(field) : '' },
-        fieldOptions: [{ value: '', label: t(lang, 'groups.list.any') }, ...Array.from({ length: 20 }, (_, i) => ({ value: String(i + 1), label: `${i + 1}. ${fieldName(i + 1, lang)}` }))],
+        fieldOptions: [{ value: '', label: t(lang, 'groups.list.any') }, ...Array.from({ length: 20 }, (_, i) => ({ value: String(i + 1), label: `${i + 1}. ${fieldShortName(i + 1, lang)}` }))],
         areaOptions: [{ value: '', label: t(lang, 'groups.list.any') }, ...areas.map((a) => ({ value: a, label: a }))],
         anyDemo: list.items.some((g) => g.demo),
         canApply: !user || user.role === 'citizen',

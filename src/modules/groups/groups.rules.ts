@@ -9,32 +9,38 @@ import { addDays, compareIsoDate, fiscalYearEnd, fiscalYearOf } from '../../core
 import type { MetricObservation } from '../../core/metrics.ts';
 
 /** 特定非営利活動促進法 別表 — the 20 fields of specified non-profit activity, numbered 1–20. */
-export const ACTIVITY_FIELDS: readonly { ja: string; en: string }[] = [
-  { ja: '保健、医療又は福祉の増進を図る活動', en: 'Health, medical care or welfare' },
-  { ja: '社会教育の推進を図る活動', en: 'Social education' },
-  { ja: 'まちづくりの推進を図る活動', en: 'Community development' },
-  { ja: '観光の振興を図る活動', en: 'Tourism' },
-  { ja: '農山漁村又は中山間地域の振興を図る活動', en: 'Rural, mountain and fishing communities' },
-  { ja: '学術、文化、芸術又はスポーツの振興を図る活動', en: 'Science, culture, arts or sports' },
-  { ja: '環境の保全を図る活動', en: 'Environmental conservation' },
-  { ja: '災害救援活動', en: 'Disaster relief' },
-  { ja: '地域安全活動', en: 'Community safety' },
-  { ja: '人権の擁護又は平和の推進を図る活動', en: 'Human rights or peace' },
-  { ja: '国際協力の活動', en: 'International cooperation' },
-  { ja: '男女共同参画社会の形成の促進を図る活動', en: 'Gender equality' },
-  { ja: '子どもの健全育成を図る活動', en: 'Sound upbringing of children' },
-  { ja: '情報化社会の発展を図る活動', en: 'Information society' },
-  { ja: '科学技術の振興を図る活動', en: 'Science and technology' },
-  { ja: '経済活動の活性化を図る活動', en: 'Economic activity' },
-  { ja: '職業能力の開発又は雇用機会の拡充を支援する活動', en: 'Vocational skills or employment' },
-  { ja: '消費者の保護を図る活動', en: 'Consumer protection' },
-  { ja: '前各号に掲げる活動を行う団体の運営又は活動に関する連絡、助言又は援助の活動', en: 'Support for organisations doing the above' },
-  { ja: '前各号に掲げる活動に準ずる活動として都道府県又は指定都市の条例で定める活動', en: 'Activities set by prefectural or designated-city ordinance' },
+export const ACTIVITY_FIELDS: readonly { short: string; ja: string; en: string }[] = [
+  { short: '保健・医療・福祉', ja: '保健、医療又は福祉の増進を図る活動', en: 'Health, medical care or welfare' },
+  { short: '社会教育', ja: '社会教育の推進を図る活動', en: 'Social education' },
+  { short: 'まちづくり', ja: 'まちづくりの推進を図る活動', en: 'Community development' },
+  { short: '観光', ja: '観光の振興を図る活動', en: 'Tourism' },
+  { short: '農山漁村・中山間地域', ja: '農山漁村又は中山間地域の振興を図る活動', en: 'Rural, mountain and fishing communities' },
+  { short: '学術・文化・芸術・スポーツ', ja: '学術、文化、芸術又はスポーツの振興を図る活動', en: 'Science, culture, arts or sports' },
+  { short: '環境の保全', ja: '環境の保全を図る活動', en: 'Environmental conservation' },
+  { short: '災害救援', ja: '災害救援活動', en: 'Disaster relief' },
+  { short: '地域安全', ja: '地域安全活動', en: 'Community safety' },
+  { short: '人権の擁護・平和の推進', ja: '人権の擁護又は平和の推進を図る活動', en: 'Human rights or peace' },
+  { short: '国際協力', ja: '国際協力の活動', en: 'International cooperation' },
+  { short: '男女共同参画', ja: '男女共同参画社会の形成の促進を図る活動', en: 'Gender equality' },
+  { short: '子どもの健全育成', ja: '子どもの健全育成を図る活動', en: 'Sound upbringing of children' },
+  { short: '情報化社会', ja: '情報化社会の発展を図る活動', en: 'Information society' },
+  { short: '科学技術の振興', ja: '科学技術の振興を図る活動', en: 'Science and technology' },
+  { short: '経済活動の活性化', ja: '経済活動の活性化を図る活動', en: 'Economic activity' },
+  { short: '職業能力・雇用機会', ja: '職業能力の開発又は雇用機会の拡充を支援する活動', en: 'Vocational skills or employment' },
+  { short: '消費者の保護', ja: '消費者の保護を図る活動', en: 'Consumer protection' },
+  { short: '団体の運営・活動の支援', ja: '前各号に掲げる活動を行う団体の運営又は活動に関する連絡、助言又は援助の活動', en: 'Support for organisations doing the above' },
+  { short: '条例で定める活動', ja: '前各号に掲げる活動に準ずる活動として都道府県又は指定都市の条例で定める活動', en: 'Activities set by prefectural or designated-city ordinance' },
 ];
 
 /** The name of field n (1–20). */
 export function fieldName(n: number, lang: 'ja' | 'en'): string {
   return ACTIVITY_FIELDS[n - 1]?.[lang] ?? String(n);
+}
+
+/** A short name of field n for badges and menus (Japanese short form; English as is). */
+export function fieldShortName(n: number, lang: 'ja' | 'en'): string {
+  const f = ACTIVITY_FIELDS[n - 1];
+  return f ? (lang === 'ja' ? f.short : f.en) : String(n);
 }
 
 /** 団体の形態 — legal forms a registry admits. */
