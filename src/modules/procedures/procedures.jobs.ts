@@ -6,7 +6,6 @@
  *   seconds.
  * - procedures.purge: after the retention period the personal data of an application is
  *   deleted (answers, password, applicant, messages); the row stays, so counts stay intact.
- *   Retry copies of passwords are forgotten after a day.
  * - procedures.rotate: records sealed under a previous key are re-sealed under the current one.
  */
 import { appendAudit } from '../../core/audit.ts';
@@ -29,11 +28,8 @@ export async function announceApplications(db: Db): Promise<number> {
       await repo.markAnnounced(tx, r.tenantId, r.top);
     });
   }
-  await repo.raiseMarks(db, Math.max(...rows.map((r) => r.top)));
   return rows.length;
 }
-
-const DAY_MS = 86_400_000;
 
 /** Purges personal data past retention (in batches); returns how many applications. */
 export async function purgePersonalData(db: Db, now: Date): Promise<number> {
@@ -50,7 +46,6 @@ export async function purgePersonalData(db: Db, now: Date): Promise<number> {
     total += purged;
     if (purged < 500) break;
   }
-  await repo.clearRetryCopies(db, new Date(now.getTime() - DAY_MS));
   return total;
 }
 
@@ -65,8 +60,7 @@ export async function rotateKeys(deps: Pick<AppDeps, 'config'>, db: Db): Promise
     await db.transaction(async (tx) => {
       for (const r of rows) {
         const answers = r.answersSealed ? seal(deps.config, unseal(deps.config, r.answersSealed, r.keyId)).sealed : null;
-        const retry = r.retrySealed ? seal(deps.config, unseal(deps.config, r.retrySealed, r.keyId)).sealed : null;
-        await repo.resealApplication(tx, r.tenantId, r.id, r.keyId, { answersSealed: answers, retrySealed: retry, keyId: current });
+        await repo.resealApplication(tx, r.tenantId, r.id, r.keyId, { answersSealed: answers, keyId: current });
       }
       for (const e of events) await repo.resealEvent(tx, e.tenantId, e.id, e.keyId, seal(deps.config, unseal(deps.config, e.messageSealed, e.keyId)).sealed, current);
     });

@@ -6,6 +6,7 @@ import { canonicalJson } from '../../core/audit.ts';
 import type { Sql } from '../../core/db/database.ts';
 import type { FieldDef } from './procedures.fields.ts';
 import type { Status } from './procedures.workflow.ts';
+import { timeOrderedUuid } from './procedures.secrets.ts';
 
 export interface Procedure {
   id: string;
@@ -47,7 +48,6 @@ export interface Application {
   keyId: string | null;
   passwordHash: string | null;
   requestHash: string | null;
-  retrySealed: string | null;
   bundleId: string | null;
   bundleReceipt: string | null;
   assigneeId: string | null;
@@ -78,7 +78,7 @@ const PROCEDURE_COLUMNS = `p.id, p.code, p.title, p.description, p.eligibility, 
 const APPLICATION_COLUMNS = `a.id, a.seq, a.receipt_number as "receiptNumber", a.procedure_id as "procedureId", p.code as "procedureCode",
   p.title as "procedureTitle", a.version, a.department_code as "departmentCode", a.status, a.applicant_id as "applicantId",
   a.answers_sealed as "answersSealed", a.key_id as "keyId", a.password_hash as "passwordHash", a.request_hash as "requestHash",
-  a.retry_sealed as "retrySealed", a.bundle_id as "bundleId", a.bundle_receipt as "bundleReceipt", a.assignee_id as "assigneeId",
+  a.bundle_id as "bundleId", a.bundle_receipt as "bundleReceipt", a.assignee_id as "assigneeId",
   a.reopened_fields as "reopenedFields", a.received_at as "receivedAt", a.fiscal_year as "fiscalYear", a.purge_after as "purgeAfter",
   a.purged_at as "purgedAt", a.is_demo as "isDemo"`;
 
@@ -172,7 +172,6 @@ export interface NewApplication {
   passwordHash: string;
   idempotencyKeyHash: string | null;
   requestHash: string;
-  retrySealed: string | null;
   bundleId: string | null;
   bundleReceipt: string | null;
   receivedAt: Date;
@@ -186,24 +185,27 @@ export interface NewApplication {
 /**
  * Receives an application in one statement: the row and its audit entry (atomic: a single
  * statement commits or fails whole, so no transaction round trips are needed on the hot
- * path). With an Idempotency-Key that was seen before, nothing is written and null returned.
+ * path). With an Idempotency-Key that was seen before, or when `version` is no longer the
+ * procedure's published one (the caller's cached form is stale), nothing is written and null
+ * returned.
  * The audit insert is the one core's appendAudit() makes, folded into this statement.
  */
 export async function insertApplication(sql: Sql, tenantId: string, a: NewApplication): Promise<{ id: string; receiptNumber: string } | null> {
   const row = await sql.maybeOne<{ id: string; receiptNumber: string }>(
-    `with s as (select nextval('procedure_receipt_seq') as n),
+    `with p as (select 1 from procedures where tenant_id = $1 and id = $2 and published_version = $3),
+     s as (select nextval('procedure_receipt_seq') as n from p),
      app as (
-       insert into procedure_applications (tenant_id, seq, receipt_number, procedure_id, version, department_code, status, applicant_id,
-         answers_sealed, key_id, password_hash, idempotency_key_hash, request_hash, retry_sealed, bundle_id, bundle_receipt,
+       insert into procedure_applications (tenant_id, id, seq, receipt_number, procedure_id, version, department_code, status, applicant_id,
+         answers_sealed, key_id, password_hash, idempotency_key_hash, request_hash, bundle_id, bundle_receipt,
          received_at, fiscal_year, purge_after, is_demo, updated_at)
-       select $1, s.n, $16::int || '-' || lpad(s.n::text, 8, '0'), $2, $3, $4, 'waiting', $5, $6, $7, $8, $9, $10, $11, $12, $13,
-              $14, $16, $17, $18, $14 from s
+       select $1, $21, s.n, $15::int || '-' || lpad(s.n::text, 8, '0'), $2, $3, $4, 'waiting', $5, $6, $7, $8, $9, $10, $11, $12,
+              $13, $15, $16, $17, $13 from s
        on conflict (tenant_id, procedure_id, idempotency_key_hash) where idempotency_key_hash is not null do nothing
        returning id, receipt_number
      ),
      audit as (
        insert into audit_log (tenant_id, at, actor_id, actor_label, action, entity_type, entity_id, details)
-       select $1, $15, $19, $20, 'procedure.apply', 'procedure_application', app.receipt_number, $21 from app
+       select $1, $14, $18, $19, 'procedure.apply', 'procedure_application', app.receipt_number, $20 from app
      )
      select id, receipt_number as "receiptNumber" from app`,
     [
@@ -217,7 +219,6 @@ export async function insertApplication(sql: Sql, tenantId: string, a: NewApplic
       a.passwordHash,
       a.idempotencyKeyHash,
       a.requestHash,
-      a.retrySealed,
       a.bundleId,
       a.bundleReceipt,
       a.receivedAt,
@@ -229,6 +230,7 @@ export async function insertApplication(sql: Sql, tenantId: string, a: NewApplic
       a.audit.actorId,
       a.audit.actorLabel,
       canonicalJson(a.audit.details),
+      timeOrderedUuid(a.receivedAt),
     ],
   );
   return row ?? null;
@@ -391,30 +393,27 @@ export function openCounts(sql: Sql, tenantId: string, department: string): Prom
 // ---------------------------------------------------------------------------------------------
 // Background work
 
-/** Tenants with applications newer than their mark, and the newest seq (the announce job). */
-export async function unannounced(sql: Sql): Promise<{ tenantId: string; top: number }[]> {
+/**
+ * Municipalities whose newest receipt number is past their mark (the announce job): one probe
+ * of the receipt index each (receipt numbers sort by fiscal year, then serial).
+ */
+export async function unannounced(sql: Sql): Promise<{ tenantId: string; top: string }[]> {
   return sql.query(
-    `select a.tenant_id as "tenantId", max(a.seq)::bigint as top from procedure_applications a
-       join procedure_count_marks m on m.tenant_id = a.tenant_id
-      where a.seq > (select coalesce(min(last_seq), 0) from procedure_count_marks) and a.seq > m.last_seq
-      group by a.tenant_id`,
+    `select m.tenant_id as "tenantId", x.top from procedure_count_marks m
+       cross join lateral (select max(a.receipt_number) as top from procedure_applications a where a.tenant_id = m.tenant_id) x
+      where x.top > m.last_receipt`,
   );
 }
 
-export async function markAnnounced(tx: Sql, tenantId: string, top: number): Promise<void> {
-  await tx.query('update procedure_count_marks set last_seq = greatest(last_seq, $2) where tenant_id = $1', [tenantId, top]);
-}
-
-/** Raises every mark to the newest seq seen (tenants without new applications have nothing below it). */
-export async function raiseMarks(sql: Sql, top: number): Promise<void> {
-  await sql.query('update procedure_count_marks set last_seq = $1 where last_seq < $1', [top]);
+export async function markAnnounced(tx: Sql, tenantId: string, top: string): Promise<void> {
+  await tx.query('update procedure_count_marks set last_receipt = greatest(last_receipt, $2) where tenant_id = $1', [tenantId, top]);
 }
 
 /** Deletes the personal data of applications past their retention (counts stay). */
 export async function purgeExpired(tx: Sql, today: string, now: Date, limit: number): Promise<{ tenantId: string; id: string; receiptNumber: string }[]> {
   const rows = await tx.query<{ tenantId: string; id: string; receiptNumber: string }>(
     `update procedure_applications set answers_sealed = null, key_id = null, password_hash = null, applicant_id = null,
-            retry_sealed = null, request_hash = null, reopened_fields = '{}', purged_at = $2, updated_at = $2
+            request_hash = null, reopened_fields = '{}', purged_at = $2, updated_at = $2
       where (tenant_id, id) in (select tenant_id, id from procedure_applications where purged_at is null and purge_after < $1 limit $3)
       returning tenant_id as "tenantId", id, receipt_number as "receiptNumber"`,
     [today, now, limit],
@@ -425,25 +424,19 @@ export async function purgeExpired(tx: Sql, today: string, now: Date, limit: num
   return rows;
 }
 
-/** Forgets the retry copies of passwords older than `before`. */
-export async function clearRetryCopies(sql: Sql, before: Date): Promise<number> {
-  const rows = await sql.query('update procedure_applications set retry_sealed = null where retry_sealed is not null and received_at < $1 returning 1', [before]);
-  return rows.length;
-}
-
 /** Sealed values under another key than the current one (the rotation job). */
 export function sealedUnderOtherKeys(sql: Sql, keyId: string, limit: number) {
-  return sql.query<{ tenantId: string; id: string; answersSealed: string | null; retrySealed: string | null; keyId: string }>(
-    `select tenant_id as "tenantId", id, answers_sealed as "answersSealed", retry_sealed as "retrySealed", key_id as "keyId"
+  return sql.query<{ tenantId: string; id: string; answersSealed: string | null; keyId: string }>(
+    `select tenant_id as "tenantId", id, answers_sealed as "answersSealed", key_id as "keyId"
        from procedure_applications where key_id is not null and key_id <> $1 limit $2`,
     [keyId, limit],
   );
 }
 
-export async function resealApplication(tx: Sql, tenantId: string, id: string, oldKeyId: string, v: { answersSealed: string | null; retrySealed: string | null; keyId: string }): Promise<void> {
+export async function resealApplication(tx: Sql, tenantId: string, id: string, oldKeyId: string, v: { answersSealed: string | null; keyId: string }): Promise<void> {
   await tx.query(
-    `update procedure_applications set answers_sealed = $4, retry_sealed = $5, key_id = $6 where tenant_id = $1 and id = $2 and key_id = $3`,
-    [tenantId, id, oldKeyId, v.answersSealed, v.retrySealed, v.keyId],
+    `update procedure_applications set answers_sealed = $4, key_id = $5 where tenant_id = $1 and id = $2 and key_id = $3`,
+    [tenantId, id, oldKeyId, v.answersSealed, v.keyId],
   );
 }
 

@@ -13,18 +13,37 @@
  * the id of its key (the first 16 hex digits of the key's SHA-256), so a rotation re-seals
  * the records of older keys in the background (procedures.rotate job).
  */
-import { createHash, randomInt } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import type { Config } from '../../core/config.ts';
 import { decrypt, encrypt, hmac, safeEqual } from '../../core/crypto.ts';
 
 const ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789'; // no 0/O, 1/I
 const PASSWORD_LENGTH = 16;
 
-/** A fresh inquiry password, shown to the applicant once ("ABCD-EFGH-JKLM-NPQR"). */
-export function newInquiryPassword(): string {
+/** 80 bits as 16 letters of the alphabet, in groups of four ("ABCD-EFGH-JKLM-NPQR"). */
+function passwordOf(bytes: Buffer): string {
+  let bits = 0n;
+  for (const b of bytes.subarray(0, 10)) bits = (bits << 8n) | BigInt(b);
   let s = '';
-  for (let i = 0; i < PASSWORD_LENGTH; i++) s += ALPHABET[randomInt(ALPHABET.length)];
+  for (let i = 0; i < PASSWORD_LENGTH; i++) {
+    s += ALPHABET[Number(bits & 31n)];
+    bits >>= 5n;
+  }
   return s.match(/.{4}/g)!.join('-');
+}
+
+/** A fresh inquiry password, shown to the applicant once. */
+export function newInquiryPassword(): string {
+  return passwordOf(randomBytes(10));
+}
+
+/**
+ * The password of a request sent with an Idempotency-Key: derived from the key under the
+ * server secret (80 bits of an HMAC), so a retry whose first answer was lost gets the same
+ * password again without the password ever being stored. Unknowable without the secret.
+ */
+export function retryPassword(config: Pick<Config, 'secret'>, tenantId: string, procedureId: string, idempotencyKey: string): string {
+  return passwordOf(createHmac('sha256', config.secret).update(`procedures.password|${tenantId}|${procedureId}|${idempotencyKey}`).digest());
 }
 
 /** The password as typed: case, spaces and hyphens do not matter. */
@@ -46,6 +65,16 @@ export function inquiryPasswordMatches(config: Pick<Config, 'secret'>, password:
 /** A keyed hash of text (idempotency keys, request bodies): comparable, not reversible. */
 export function keyedHash(config: Pick<Config, 'secret'>, purpose: string, text: string): string {
   return hmac(config.secret, `procedures.${purpose}|${text}`);
+}
+
+/** A UUID whose first 48 bits are the time in milliseconds (the version 7 layout). */
+export function timeOrderedUuid(at: Date): string {
+  const b = randomBytes(16);
+  b.writeUIntBE(at.getTime(), 0, 6);
+  b[6] = (b[6]! & 0x0f) | 0x70;
+  b[8] = (b[8]! & 0x3f) | 0x80;
+  const h = b.toString('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
 /** The id stored beside a record sealed with key. */

@@ -20,7 +20,7 @@ import { FieldsSchema, validateAnswers, type Answers, type FieldDef } from './pr
 import './procedures.messages.ts';
 import * as repo from './procedures.repository.ts';
 import { BundleSchema, CounterSchema, CreateProcedureSchema, FormSchema, StatusChangeSchema, type CreateProcedure } from './procedures.schema.ts';
-import { hashInquiryPassword, inquiryPasswordMatches, keyedHash, newInquiryPassword, seal, unseal } from './procedures.secrets.ts';
+import { hashInquiryPassword, inquiryPasswordMatches, keyedHash, newInquiryPassword, retryPassword, seal, unseal } from './procedures.secrets.ts';
 import { canCorrect, canStaffMove, canWithdraw, isReceiptNumber, purgeAfter, type Status } from './procedures.workflow.ts';
 
 /** The data-version scope of the statistics and the metric. */
@@ -31,6 +31,9 @@ export const RATE_LIMITS = {
   inquiryPerReceipt: { bucket: 'procedures.inquiry.receipt', limit: 10, windowSeconds: 900 },
   inquiryPerClient: { bucket: 'procedures.inquiry.client', limit: 30, windowSeconds: 900 },
 } as const satisfies Record<string, RateLimit>;
+
+/** How long a retry with the same Idempotency-Key is answered with the password again. */
+const RETRY_MS = 86_400_000;
 
 const STAFF_ROLES = new Set(['staff', 'plan_manager', 'admin']);
 
@@ -158,6 +161,7 @@ export async function publishProcedure(deps: AppDeps, tenant: Tenant, user: Auth
     const check = parseWith(FieldsSchema, fields, lang);
     if (!check.ok) throw validation(check.errors.map((e) => ({ ...e, path: `fields.${e.path}` })));
     await repo.publishVersion(tx, tenant.id, p.id, p.latestVersion, now);
+    openForms.delete(`${tenant.id}:${code}`);
     await appendAudit(tx, { tenantId: tenant.id, ...actor(user), action: 'procedure.publish', entityType: 'procedure', entityId: code, details: { version: p.latestVersion } });
     await bumpDataVersion(tx, tenant.id, PROCEDURES_SCOPE);
     return { code, version: p.latestVersion, state: 'published' as const, publishedVersion: p.latestVersion };
@@ -189,7 +193,7 @@ export interface Applicant {
 
 export interface Receipt {
   receiptNumber: string;
-  /** The inquiry password: shown once (and again to a retry of the same request within a day). */
+  /** The inquiry password: shown once (and again to a retry of the same request within a day; null after). */
   password: string | null;
   status: Status;
   procedure: string;
@@ -219,14 +223,33 @@ export async function submitApplication(
   lang: Lang,
   options: { idempotencyKey?: string | undefined; isDemo?: boolean; receivedAt?: Date } = {},
 ): Promise<Receipt> {
-  const p = await repo.findProcedure(deps.db, tenant.id, code);
-  if (!p || p.publishedVersion === null) throw procedureNotFound(code);
-  requireIdentity(p, applicant, lang);
-  const fields = await publishedForm(deps.db, tenant.id, p);
   const raw = body && typeof body === 'object' && !Array.isArray(body) ? (body as { answers?: unknown }).answers : undefined;
-  const { answers, errors } = validateAnswers(fields, raw, lang);
-  if (errors.length) throw validation(errors);
-  return receive(deps, tenant, applicant, p, p.publishedVersion, answers, options);
+  for (let attempt = 0; ; attempt++) {
+    // The open form from memory (no query): the insert itself checks that it is still the
+    // published version, and a stale one is read again once.
+    const open = (attempt === 0 ? openForms.get(`${tenant.id}:${code}`) : undefined) ?? (await loadOpenForm(deps.db, tenant.id, code));
+    requireIdentity(open.procedure, applicant, lang);
+    const { answers, errors } = validateAnswers(open.fields, raw, lang);
+    if (errors.length) throw validation(errors);
+    const receipt = await receive(deps, tenant, applicant, open.procedure, open.procedure.publishedVersion!, answers, options);
+    if (receipt !== 'stale') return receipt;
+    openForms.delete(`${tenant.id}:${code}`);
+    if (attempt >= 1) throw new AppError('conflict', say(lang, 'procedures.error.notPublished'));
+  }
+}
+
+/** Published procedures with their forms, by tenant and code (checked by every insert). */
+const openForms = new Map<string, { procedure: repo.Procedure; fields: FieldDef[] }>();
+
+async function loadOpenForm(sql: Sql, tenantId: string, code: string) {
+  const p = await repo.findProcedure(sql, tenantId, code);
+  if (!p || p.publishedVersion === null) throw procedureNotFound(code);
+  const open = { procedure: p, fields: await publishedForm(sql, tenantId, p) };
+  if (!sql.inTransaction) {
+    if (openForms.size > 5000) openForms.clear();
+    openForms.set(`${tenantId}:${code}`, open);
+  }
+  return open;
 }
 
 async function receive(
@@ -237,10 +260,10 @@ async function receive(
   version: number,
   answers: Answers,
   options: { idempotencyKey?: string | undefined; isDemo?: boolean; receivedAt?: Date; bundle?: { id: string; receipt: string } },
-): Promise<Receipt> {
+): Promise<Receipt | 'stale'> {
   const now = options.receivedAt ?? deps.clock.now();
   const today = todayJst(now);
-  const password = newInquiryPassword();
+  const password = options.idempotencyKey ? retryPassword(deps.config, tenant.id, p.id, options.idempotencyKey) : newInquiryPassword();
   const keyHash = options.idempotencyKey ? keyedHash(deps.config, 'idempotency', options.idempotencyKey) : null;
   const requestHash = keyedHash(deps.config, 'request', `${p.id}|${version}|${canonicalJson(answers)}`);
   const sealed = seal(deps.config, JSON.stringify(answers));
@@ -254,8 +277,6 @@ async function receive(
     passwordHash: hashInquiryPassword(deps.config, password),
     idempotencyKeyHash: keyHash,
     requestHash,
-    // Only a request that may be retried keeps its password (sealed) for the retry, for a day.
-    retrySealed: keyHash ? seal(deps.config, password).sealed : null,
     bundleId: options.bundle?.id ?? null,
     bundleReceipt: options.bundle?.receipt ?? null,
     receivedAt: now,
@@ -271,12 +292,14 @@ async function receive(
   if (inserted) {
     return { receiptNumber: inserted.receiptNumber, password, status: 'waiting', procedure: p.code, version, receivedAt: now.toISOString(), replayed: false };
   }
-  // The key was seen: the same request answers the same receipt.
-  const existing = (await repo.findByIdempotencyKey(deps.db, tenant.id, p.id, keyHash!))!;
+  // The key was seen (the same request answers the same receipt), or the form changed.
+  const existing = keyHash ? await repo.findByIdempotencyKey(deps.db, tenant.id, p.id, keyHash) : undefined;
+  if (!existing) return 'stale';
   if (existing.requestHash !== requestHash || (existing.applicantId ?? null) !== (applicant.user?.id ?? null)) {
     throw new AppError('conflict', say('ja', 'procedures.error.idempotencyReused'));
   }
-  const again = existing.retrySealed && existing.keyId ? unseal(deps.config, existing.retrySealed, existing.keyId) : null;
+  // A retry gets the password again (derived from the key, never stored) for a day.
+  const again = now.getTime() - existing.receivedAt.getTime() < RETRY_MS ? retryPassword(deps.config, tenant.id, p.id, options.idempotencyKey!) : null;
   return {
     receiptNumber: existing.receiptNumber,
     password: again,
@@ -615,6 +638,12 @@ export interface BundleForm {
   fields: FieldDef[];
 }
 
+async function receiveOrRefuse(...args: Parameters<typeof receive>): Promise<Receipt> {
+  const r = await receive(...args);
+  if (r === 'stale') throw new AppError('conflict', say('ja', 'procedures.error.notPublished'));
+  return r;
+}
+
 export async function createBundle(deps: AppDeps, tenant: Tenant, user: AuthUser, body: unknown, lang: Lang, options: { isDemo?: boolean } = {}) {
   const parsed = parseWith(BundleSchema, body, lang);
   if (!parsed.ok) throw validation(parsed.errors);
@@ -668,7 +697,7 @@ export async function submitBundle(deps: AppDeps, tenant: Tenant, applicant: App
   for (const [i, { procedure, fields }] of form.procedures.entries()) {
     const own: Answers = {};
     for (const f of fields) if (all.answers[f.name] !== undefined) own[f.name] = all.answers[f.name]!;
-    const r = await receive(deps, tenant, applicant, procedure, procedure.publishedVersion!, own, {
+    const r = await receiveOrRefuse(deps, tenant, applicant, procedure, procedure.publishedVersion!, own, {
       idempotencyKey: options.idempotencyKey ? `${options.idempotencyKey}|${i}` : undefined,
       ...(link ? { bundle: link } : {}),
     });

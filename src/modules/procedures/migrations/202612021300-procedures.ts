@@ -81,7 +81,8 @@ create sequence procedure_receipt_seq;
 
 create table procedure_applications (
   tenant_id uuid not null references municipalities(id),
-  id uuid not null default gen_random_uuid(),
+  -- Time-ordered (made by the app): new rows go to the right edge of the primary key.
+  id uuid not null,
   seq bigint not null,
   receipt_number text not null check (receipt_number ~ '^[0-9]{4}-[0-9]{8,12}$'),
   procedure_id uuid not null,
@@ -97,8 +98,6 @@ create table procedure_applications (
   -- Idempotency-Key (hashed) and a keyed hash of the request, for retries.
   idempotency_key_hash text,
   request_hash text,
-  -- The password sealed for a retried request only, cleared after a day.
-  retry_sealed text,
   bundle_id uuid,
   bundle_receipt text,
   assignee_id uuid,
@@ -119,13 +118,12 @@ create table procedure_applications (
   foreign key (tenant_id, bundle_id) references procedure_bundles(tenant_id, id),
   check ((answers_sealed is null) = (key_id is null)),
   check (purged_at is not null or (answers_sealed is not null and password_hash is not null)),
-  check (purged_at is null or (answers_sealed is null and applicant_id is null and retry_sealed is null))
+  check (purged_at is null or (answers_sealed is null and applicant_id is null))
 );
 create unique index procedure_applications_idempotency on procedure_applications (tenant_id, procedure_id, idempotency_key_hash)
   where idempotency_key_hash is not null;
 create index procedure_applications_inbox on procedure_applications (tenant_id, department_code, status);
 create index procedure_applications_by_year on procedure_applications (tenant_id, fiscal_year, procedure_id);
-create index procedure_applications_by_seq on procedure_applications (seq);
 
 create function procedure_applications_guard() returns trigger language plpgsql as $$
 begin
@@ -176,10 +174,10 @@ create table procedure_counter_counts (
   foreign key (tenant_id, entered_by) references users(tenant_id, id)
 );
 
--- The highest application seq whose arrival has been announced (data version bumped).
+-- The newest receipt number whose arrival has been announced (data version bumped).
 create table procedure_count_marks (
   tenant_id uuid not null references municipalities(id) primary key,
-  last_seq bigint not null default 0
+  last_receipt text not null default ''
 );
 `);
 }
