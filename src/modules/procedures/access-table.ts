@@ -30,4 +30,14 @@ export const accessTable: AccessRow[] = [
   ['GET', '/api/v1/applications/:receiptNumber', STAFF],
   ['POST', '/api/v1/applications/:receiptNumber/status', STAFF],
   ['POST', '/api/v1/applications/:receiptNumber/assign', STAFF],
+  // Pages
+  ['GET', '/procedures', 'public'],
+  ['GET', '/procedures/:code/apply', 'public'],
+  ['POST', '/procedures/:code/apply', 'public'],
+  ['GET', '/inquiry', 'public'],
+  ['POST', '/inquiry', 'public'],
+  ['GET', '/procedures/statistics', 'public'],
+  ['GET', '/staff/applications', STAFF],
+  ['GET', '/staff/applications/:receiptNumber', STAFF],
+  ['POST', '/staff/applications/:receiptNumber/status', STAFF],
 ];
