@@ -1,13 +1,22 @@
-/** 電子申請 — online administrative procedures. (Declared so the plan can bind to its metrics; the module is still to be built.) */
+/** 電子申請 — online administrative procedures: forms staff build, applications followed by receipt number and password, the department's workflow, one-stop bundles, and the count behind 6-3-1. */
 import type { HibikiModule } from '../module.ts';
+import { proceduresJobs } from './procedures.jobs.ts';
+import { proceduresMessages } from './procedures.messages.ts';
+import { onlineApplicationsMetric, workItems } from './procedures.metric.ts';
+import { proceduresRoutes } from './procedures.routes.ts';
+import { seedDemoProcedures } from './procedures.seed.ts';
 
 export const proceduresModule: HibikiModule = {
   name: 'procedures',
-  metrics: [
-    {
-      name: 'procedures.onlineApplications',
-      description: { ja: 'オンライン申請の受付件数', en: 'Online applications received in a fiscal year' },
-      scopes: ['procedures'],
-    },
+  migrations: new URL('./migrations/', import.meta.url),
+  routes: proceduresRoutes,
+  metrics: [onlineApplicationsMetric],
+  jobs: proceduresJobs,
+  nav: [
+    { href: '/procedures', label: { ja: '電子申請', en: 'Online applications' }, audience: 'everyone' },
+    { href: '/staff/applications', label: { ja: '電子申請の処理', en: 'Application handling' }, audience: ['staff', 'plan_manager', 'admin'] },
   ],
+  messages: [proceduresMessages],
+  seedDemo: seedDemoProcedures,
+  workItems,
 };

@@ -1,0 +1,271 @@
+/**
+ * The procedures pages, all working without JavaScript: the catalogue, the multi-page apply
+ * form (the answers of other pages travel as hidden fields, so nothing is kept on the server
+ * until the applicant submits from the check-your-answers page; the form's key makes a double
+ * submit one application), the receipt, the inquiry, the statistics, and the department's
+ * inbox and case page.
+ */
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { access } from '../../core/access.ts';
+import { MFA_ROLES, requireUser } from '../../core/auth.ts';
+import { fiscalYearOf, formatBothFiscalYear, todayJst } from '../../core/dates.ts';
+import { AppError, type FieldError } from '../../core/errors.ts';
+import { formTitle } from '../../core/forms.ts';
+import { translate, type Lang } from '../../core/i18n.ts';
+import { findDepartment, listDepartments } from '../../core/tenancy.ts';
+import type { AppDeps } from '../module.ts';
+import { answerText, isShown, pageCount, pageOf, validateAnswers, type FieldDef } from './procedures.fields.ts';
+import * as service from './procedures.service.ts';
+import { STAFF_TARGETS, STATUSES, type Status } from './procedures.workflow.ts';
+
+const VIEWS = 'procedures/views';
+const PUBLIC = { access: access.public };
+const STAFF = { access: access.staff };
+
+const t = (lang: Lang, key: string, params?: Record<string, string | number>) => translate(lang, key, params);
+const str = (v: unknown) => (typeof v === 'string' ? v : Array.isArray(v) && typeof v[0] === 'string' ? v[0] : '');
+const list = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : typeof v === 'string' ? [v] : []);
+
+/** The raw answers a form post carries (a_<name>; postal a_<name> and a_<name>_address). */
+function rawAnswers(fields: readonly FieldDef[], body: Record<string, unknown>): Record<string, unknown> {
+  const raw: Record<string, unknown> = {};
+  for (const f of fields) {
+    const key = `a_${f.name}`;
+    if (f.type === 'postal') {
+      const code = str(body[key]);
+      const address = str(body[`${key}_address`]);
+      if (code || address) raw[f.name] = { postalCode: code, address };
+    } else if (f.type === 'checkbox') {
+      const values = list(body[key]);
+      if (values.length) raw[f.name] = values;
+    } else if (str(body[key]) !== '') raw[f.name] = str(body[key]);
+  }
+  return raw;
+}
+
+/** Hidden inputs that carry the answers of the pages not shown. */
+function hiddenAnswers(fields: readonly FieldDef[], raw: Record<string, unknown>, except: (f: FieldDef) => boolean) {
+  const out: { name: string; value: string }[] = [];
+  for (const f of fields) {
+    if (except(f)) continue;
+    const v = raw[f.name];
+    if (v === undefined) continue;
+    if (f.type === 'postal') {
+      const p = v as { postalCode: string; address: string };
+      out.push({ name: `a_${f.name}`, value: p.postalCode }, { name: `a_${f.name}_address`, value: p.address });
+    } else for (const x of list(v)) out.push({ name: `a_${f.name}`, value: x });
+  }
+  return out;
+}
+
+/** A field as the form template draws it. */
+function fieldView(f: FieldDef, raw: Record<string, unknown>, fields: readonly FieldDef[], lang: Lang) {
+  const v = raw[f.name];
+  const condition = f.showIf ? fields.find((x) => x.name === f.showIf!.field) : undefined;
+  const conditionValue = condition?.options?.find((o) => o.value === f.showIf!.equals)?.label ?? f.showIf?.equals;
+  const hints = [f.help, f.type === 'date' ? t(lang, 'procedures.page.dateHint') : undefined, condition ? t(lang, 'procedures.page.showIf', { field: condition.label, value: conditionValue ?? '' }) : undefined].filter(Boolean);
+  return {
+    id: `a_${f.name}`,
+    type: f.type,
+    label: f.label,
+    // A conditional field is required only when its condition holds: not marked.
+    required: Boolean(f.required) && !f.showIf,
+    hint: hints.join(' '),
+    value: f.type === 'postal' ? ((v as { postalCode?: string } | undefined)?.postalCode ?? '') : str(v),
+    address: f.type === 'postal' ? ((v as { address?: string } | undefined)?.address ?? '') : '',
+    values: list(v),
+    options: f.options ?? [],
+    maxLength: f.maxLength,
+  };
+}
+
+export function procedurePageRoutes(app: FastifyInstance, deps: AppDeps): void {
+  const home = (lang: Lang) => ({ href: '/', label: t(lang, 'shell.home') });
+  const crumbs = (lang: Lang, ...rest: { href?: string; label: string }[]) => [home(lang), { href: '/procedures', label: t(lang, 'procedures.page.listTitle') }, ...rest];
+  const applicantOf = (request: FastifyRequest) => {
+    const u = request.auth.user;
+    const user = u && (!MFA_ROLES.includes(u.role) || request.auth.mfaPassed) ? u : null;
+    return { user, ip: request.ip };
+  };
+
+  app.get('/procedures', { config: PUBLIC }, async (request, reply) => {
+    const lang = request.lang;
+    const procedures = await service.listProcedures(deps, request.tenant.id);
+    const bundles = await service.listBundles(deps, request.tenant.id);
+    const departments = new Map((await listDepartments(deps.db, request.tenant.id)).map((d) => [d.code, lang === 'ja' ? d.nameJa : d.nameEn]));
+    return reply.page(`${VIEWS}/list.njk`, {
+      title: t(lang, 'procedures.page.listTitle'),
+      breadcrumbs: [home(lang), { label: t(lang, 'procedures.page.listTitle') }],
+      procedures: procedures.map((p) => ({ ...p, department: departments.get(p.departmentCode) ?? p.departmentCode, identityLabel: t(lang, `procedures.identity.${p.identity}`) })),
+      bundles,
+      anyDemo: procedures.some((p) => p.isDemo),
+    });
+  });
+
+  // ---------------------------------------------------------------- applying
+
+  async function renderForm(request: FastifyRequest, reply: FastifyReply, code: string, page: number, raw: Record<string, unknown>, errors: FieldError[], formKey: string) {
+    const lang = request.lang;
+    const p = await service.readProcedure(deps, request.tenant, null, code);
+    const pages = pageCount(p.fields);
+    const onPage = p.fields.filter((f) => pageOf(f) === page && (!f.showIf || pageOf(p.fields.find((x) => x.name === f.showIf!.field) ?? f) === page || isShown(f, raw)));
+    return reply.page(`${VIEWS}/apply.njk`, {
+      title: formTitle(`${p.title}（${t(lang, 'procedures.page.step', { page, pages })}）`, errors, lang),
+      heading: p.title,
+      breadcrumbs: crumbs(lang, { label: p.title }),
+      procedure: p,
+      step: t(lang, 'procedures.page.step', { page, pages }),
+      page,
+      pages,
+      fields: onPage.map((f) => fieldView(f, raw, p.fields, lang)),
+      hidden: hiddenAnswers(p.fields, raw, (f) => onPage.includes(f)),
+      errors,
+      formKey,
+      action: `/procedures/${encodeURIComponent(code)}/apply`,
+    });
+  }
+
+  app.get<{ Params: { code: string } }>('/procedures/:code/apply', { config: PUBLIC }, async (request, reply) => {
+    const p = await service.readProcedure(deps, request.tenant, null, request.params.code);
+    if (p.identity === 'account' && !applicantOf(request).user) return reply.redirect(`/login?next=${encodeURIComponent(`/procedures/${p.code}/apply`)}`);
+    return renderForm(request, reply, p.code, 1, {}, [], randomUUID());
+  });
+
+  app.post<{ Params: { code: string }; Body: Record<string, unknown> }>('/procedures/:code/apply', { config: PUBLIC }, async (request, reply) => {
+    const lang = request.lang;
+    const body = request.body ?? {};
+    const p = await service.readProcedure(deps, request.tenant, null, request.params.code);
+    const pages = pageCount(p.fields);
+    const raw = rawAnswers(p.fields, body);
+    const formKey = /^[0-9a-f-]{36}$/.test(str(body.formKey)) ? str(body.formKey) : randomUUID();
+    const intent = str(body.intent);
+    const page = Math.min(pages, Math.max(1, Number(str(body.page)) || 1));
+    if (intent.startsWith('edit-')) return renderForm(request, reply, p.code, Math.min(pages, Math.max(1, Number(intent.slice(5)) || 1)), raw, [], formKey);
+    if (intent === 'back') return renderForm(request, reply, p.code, Math.max(1, page - 1), raw, [], formKey);
+    const checked = validateAnswers(p.fields, raw, lang, { pages: intent === 'submit' ? pages : page, prefix: 'a_' });
+    if (checked.errors.length) {
+      const first = Math.min(...checked.errors.map((e) => pageOf(p.fields.find((f) => `a_${f.name}` === e.path) ?? { page } as FieldDef)));
+      return renderForm(request, reply, p.code, first, raw, checked.errors.filter((e) => pageOf(p.fields.find((f) => `a_${f.name}` === e.path) ?? ({ page: first } as FieldDef)) === first), formKey);
+    }
+    if (intent === 'next' && page < pages) return renderForm(request, reply, p.code, page + 1, raw, [], formKey);
+    if (intent !== 'submit') {
+      // 確認画面 — check your answers.
+      return reply.page(`${VIEWS}/check.njk`, {
+        title: `${t(lang, 'procedures.page.check')}：${p.title}`,
+        breadcrumbs: crumbs(lang, { label: p.title }),
+        procedure: p,
+        rows: p.fields.filter((f) => isShown(f, checked.answers)).map((f) => ({ label: f.label, page: pageOf(f), text: answerText(f, checked.answers[f.name]) })),
+        hidden: hiddenAnswers(p.fields, raw, () => false),
+        formKey,
+        action: `/procedures/${encodeURIComponent(p.code)}/apply`,
+        pages,
+      });
+    }
+    const receipt = await service.submitApplication(deps, request.tenant, applicantOf(request), p.code, { answers: raw }, lang, { idempotencyKey: `form:${formKey}` });
+    return reply.code(201).page(`${VIEWS}/done.njk`, { title: t(lang, 'procedures.page.doneTitle'), breadcrumbs: crumbs(lang, { label: p.title }), procedure: p, receipt });
+  });
+
+  // ---------------------------------------------------------------- inquiry
+
+  async function renderInquiry(request: FastifyRequest, reply: FastifyReply, values: { receiptNumber: string }, errors: FieldError[], view?: service.ApplicationView) {
+    const lang = request.lang;
+    return reply.page(`${VIEWS}/inquiry.njk`, {
+      title: formTitle(t(lang, 'procedures.page.inquiryTitle'), errors, lang),
+      breadcrumbs: crumbs(lang, { label: t(lang, 'procedures.page.inquiryTitle') }),
+      values,
+      errors,
+      view: view && {
+        ...view,
+        statusLabel: t(lang, `procedures.status.${view.status}`),
+        history: view.history.map((h) => ({ ...h, when: new Date(h.at).toLocaleString(lang === 'ja' ? 'ja-JP' : 'en-GB', { timeZone: 'Asia/Tokyo' }), statusLabel: h.status ? t(lang, `procedures.status.${h.status}`) : '' })),
+        rows: view.fields.filter((f) => view.answers && view.answers[f.name] !== undefined).map((f) => ({ label: f.label, text: answerText(f, view.answers![f.name]) })),
+        reopened: view.reopenedFields.map((n) => view.fields.find((f) => f.name === n)?.label ?? n).join('、'),
+      },
+    });
+  }
+
+  app.get('/inquiry', { config: PUBLIC }, async (request, reply) => renderInquiry(request, reply, { receiptNumber: '' }, []));
+
+  app.post<{ Body: Record<string, unknown> }>('/inquiry', { config: PUBLIC }, async (request, reply) => {
+    const body = { receiptNumber: str(request.body?.receiptNumber), password: str(request.body?.password) };
+    try {
+      const view = str(request.body?.intent) === 'withdraw'
+        ? await service.withdrawApplication(deps, request.tenant, request.ip, body, request.lang)
+        : await service.inquire(deps, request.tenant, request.ip, body, request.lang);
+      return renderInquiry(request, reply, { receiptNumber: body.receiptNumber }, [], view);
+    } catch (err) {
+      if (!(err instanceof AppError) || err.status === 429 || err.status >= 500) throw err;
+      const errors = err.errors.length ? err.errors : [{ path: 'receiptNumber', message: err.detail?.[request.lang] ?? err.message }];
+      return renderInquiry(request, reply.code(err.status), { receiptNumber: body.receiptNumber }, errors);
+    }
+  });
+
+  // ---------------------------------------------------------------- statistics
+
+  app.get<{ Querystring: { fiscalYear?: string } }>('/procedures/statistics', { config: PUBLIC }, async (request, reply) => {
+    const lang = request.lang;
+    const fy = Number(request.query.fiscalYear) >= 1900 && Number(request.query.fiscalYear) <= 2200 ? Number(request.query.fiscalYear) : fiscalYearOf(todayJst(deps.clock.now()));
+    const items = await service.statistics(deps, request.tenant.id, fy);
+    const year = formatBothFiscalYear(fy);
+    return reply.page(`${VIEWS}/statistics.njk`, {
+      title: t(lang, 'procedures.page.statisticsTitle', { year }),
+      breadcrumbs: crumbs(lang, { label: t(lang, 'procedures.page.statisticsLink') }),
+      rows: items.map((i) => ({ ...i, share: i.onlineShare === null ? '—' : `${(i.onlineShare * 100).toFixed(2)}%` })),
+      fiscalYear: fy,
+      years: [fy - 2, fy - 1, fy, fy + 1].map((y) => ({ value: y, label: formatBothFiscalYear(y), current: y === fy })),
+      anyDemo: items.some((i) => i.demo),
+    });
+  });
+
+  // ---------------------------------------------------------------- the department
+
+  const staffCrumbs = (lang: Lang, ...rest: { href?: string; label: string }[]) => [home(lang), { href: '/staff/applications', label: t(lang, 'procedures.page.inboxTitle') }, ...rest];
+
+  app.get<{ Querystring: { status?: string; offset?: string } }>('/staff/applications', { config: STAFF }, async (request, reply) => {
+    const lang = request.lang;
+    const user = requireUser(request.auth);
+    const status = (STATUSES as readonly string[]).includes(request.query.status ?? '') ? (request.query.status as Status) : undefined;
+    const offset = Math.max(0, Math.min(1_000_000, Number(request.query.offset) || 0));
+    const r = user.departmentCode ? await service.departmentInbox(deps, request.tenant, user, { status, limit: 50, offset }) : { total: 0, items: [] };
+    const dept = user.departmentCode ? await findDepartment(deps.db, request.tenant.id, user.departmentCode) : undefined;
+    return reply.page(`${VIEWS}/inbox.njk`, {
+      title: t(lang, 'procedures.page.inboxTitle'),
+      breadcrumbs: [home(lang), { label: t(lang, 'procedures.page.inboxTitle') }],
+      caption: t(lang, 'procedures.page.inboxCaption', { department: dept ? (lang === 'ja' ? dept.nameJa : dept.nameEn) : '—', total: r.total }),
+      statuses: STATUSES.map((s) => ({ value: s, label: t(lang, `procedures.status.${s}`), selected: s === status })),
+      rows: r.items.map((a) => ({ ...a, statusLabel: t(lang, `procedures.status.${a.status}`), when: a.receivedAt.toLocaleString(lang === 'ja' ? 'ja-JP' : 'en-GB', { timeZone: 'Asia/Tokyo' }) })),
+    });
+  });
+
+  async function renderCase(request: FastifyRequest, reply: FastifyReply, receipt: string, errors: FieldError[]) {
+    const lang = request.lang;
+    const v = await service.readCase(deps, request.tenant, requireUser(request.auth), receipt);
+    return reply.page(`${VIEWS}/case.njk`, {
+      title: formTitle(t(lang, 'procedures.page.caseTitle', { receipt: v.receiptNumber }), errors, lang),
+      breadcrumbs: staffCrumbs(lang, { label: v.receiptNumber }),
+      v,
+      statusLabel: t(lang, `procedures.status.${v.status}`),
+      rows: v.fields.map((f) => ({ label: f.label, text: answerText(f, v.answers?.[f.name]) })),
+      history: v.history.map((h) => ({ ...h, when: new Date(h.at).toLocaleString(lang === 'ja' ? 'ja-JP' : 'en-GB', { timeZone: 'Asia/Tokyo' }), statusLabel: h.status ? t(lang, `procedures.status.${h.status}`) : '' })),
+      targets: [...STAFF_TARGETS, 'withdrawn'].map((s) => ({ value: s, label: t(lang, `procedures.status.${s}`) })),
+      fieldOptions: v.fields.map((f) => ({ value: f.name, label: f.label })),
+      errors,
+    });
+  }
+
+  app.get<{ Params: { receiptNumber: string } }>('/staff/applications/:receiptNumber', { config: STAFF }, async (request, reply) => renderCase(request, reply, request.params.receiptNumber, []));
+
+  app.post<{ Params: { receiptNumber: string }; Body: Record<string, unknown> }>('/staff/applications/:receiptNumber/status', { config: STAFF }, async (request, reply) => {
+    const b = request.body ?? {};
+    const body = { to: str(b.to), ...(str(b.message) ? { message: str(b.message) } : {}), ...(list(b.fields).length ? { fields: list(b.fields) } : {}) };
+    try {
+      await service.changeStatus(deps, request.tenant, requireUser(request.auth), request.params.receiptNumber, body, request.lang);
+    } catch (err) {
+      if (!(err instanceof AppError) || (err.status !== 400 && err.status !== 409)) throw err;
+      const errors = err.errors.length ? err.errors.map((e) => ({ ...e, path: e.path === 'fields' ? 'fields' : 'to' })) : [{ path: 'to', message: err.detail?.[request.lang] ?? err.message }];
+      return renderCase(request, reply.code(err.status), request.params.receiptNumber, errors);
+    }
+    return reply.redirect(`/staff/applications/${encodeURIComponent(request.params.receiptNumber)}`, 303);
+  });
+}

@@ -1,0 +1,282 @@
+/**
+ * The procedures JSON API (DESIGN.md "procedures"). Routes validate, authorise, call one
+ * service function and serialise; the finer rules (the department's own applications, the
+ * applicant's password) are the service's.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { stringify } from 'csv-stringify/sync';
+import { access } from '../../core/access.ts';
+import { MFA_ROLES, requireUser } from '../../core/auth.ts';
+import { fiscalYearOf, todayJst } from '../../core/dates.ts';
+import { AppError } from '../../core/errors.ts';
+import type { AppDeps } from '../module.ts';
+import { procedurePageRoutes } from './procedures.pages.ts';
+import type { Application } from './procedures.repository.ts';
+import {
+  ApplySchema,
+  AssignSchema,
+  BundleSchema,
+  CodeParam,
+  CorrectionSchema,
+  CounterParam,
+  CounterSchema,
+  CreateProcedureSchema,
+  FormSchema,
+  InboxQuerySchema,
+  InquirySchema,
+  ReceiptParam,
+  StatisticsQuerySchema,
+  StatusChangeSchema,
+} from './procedures.schema.ts';
+import * as service from './procedures.service.ts';
+import { answerText } from './procedures.fields.ts';
+
+const TAGS = ['procedures'];
+const bearer = [{ bearer: [] }];
+const STAFF = { access: access.staff };
+const PUBLIC = { access: access.public };
+const USER = { access: access.user };
+
+/** Bodies the service validates itself (every bad field reported at once, in the reader's language). */
+const validatedByService = { validatorCompiler: () => (data: unknown) => ({ value: data }) };
+
+/** What a list shows of an application: never its personal data. */
+export function applicationItem(a: Application) {
+  return {
+    receiptNumber: a.receiptNumber,
+    procedure: a.procedureCode,
+    procedureTitle: a.procedureTitle,
+    version: a.version,
+    status: a.status,
+    department: a.departmentCode,
+    assignee: a.assigneeId,
+    bundleReceipt: a.bundleReceipt,
+    receivedAt: a.receivedAt.toISOString(),
+    fiscalYear: a.fiscalYear,
+    purged: a.purgedAt !== null,
+    demo: a.isDemo,
+  };
+}
+
+function procedureItem(p: service.ProcedureView | Awaited<ReturnType<typeof service.listProcedures>>[number]) {
+  return {
+    code: p.code,
+    title: p.title,
+    description: p.description,
+    eligibility: p.eligibility,
+    department: p.departmentCode,
+    identity: p.identity,
+    retentionYears: p.retentionYears,
+    publishedVersion: p.publishedVersion,
+    latestVersion: p.latestVersion,
+    demo: p.isDemo,
+    ...('fields' in p ? { version: p.version, fields: p.fields } : {}),
+  };
+}
+
+function idempotencyKey(request: FastifyRequest): string | undefined {
+  const raw = request.headers['idempotency-key'];
+  const key = Array.isArray(raw) ? raw[0] : raw;
+  if (key === undefined) return undefined;
+  if (key.length < 1 || key.length > 255) throw new AppError('validation', undefined, [{ path: 'Idempotency-Key', message: '1–255 characters' }]);
+  return key;
+}
+
+export function proceduresRoutes(app: FastifyInstance, deps: AppDeps): void {
+  const api = app.withTypeProvider<ZodTypeProvider>();
+  /** The applicant: the signed-in user when there is one (two-factor done), else anonymous. */
+  const applicant = (request: FastifyRequest) => {
+    const user = request.auth.user && (!MFA_ROLES.includes(request.auth.user.role) || request.auth.mfaPassed || request.auth.via === 'token') ? request.auth.user : null;
+    return { user, ip: request.ip };
+  };
+  const thisYear = () => fiscalYearOf(todayJst(deps.clock.now()));
+
+  // ---------------------------------------------------------------- catalogue
+
+  api.post(
+    '/api/v1/procedures',
+    { config: STAFF, ...validatedByService, schema: { summary: '手続の作成（職員） / Create a procedure (staff)', tags: TAGS, security: bearer, body: CreateProcedureSchema } },
+    async (request, reply) => reply.code(201).send(await service.createProcedure(deps, request.tenant, requireUser(request.auth), request.body, request.lang)),
+  );
+
+  api.get(
+    '/api/v1/procedures',
+    { config: PUBLIC, schema: { summary: '受付中の手続 / Procedures open for applications', tags: TAGS } },
+    async (request) => {
+      const items = (await service.listProcedures(deps, request.tenant.id)).map(procedureItem);
+      return { total: items.length, items };
+    },
+  );
+
+  api.get(
+    '/api/v1/procedures/statistics',
+    { config: PUBLIC, schema: { summary: '手続ごとの件数（総数・オンライン・割合） / Uses per procedure', tags: TAGS, querystring: StatisticsQuerySchema } },
+    async (request) => {
+      const fiscalYear = request.query.fiscalYear ?? thisYear();
+      const items = await service.statistics(deps, request.tenant.id, fiscalYear);
+      const online = items.reduce((s, i) => s + i.online, 0);
+      const total = items.reduce((s, i) => s + i.total, 0);
+      return { fiscalYear, total: items.length, items, summary: { online, counter: total - online, total, onlineShare: total ? online / total : null } };
+    },
+  );
+
+  api.get(
+    '/opendata/procedures-statistics.csv',
+    { config: PUBLIC, schema: { summary: 'オープンデータ：手続ごとの件数（CSV, UTF-8 BOM） / Open data: uses per procedure', tags: ['opendata'], querystring: StatisticsQuerySchema } },
+    async (request, reply) => {
+      const fiscalYear = request.query.fiscalYear ?? thisYear();
+      const items = await service.statistics(deps, request.tenant.id, fiscalYear);
+      const csv = stringify(
+        items.map((i) => [i.fiscalYear, i.code, i.title, i.total, i.online, i.counter, i.onlineShare === null ? '' : (i.onlineShare * 100).toFixed(2)]),
+        { header: true, columns: ['年度', '手続コード', '手続名', '手続総件数', 'うちオンライン数', '窓口等', 'オンライン割合(%)'] },
+      );
+      reply.header('content-disposition', `attachment; filename="procedures-statistics-${fiscalYear}.csv"`);
+      return reply.type('text/csv; charset=utf-8').send(`\ufeff${csv}`);
+    },
+  );
+
+  api.get(
+    '/api/v1/procedures/:code',
+    { config: PUBLIC, schema: { summary: '手続と申請フォーム / A procedure and its form', tags: TAGS, params: CodeParam } },
+    async (request) => procedureItem(await service.readProcedure(deps, request.tenant, request.auth.user, request.params.code)),
+  );
+
+  api.put(
+    '/api/v1/procedures/:code/form',
+    { config: STAFF, ...validatedByService, schema: { summary: 'フォームの変更（新しい版） / Change the form (a new version)', tags: TAGS, security: bearer, params: CodeParam, body: FormSchema } },
+    async (request) => service.updateForm(deps, request.tenant, requireUser(request.auth), request.params.code, request.body, request.lang),
+  );
+
+  api.post(
+    '/api/v1/procedures/:code/publish',
+    { config: STAFF, schema: { summary: '版の公開 / Publish the draft version', tags: TAGS, security: bearer, params: CodeParam } },
+    async (request) => service.publishProcedure(deps, request.tenant, requireUser(request.auth), request.params.code, request.lang),
+  );
+
+  api.put(
+    '/api/v1/procedures/:code/counter-counts/:fiscalYear',
+    { config: STAFF, ...validatedByService, schema: { summary: '窓口（紙）の件数の入力 / Counter (paper) uses', tags: TAGS, security: bearer, params: CounterParam, body: CounterSchema } },
+    async (request) =>
+      service.setCounterCount(deps, request.tenant, requireUser(request.auth), request.params.code, request.params.fiscalYear, request.body, request.lang),
+  );
+
+  // ---------------------------------------------------------------- applying
+
+  api.post(
+    '/api/v1/procedures/:code/applications',
+    { config: PUBLIC, ...validatedByService, schema: { summary: '申請（Idempotency-Key 可） / Apply (Idempotency-Key supported)', tags: TAGS, params: CodeParam, body: ApplySchema } },
+    async (request, reply) => {
+      const r = await service.submitApplication(deps, request.tenant, applicant(request), request.params.code, request.body, request.lang, { idempotencyKey: idempotencyKey(request) });
+      if (r.replayed) reply.header('idempotent-replayed', 'true');
+      return reply.code(201).send(r);
+    },
+  );
+
+  api.post(
+    '/api/v1/inquiries',
+    { config: PUBLIC, ...validatedByService, schema: { summary: '申請状況の照会 / Inquiry by receipt number and password', tags: TAGS, body: InquirySchema } },
+    async (request) => service.inquire(deps, request.tenant, request.ip, request.body, request.lang),
+  );
+
+  api.post(
+    '/api/v1/inquiries/withdraw',
+    { config: PUBLIC, ...validatedByService, schema: { summary: '申請の取下げ / Withdraw an application', tags: TAGS, body: InquirySchema } },
+    async (request) => service.withdrawApplication(deps, request.tenant, request.ip, request.body, request.lang),
+  );
+
+  api.post(
+    '/api/v1/inquiries/correct',
+    { config: PUBLIC, ...validatedByService, schema: { summary: '差し戻しの修正 / Correct a returned application', tags: TAGS, body: CorrectionSchema } },
+    async (request) => service.correctApplication(deps, request.tenant, request.ip, request.body, request.lang),
+  );
+
+  api.get(
+    '/api/v1/my/applications',
+    { config: USER, schema: { summary: 'わたしの申請 / My applications', tags: TAGS, security: bearer } },
+    async (request) => {
+      const items = (await service.listOwnApplications(deps, request.tenant, requireUser(request.auth))).map(applicationItem);
+      return { total: items.length, items };
+    },
+  );
+
+  api.get(
+    '/api/v1/my/applications/:receiptNumber',
+    { config: USER, schema: { summary: 'わたしの申請（詳細） / One of my applications', tags: TAGS, security: bearer, params: ReceiptParam } },
+    async (request) => service.readOwnApplication(deps, request.tenant, requireUser(request.auth), request.params.receiptNumber),
+  );
+
+  // ---------------------------------------------------------------- one-stop
+
+  api.post(
+    '/api/v1/procedure-bundles',
+    { config: STAFF, ...validatedByService, schema: { summary: 'ワンストップ申請の作成 / Create a one-stop bundle', tags: TAGS, security: bearer, body: BundleSchema } },
+    async (request, reply) => reply.code(201).send(await service.createBundle(deps, request.tenant, requireUser(request.auth), request.body, request.lang)),
+  );
+
+  api.get(
+    '/api/v1/procedure-bundles/:code',
+    { config: PUBLIC, schema: { summary: 'ワンストップ申請のフォーム / A bundle and its form', tags: TAGS, params: CodeParam } },
+    async (request) => {
+      const f = await service.bundleForm(deps, request.tenant.id, request.params.code);
+      return { code: f.bundle.code, title: f.bundle.title, description: f.bundle.description, procedures: f.procedures.map((p) => p.procedure.code), fields: f.fields };
+    },
+  );
+
+  api.post(
+    '/api/v1/procedure-bundles/:code/applications',
+    { config: PUBLIC, ...validatedByService, schema: { summary: 'ワンストップ申請 / Apply for a bundle', tags: TAGS, params: CodeParam, body: ApplySchema } },
+    async (request, reply) =>
+      reply.code(201).send(await service.submitBundle(deps, request.tenant, applicant(request), request.params.code, request.body, request.lang, { idempotencyKey: idempotencyKey(request) })),
+  );
+
+  // ---------------------------------------------------------------- the department
+
+  api.get(
+    '/api/v1/staff/applications',
+    { config: STAFF, schema: { summary: '課の受付一覧 / The department’s inbox', tags: TAGS, security: bearer, querystring: InboxQuerySchema } },
+    async (request) => {
+      const q = request.query;
+      const r = await service.departmentInbox(deps, request.tenant, requireUser(request.auth), { status: q.status, procedure: q.procedure, mine: q.mine === 'true', limit: q.limit, offset: q.offset });
+      return { total: r.total, items: r.items.map(applicationItem) };
+    },
+  );
+
+  api.get(
+    '/api/v1/staff/applications.csv',
+    { config: STAFF, schema: { summary: '課の申請のCSV（監査記録あり） / The department’s applications as CSV (audited)', tags: TAGS, security: bearer, querystring: InboxQuerySchema } },
+    async (request, reply) => {
+      const user = requireUser(request.auth);
+      const q = request.query;
+      const r = await service.departmentInbox(deps, request.tenant, user, { status: q.status, procedure: q.procedure, limit: 500, offset: q.offset });
+      const rows: string[][] = [];
+      for (const a of r.items) {
+        const v = await service.readCase(deps, request.tenant, user, a.receiptNumber);
+        rows.push([a.receiptNumber, a.procedureCode, String(a.version), a.status, a.receivedAt.toISOString(), v.fields.map((f) => `${f.label}: ${answerText(f, v.answers?.[f.name])}`).join(' / ')]);
+      }
+      const csv = stringify(rows, { header: true, columns: ['受付番号', '手続', '版', '状態', '受付日時', '申請内容'] });
+      reply.header('content-disposition', 'attachment; filename="applications.csv"');
+      return reply.type('text/csv; charset=utf-8').send(`\ufeff${csv}`);
+    },
+  );
+
+  api.get(
+    '/api/v1/applications/:receiptNumber',
+    { config: STAFF, schema: { summary: '申請の内容（課の職員、監査記録あり） / An application (its department; audited)', tags: TAGS, security: bearer, params: ReceiptParam } },
+    async (request) => service.readCase(deps, request.tenant, requireUser(request.auth), request.params.receiptNumber),
+  );
+
+  api.post(
+    '/api/v1/applications/:receiptNumber/status',
+    { config: STAFF, ...validatedByService, schema: { summary: '状態の変更 / Change the status', tags: TAGS, security: bearer, params: ReceiptParam, body: StatusChangeSchema } },
+    async (request) => service.changeStatus(deps, request.tenant, requireUser(request.auth), request.params.receiptNumber, request.body, request.lang),
+  );
+
+  api.post(
+    '/api/v1/applications/:receiptNumber/assign',
+    { config: STAFF, schema: { summary: '担当者の割当て / Assign', tags: TAGS, security: bearer, params: ReceiptParam, body: AssignSchema } },
+    async (request) => service.assignApplication(deps, request.tenant, requireUser(request.auth), request.params.receiptNumber, request.body?.assignee),
+  );
+
+  procedurePageRoutes(app, deps);
+}
