@@ -234,12 +234,27 @@ export function listPendingActuals(sql: Sql, tenantId: string, planId: string): 
   );
 }
 
-/** Appends a pending revision for (indicator, date). */
-export function insertPendingActual(
+/** Advisory-lock class of the revision numbering of one (indicator, date). */
+const REVISION_LOCK = 7_414_201;
+
+/**
+ * Appends a pending revision for (indicator, date). Revisions are numbered max + 1 under a
+ * unique key; a transaction-scoped advisory lock on (tenant, indicator, date) makes writers of
+ * the same date take their turn, so concurrent corrections never collide (each reads the
+ * newest committed revision once the previous writer has committed). Writers of other dates
+ * and indicators do not wait for each other. The caller holds the transaction.
+ */
+export async function insertPendingActual(
   tx: Sql,
   tenantId: string,
   input: { indicatorId: string; asOf: string; value: string; note: string | null; enteredBy: string; enteredLabel: string },
 ): Promise<ActualRow> {
+  await tx.query(`select pg_advisory_xact_lock($1, hashtext($2::text || '|' || $3::text || '|' || $4::text))`, [
+    REVISION_LOCK,
+    tenantId,
+    input.indicatorId,
+    input.asOf,
+  ]);
   return tx.one<ActualRow>(
     `insert into indicator_actuals as a (tenant_id, indicator_id, as_of, revision, value, note, status, entered_by, entered_label)
      values ($1, $2, $3,
