@@ -145,6 +145,38 @@ describe('plan API', () => {
     assert.equal(res.statusCode, 201, res.body);
   });
 
+  it('answers the issue-7 YAML body of 40,000 keys at once: 401 for the anonymous, 413 for a plan manager', async (t) => {
+    const { tenant, pm, staff } = await setup();
+    const keys = (n: number) => Array.from({ length: n }, (_, i) => `k${i}: v`).join('\n');
+    const repro = keys(40_000); // 0.39 MB, as in the issue
+    const timed = async (token: string | undefined, body: string, url = '/api/v1/plans') => {
+      const started = performance.now();
+      const res = await call(tenant, 'POST', url, token, body, 'application/yaml');
+      return { res, ms: performance.now() - started };
+    };
+    const anonymous = await timed(undefined, repro);
+    assert.equal(anonymous.res.statusCode, 401);
+    const manager = await timed(pm.token, repro);
+    assert.equal(manager.res.statusCode, 413, manager.res.body);
+    assert.match(String(manager.res.headers['content-type']), /^application\/problem\+json/);
+    // Under the size limit but with more keys than a plan has: refused before the parser runs.
+    const manyKeys = await timed(pm.token, keys(20_000));
+    assert.equal(manyKeys.res.statusCode, 413, manyKeys.res.body);
+    // No other route of the plan reads YAML.
+    const elsewhere = await timed(staff.token, 'value: 1\nasOf: 2022-03-31', '/api/v1/indicators/UP/actuals');
+    assert.equal(elsewhere.res.statusCode, 415, elsewhere.res.body);
+    t.diagnostic(
+      `40,000-key YAML: anonymous ${anonymous.ms.toFixed(1)} ms, plan manager ${manager.ms.toFixed(1)} ms; ` +
+        `20,000 keys under the size limit ${manyKeys.ms.toFixed(1)} ms; YAML to the actuals route ${elsewhere.ms.toFixed(1)} ms`,
+    );
+    // Generous bounds for a shared, slow machine; the figures are reported above.
+    for (const { ms } of [anonymous, manager, manyKeys]) assert.ok(ms < 1000, `${ms} ms`);
+    // A duplicated key is read as JSON.parse reads it (the last one wins), not refused.
+    const doc = planDoc({ code: 'dup' });
+    const yaml = `title: 一度目\n${toYaml(doc)}`;
+    assert.equal((await call(tenant, 'POST', '/api/v1/plans', pm.token, yaml, 'application/yaml')).statusCode, 201);
+  });
+
   it('round-trips: export, import into a new tenant, export gives the same document', async () => {
     const { tenant, pm } = await setup();
     assert.equal((await call(tenant, 'POST', '/api/v1/plans', pm.token, demoPlanDocument())).statusCode, 201);
@@ -236,7 +268,8 @@ describe('plan API', () => {
     assert.deepEqual(byCode.DOWN.achievement, { rate: 50, clampedRate: 50, grade: 'B' });
     assert.deepEqual(byCode.CAP.achievement, { rate: 80, clampedRate: 80, grade: 'A' });
     assert.equal(byCode.CAP.onTrack, false);
-    assert.deepEqual(byCode.AVG.latest, { value: 76.67, asOf: '2023-03-31' });
+    // The mean of the clamped rates 100, 50 and 80 is 76.666…, cut (not rounded up) to 76.66.
+    assert.deepEqual(byCode.AVG.latest, { value: 76.66, asOf: '2023-03-31' });
   });
 
   it('refuses an actual with a bad value and date, naming both fields', async () => {
