@@ -235,6 +235,34 @@ describe('plan API', () => {
     assert.equal((await call(tenant, 'POST', `/api/v1/indicators/UP/actuals/${fix.id}/approve`, pm.token)).statusCode, 404);
   });
 
+  it('stores 200 concurrent corrections of one indicator and date, 16 in flight, none refused (issue 7)', async (t) => {
+    const { tenant, pm, staff } = await setup();
+    await call(tenant, 'POST', '/api/v1/plans', pm.token, planDoc());
+    const statuses: number[] = [];
+    let next = 0;
+    const started = performance.now();
+    await Promise.all(
+      Array.from({ length: 16 }, async () => {
+        while (next < 200) {
+          const value = 100 + next++;
+          const res = await call(tenant, 'POST', '/api/v1/indicators/UP/actuals', staff.token, { value, asOf: '2022-03-31' });
+          statuses.push(res.statusCode);
+        }
+      }),
+    );
+    const ms = performance.now() - started;
+    t.diagnostic(`200 corrections, 16 in flight: ${ms.toFixed(0)} ms (${((200 / ms) * 1000).toFixed(0)}/s)`);
+    assert.equal(statuses.length, 200);
+    assert.deepEqual(statuses.filter((s) => s !== 201), [], 'none refused');
+    const rows = await ctx.db.query<{ revision: number; value: string }>(
+      `select a.revision, a.value from indicator_actuals a join indicators i on i.tenant_id = a.tenant_id and i.id = a.indicator_id
+        where a.tenant_id = $1 and i.code = 'UP' and a.as_of = '2022-03-31' order by a.revision`,
+      [tenant.id],
+    );
+    assert.deepEqual(rows.map((r) => r.revision), Array.from({ length: 200 }, (_, i) => i + 1));
+    assert.equal(new Set(rows.map((r) => Number(r.value))).size, 200, 'every value stored once');
+  });
+
   it('answers 304 to a matching ETag and a fresh body once an actual is approved', async () => {
     const { tenant, pm, staff } = await setup();
     await call(tenant, 'POST', '/api/v1/plans', pm.token, planDoc());
