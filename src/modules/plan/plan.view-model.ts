@@ -113,13 +113,18 @@ export interface FigureFormat {
   number(n: number): string;
 }
 
-/** The figure format of one indicator in lang. */
-export function figureFormat(indicator: Pick<EvaluatedIndicator, 'unit' | 'baseline' | 'target'>, lang: Lang): FigureFormat {
-  const min = Math.min(3, Math.max(decimalsOf(indicator.target.value), indicator.baseline ? decimalsOf(indicator.baseline.value) : 0));
+/**
+ * The figure format of one indicator in lang. The written precision is the indicator's
+ * `decimals` when the plan gives it (38.0 % → 1: 38 shows as 38.0 %), else the most decimals
+ * its baseline and target are written with (30.2 → 26 shows as 26.0万円).
+ */
+export function figureFormat(indicator: Pick<EvaluatedIndicator, 'unit' | 'baseline' | 'target'> & { decimals?: number | null }, lang: Lang): FigureFormat {
+  const written = indicator.decimals ?? null;
+  const min = written ?? Math.min(3, Math.max(decimalsOf(indicator.target.value), indicator.baseline ? decimalsOf(indicator.baseline.value) : 0));
   const unit = unitText(indicator.unit, lang);
   const withUnit = (s: string) => (lang === 'ja' || unit === '%' ? `${s}${unit}` : `${s} ${unit}`);
   return {
-    value: (n) => withUnit(formatNumber(n, lang, min, Math.max(min, 4))),
+    value: (n) => withUnit(formatNumber(n, lang, min, Math.max(min, written === null ? 4 : decimalsOf(n)))),
     computed: (n) => withUnit(formatNumber(n, lang, min, min + 1)),
     number: (n) => formatNumber(n, lang, 0, Math.max(min, 4)),
   };
