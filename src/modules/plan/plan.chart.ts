@@ -222,12 +222,17 @@ export async function indicatorChart(indicator: EvaluatedIndicator, lang: Lang):
  * makes new keys; old ones fall out of the bounded cache.
  */
 const charts = new VersionedCache<Promise<{ svg: string; title: string }>>(1_000);
+let drawn = 0;
+
+/** How many charts this process has drawn (tests check that cached views draw none). */
+export const chartsDrawn = () => drawn;
 
 /** indicatorChart() through the cache; `version` identifies the evaluation the indicator comes from. */
 export function cachedIndicatorChart(tenantId: string, version: string, indicator: EvaluatedIndicator, lang: Lang): Promise<{ svg: string; title: string }> {
   const key = `${tenantId}|${version}|${indicator.code}|${lang}`;
   let chart = charts.get(key);
   if (!chart) {
+    drawn++;
     chart = indicatorChart(indicator, lang);
     charts.set(key, chart);
     chart.catch(() => charts.delete(key));

@@ -10,7 +10,7 @@ import { createSession } from '../accounts/accounts.sessions.ts';
 import { randomToken } from '../../core/crypto.ts';
 import { makeUser } from '../../testing/factories.ts';
 import { newTenant, startTestApp, TestClient, type TestContext, type TestTenant } from '../../testing/harness.ts';
-import { labelSvg } from './plan.chart.ts';
+import { chartsDrawn, labelSvg } from './plan.chart.ts';
 import { decodeCsvBytes } from './plan.csv-import.ts';
 import { parseAsOfText, parseFigureText } from './plan.forms.ts';
 import { demoPlanDocument } from './plan.seed.ts';
@@ -249,6 +249,32 @@ describe('plan pages (public)', () => {
     const plainText = textOf((await other.client.get('/plan/indicators/6-1-3')).body);
     assert.match(plainText, /38% /);
     assert.doesNotMatch(plainText, /38\.0%/);
+  });
+
+  it('draws a chart once per indicator, data version and language, for signed-in viewers too', async () => {
+    const tenant = await tenantWithPlan();
+    const staff = await clientFor(tenant, 'staff');
+    const manager = await clientFor(tenant, 'plan_manager');
+    const { client: visitor } = await clientFor(tenant);
+    const before = chartsDrawn();
+    const first = await staff.client.get('/plan/indicators/6-1-1');
+    assert.equal(first.statusCode, 200);
+    assert.ok(first.body.includes('<svg role="img"'));
+    assert.equal(chartsDrawn(), before + 1);
+    await staff.client.get('/plan/indicators/6-1-1');
+    await manager.client.get('/plan/indicators/6-1-1');
+    await visitor.get('/plan/indicators/6-1-1');
+    assert.equal(chartsDrawn(), before + 1, 'the same chart for every viewer');
+    await staff.client.get('/plan/indicators/6-1-1?lang=en');
+    assert.equal(chartsDrawn(), before + 2, 'one per language');
+    // A new approved value is a new data version: the chart is drawn again, with it.
+    const posted = await staff.client.submit('/staff/plan/actuals/new', { indicator: '6-1-1', value: '247', asOf: '2018-03-31' }, { csrf: staff.csrf });
+    assert.equal(posted.statusCode, 303);
+    const [pending] = await pendingActuals(ctx.db, tenant.id);
+    await manager.client.submit(`/staff/plan/approvals/${pending!.id}`, { code: '6-1-1', decision: 'approved' }, { csrf: manager.csrf });
+    const after = await staff.client.get('/plan/indicators/6-1-1?lang=ja');
+    assert.equal(chartsDrawn(), before + 3);
+    assert.ok(/<desc id="chart-6-1-1-desc">[^<]*247団体/.test(after.body), 'the new chart shows the new value');
   });
 
   it('the indicator page of the computed average has no baseline line and says how it is computed', async () => {

@@ -4,7 +4,6 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { access } from '../../core/access.ts';
 import { requireRole, requireUser } from '../../core/auth.ts';
-import { AppError } from '../../core/errors.ts';
 import type { AppDeps } from '../module.ts';
 import { CSV_TYPE, JSON_TYPE, sendPlanRead } from './plan.public-read.ts';
 import * as plans from './plan.service.ts';
