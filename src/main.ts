@@ -61,6 +61,13 @@ async function main(): Promise<void> {
   await app.listen({ port: config.port, host: config.host });
   await scheduler.register();
   scheduler.start();
+  // The first indicator page must not wait for ECharts and its first drawing: the current
+  // plans' charts are drawn now, in the background, yielding to requests.
+  const { warmUpCharts } = await import('./modules/plan/index.ts');
+  void warmUpCharts({ db, deps }).then(
+    (done) => app.log.info(done, 'plan charts warmed up'),
+    (err: unknown) => app.log.warn({ err }, 'plan chart warm-up failed'),
+  );
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`;
   const lines = [
     '',

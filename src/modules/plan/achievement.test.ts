@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import {
   achievementRate,
   averageClampedRate,
+  comparedFigures,
   evaluateIndicator,
   expectedProgressAt,
   expectedValueAt,
@@ -127,7 +128,8 @@ describe('achievementRate', () => {
       clampedRate: 0,
       grade: 'C',
     },
-    { name: 'rounds a repeating rate half-up to 2 places', spec: growth, actual: at('216.66666'), rate: 33.33, clampedRate: 33.33, grade: 'C' },
+    { name: 'cuts a repeating rate to 2 places', spec: growth, actual: at('216.66666'), rate: 33.33, clampedRate: 33.33, grade: 'C' },
+    { name: 'cuts 2/3 toward the lower value, not up', spec: growth, actual: at('233.33335'), rate: 66.66, clampedRate: 66.66, grade: 'B' },
   ];
   for (const c of cases) {
     it(c.name, () => {
@@ -159,16 +161,17 @@ describe('achievementRate', () => {
     assert.throws(() => achievementRate(growth, at(Number.NaN)), RangeError);
   });
 
-  it('grades the exact rate, not the rate as rounded for display', () => {
-    // (0.7999999 / 1) × 100 = 79.99999: shown as 80.00 but below 80, so B.
+  it('grades the exact rate and shows it cut so that the shown figure reads the same grade', () => {
+    // (0.7999999 / 1) × 100 = 79.99999: below 80, so B, and shown as 79.99 (not 80.00).
     const spec: IndicatorSpec = { direction: 'increase', baseline: at(0, '2020-03-31'), target: { value: 1, dueDate: '2025-03-31' } };
-    assert.deepEqual(achievementRate(spec, at('0.7999999')), { rate: 80, clampedRate: 80, grade: 'B', exactRate: '79.99999' });
+    assert.deepEqual(achievementRate(spec, at('0.7999999')), { rate: 79.99, clampedRate: 79.99, grade: 'B', exactRate: '79.99999' });
   });
 
   it('grades an actual a hair worse than the baseline as D although it shows as 0.00', () => {
     const spec: IndicatorSpec = { direction: 'increase', baseline: at(100, '2020-03-31'), target: { value: 200, dueDate: '2025-03-31' } };
     const a = achievementRate(spec, at('99.996'))!;
     assert.equal(a.grade, 'D');
+    assert.equal(a.rate, -0.01, 'shown below 0, as its grade says');
     assert.equal(a.clampedRate, 0);
   });
 
@@ -222,7 +225,8 @@ describe('expected line', () => {
   // 730 of 1826 days have elapsed at 2022-03-31.
   const cases: { name: string; date: string; value: number; progress: number }[] = [
     { name: 'is the baseline on the baseline date', date: '2020-03-31', value: 200, progress: 0 },
-    { name: 'is interpolated by calendar days between the dates', date: '2022-03-31', value: 200 + (50 * 730) / 1826, progress: 39.98 },
+    // 730 / 1826 = 39.97809…%: cut, not rounded, to 39.97.
+    { name: 'is interpolated by calendar days between the dates', date: '2022-03-31', value: 200 + (50 * 730) / 1826, progress: 39.97 },
     { name: 'is the target on the due date', date: '2025-03-31', value: 250, progress: 100 },
     { name: 'is held at the baseline before the baseline date', date: '2019-03-31', value: 200, progress: 0 },
     { name: 'is held at the target after the due date', date: '2026-03-31', value: 250, progress: 100 },
@@ -244,9 +248,24 @@ describe('expected line', () => {
 
 describe('isOnTrack', () => {
   const cases: { name: string; spec: IndicatorSpec; actual: Observation | null; onTrack: boolean | null }[] = [
-    { name: 'is on track for an increase just above the expected line (40 ≥ 39.98)', spec: growth, actual: at(220), onTrack: true },
-    { name: 'is behind for an increase just below the expected line (39.96 < 39.98)', spec: growth, actual: at('219.98'), onTrack: false },
-    { name: 'is on track for an increase exactly on the expected progress', spec: growth, actual: at('219.99'), onTrack: true },
+    // The expected line at 2022-03-31 is 200 + 50 × 730 / 1826 = 219.98904…, progress 39.97809…%.
+    { name: 'is on track for an increase just above the expected line (40 ≥ 39.978)', spec: growth, actual: at(220), onTrack: true },
+    { name: 'is behind for an increase just below the expected line (39.96 < 39.978)', spec: growth, actual: at('219.98'), onTrack: false },
+    { name: 'is on track just above the exact line although below its rounded figure (issue 7: 219.9895)', spec: growth, actual: at('219.9895'), onTrack: true },
+    { name: 'is behind a hair below the exact line (219.98904)', spec: growth, actual: at('219.98904'), onTrack: false },
+    { name: 'is on track a hair above the exact line (219.98905)', spec: growth, actual: at('219.98905'), onTrack: true },
+    {
+      name: 'is on track exactly on a line that falls on whole figures',
+      spec: { direction: 'increase', baseline: { value: 0, asOf: '2020-01-01' }, target: { value: 10, dueDate: '2020-01-11' } },
+      actual: at(4, '2020-01-05'),
+      onTrack: true,
+    },
+    {
+      name: 'is behind a hair below a line that falls on whole figures',
+      spec: { direction: 'increase', baseline: { value: 0, asOf: '2020-01-01' }, target: { value: 10, dueDate: '2020-01-11' } },
+      actual: at('3.9999999', '2020-01-05'),
+      onTrack: false,
+    },
     { name: 'is on track for a decrease ahead of the expected line', spec: cost, actual: at('28.5'), onTrack: true },
     { name: 'is behind for a decrease that lags the expected line', spec: cost, actual: at('28.6'), onTrack: false },
     { name: 'is behind when worse than the baseline', spec: growth, actual: at(190), onTrack: false },
@@ -307,7 +326,8 @@ describe('evaluateIndicator', () => {
     assert.deepEqual(result.latest, at(220, '2022-03-31'));
     assert.deepEqual(result.achievement, { rate: 40, clampedRate: 40, grade: 'C', exactRate: '40' });
     assert.equal(result.onTrack, true);
-    assert.equal(result.expectedProgress, 39.98);
+    assert.equal(result.expectedProgress, 39.97);
+    assert.match(result.exactExpectedProgress ?? '', /^39\.9780941949616648411829134720700985761/);
     // Collinear at 10 per 365 days (no leap day between 2020-03-31 and 2022-03-31): x̄ = 2021-03-31,
     // ȳ = 210; due is 1461 days later → 210 + 1461 × 10 / 365.
     assert.ok(Math.abs((result.projection ?? Number.NaN) - (210 + 14610 / 365)) < 1e-9);
@@ -319,6 +339,7 @@ describe('evaluateIndicator', () => {
       achievement: null,
       onTrack: null,
       expectedProgress: null,
+      exactExpectedProgress: null,
       projection: null,
     });
   });
@@ -334,8 +355,10 @@ describe('evaluateIndicator', () => {
 
 describe('averageClampedRate', () => {
   const cases: { name: string; rates: (number | null)[]; average: number | null }[] = [
-    { name: 'averages clamped rates and skips nulls', rates: [40, null, 120, -20], average: 46.67 },
-    { name: 'averages already-clamped rates unchanged', rates: [40, 100, 0], average: 46.67 },
+    // 140 / 3 = 46.666…: cut to 46.66, not rounded up.
+    { name: 'averages clamped rates and skips nulls', rates: [40, null, 120, -20], average: 46.66 },
+    { name: 'averages already-clamped rates unchanged', rates: [40, 100, 0], average: 46.66 },
+    { name: 'cuts an average just below a grade boundary below it', rates: [79.99, 80], average: 79.99 },
     { name: 'averages decimal rates without drift', rates: [0.1, 0.2], average: 0.15 },
     { name: 'returns null when every rate is null', rates: [null, null], average: null },
     { name: 'returns null for no rates', rates: [], average: null },
@@ -354,5 +377,55 @@ describe('gradeCounts', () => {
 
   it('returns zero counts for no grades', () => {
     assert.deepEqual(gradeCounts([]), { S: 0, A: 0, B: 0, C: 0, D: 0, none: 0 });
+  });
+});
+
+describe('grade boundaries: the shown rate reads the grade given', () => {
+  // Baseline 0, target 100: the actual is the rate itself.
+  const unit: IndicatorSpec = { direction: 'increase', baseline: at(0, '2020-03-31'), target: { value: 100, dueDate: '2025-03-31' } };
+  const cases: [string, number, Grade][] = [
+    ['100', 100, 'S'],
+    ['99.999999', 99.99, 'A'],
+    ['80', 80, 'A'],
+    ['79.999999', 79.99, 'B'],
+    ['50', 50, 'B'],
+    ['49.999999', 49.99, 'C'],
+    ['0', 0, 'C'],
+    ['-0.000001', -0.01, 'D'],
+    ['100.000001', 100, 'S'],
+    ['80.009999', 80, 'A'],
+  ];
+  const legend = (rate: number): Grade => (rate >= 100 ? 'S' : rate >= 80 ? 'A' : rate >= 50 ? 'B' : rate >= 0 ? 'C' : 'D');
+  for (const [actual, shown, grade] of cases) {
+    it(`an exact rate of ${actual} % shows as ${shown} and is graded ${grade}`, () => {
+      const a = achievementRate(unit, at(actual))!;
+      assert.equal(a.rate, shown);
+      assert.equal(a.grade, grade);
+      assert.equal(legend(a.rate), a.grade, 'the legend read on the shown figure gives the same grade');
+    });
+  }
+});
+
+describe('comparedFigures', () => {
+  it('shows two decimals when they already read the right way', () => {
+    assert.deepEqual(comparedFigures('40', '39.978094'), { rate: 40, expected: 39.97, decimals: 2 });
+    // On track although both cut to 39.97: equal figures read as "at least", which is true.
+    assert.deepEqual(comparedFigures('39.979', '39.978094'), { rate: 39.97, expected: 39.97, decimals: 2 });
+  });
+
+  it('adds decimals until a rate behind its expected progress shows below it', () => {
+    assert.deepEqual(comparedFigures('39.97', '39.978094'), { rate: 39.97, expected: 39.978, decimals: 3 });
+    assert.deepEqual(comparedFigures('39.97809', '39.978094'), { rate: 39.97809, expected: 39.978094, decimals: 6 });
+  });
+
+  it('gives the verdict and the figures the same order for the issue-7 actual', () => {
+    const e = evaluateIndicator({ ...growth, actuals: [at('219.9895')] });
+    assert.equal(e.onTrack, true);
+    const shown = comparedFigures(e.achievement!.exactRate, e.exactExpectedProgress!);
+    assert.ok(shown.rate >= shown.expected);
+    const behind = evaluateIndicator({ ...growth, actuals: [at('219.98904')] });
+    assert.equal(behind.onTrack, false);
+    const shownBehind = comparedFigures(behind.achievement!.exactRate, behind.exactExpectedProgress!);
+    assert.ok(shownBehind.rate < shownBehind.expected, JSON.stringify(shownBehind));
   });
 });

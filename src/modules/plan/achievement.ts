@@ -7,9 +7,17 @@
  * decimal.js, so e.g. 99.98 → 99.99 has no binary float drift. Dates are ISO 'YYYY-MM-DD'
  * calendar dates; day arithmetic is done on Date.UTC day numbers.
  *
- * Rounding rule: rates are reported rounded to 2 decimal places (ROUND_HALF_UP), and every
- * decision (grade, on-track) is taken on those shown figures, so a displayed "80.00" is never
- * graded B and a displayed "40.00 vs 40.00" is never 遅れ.
+ * The one rule for figures and verdicts (also stated on the pages, `plan.figureRule`):
+ * - Every verdict is taken on exact figures: the grade on the exact rate, 順調 / 遅れ on the
+ *   exact rate against the exact expected progress (never against a rounded one).
+ * - Computed figures (rates, expected progress, averages) are shown cut to 2 decimal places
+ *   toward the lower value (ROUND_FLOOR), never rounded up. A shown rate is therefore never
+ *   above the exact one and, since the grade boundaries (100, 80, 50, 0) have no more than two
+ *   decimals, it reaches a boundary exactly when the exact rate does: a page never shows
+ *   "80.00 % B" (79.999 % shows as 79.99 % B) nor "−0.00 % D" (it shows −0.01 %).
+ * - When a rate behind its expected progress would show the same two decimals as that
+ *   progress, both are shown with more decimals until they differ ({@link comparedFigures}),
+ *   so the two figures beside a verdict never read the other way.
  */
 import { Decimal } from 'decimal.js';
 
@@ -50,11 +58,11 @@ export interface IndicatorFigures extends IndicatorSpec {
 
 /** An achievement rate: raw (may be < 0 or > 100), clamped to [0, 100], its grade and exact value. */
 export interface Achievement {
-  /** Raw rate in percent, rounded to 2 places (ROUND_HALF_UP). */
+  /** Raw rate in percent, cut to 2 places toward the lower value (ROUND_FLOOR; see the rule above). */
   rate: number;
   /** `rate` clamped to [0, 100]; this is what averages use. */
   clampedRate: number;
-  /** Grade of the raw (unclamped) rate as shown. */
+  /** Grade of the exact raw (unclamped) rate; the shown `rate` always reads the same grade. */
   grade: Grade;
   /** The unrounded rate as a plain decimal string (40 significant digits). */
   exactRate: string;
@@ -66,8 +74,10 @@ export interface IndicatorEvaluation {
   /** null means 評価不能 (no data). */
   achievement: Achievement | null;
   onTrack: boolean | null;
-  /** Expected progress (%) at the latest actual's date; null without a baseline or for at_most_baseline. */
+  /** Expected progress (%) at the latest actual's date, cut to 2 places; null without a baseline or for at_most_baseline. */
   expectedProgress: number | null;
+  /** The same, exact (a plain decimal string), as the on-track verdict uses it. */
+  exactExpectedProgress: string | null;
   /** Least-squares value at the target due date; null with fewer than 2 distinct actual dates. */
   projection: number | null;
 }
@@ -107,8 +117,9 @@ function dayNumber(iso: string): number {
   return ms / MS_PER_DAY;
 }
 
-function round2(d: Dec): number {
-  const n = d.toDecimalPlaces(2, Decimal.ROUND_HALF_UP).toNumber();
+/** Cut to `places` decimals toward the lower value (ROUND_FLOOR): how every computed figure is shown. */
+function cut(d: Dec, places = 2): number {
+  const n = d.toDecimalPlaces(places, Decimal.ROUND_FLOOR).toNumber();
   return n === 0 ? 0 : n; // never report -0
 }
 
@@ -162,9 +173,9 @@ function exactRate(spec: IndicatorSpec, actualValue: FigureValue): Dec {
 export function achievementRate(spec: IndicatorSpec, actual: Observation | null | undefined): Achievement | null {
   if (!actual) return null;
   const exact = exactRate(spec, actual.value);
-  const rate = round2(exact);
-  // The grade is decided on the exact rate: −0.004 % is worse than the baseline (D) even
-  // though it shows as −0.00, and 99.995 % has not reached the target (A).
+  const rate = cut(exact);
+  // The grade is decided on the exact rate (−0.004 % is worse than the baseline: D); the
+  // shown rate is cut toward the lower value (−0.01 %), so it reads the same grade.
   return { rate, clampedRate: clamp(rate, 0, 100), grade: gradeOfExact(exact), exactRate: exact.toFixed() };
 }
 
@@ -223,22 +234,42 @@ export function expectedValueAt(baseline: Observation, target: Target, date: str
 
 /**
  * Progress rate (%) that the expected-line value at `date` would have, i.e. the elapsed share
- * of the baseline → due-date span × 100, clamped to [0, 100] and rounded to 2 places.
+ * of the baseline → due-date span × 100, clamped to [0, 100] and cut to 2 places.
  */
 export function expectedProgressAt(baseline: Observation, target: Target, date: string): number {
-  return round2(elapsedFraction(baseline, target, date).times(HUNDRED));
+  return cut(exactExpectedProgress(baseline, target, date));
+}
+
+function exactExpectedProgress(baseline: Observation, target: Target, date: string): Dec {
+  return elapsedFraction(baseline, target, date).times(HUNDRED);
 }
 
 /**
- * 順調 (true) / 遅れ (false) for one actual. With a baseline (increase / decrease) the actual's
- * rate must be at least the expected progress at its date; without a baseline, and for
- * at_most_baseline, the rate must be at least 100. null when there is no actual.
+ * A rate and the expected progress it is judged against, as shown side by side: both cut to
+ * the same number of decimals, 2 unless a rate below its expected progress would then show
+ * the same figure (39.979 % against 39.978 %: both 39.97 %), in which case as many more
+ * decimals (up to 10) as it takes for the shown figures to differ. Cutting keeps the order of
+ * a rate at or above its expected progress, so an on-track pair needs no more digits.
+ */
+export function comparedFigures(exactRate: string, exactExpected: string): { rate: number; expected: number; decimals: number } {
+  const r = new Dec(exactRate);
+  const e = new Dec(exactExpected);
+  let decimals = 2;
+  while (decimals < 10 && r.lt(e) && cut(r, decimals) >= cut(e, decimals)) decimals++;
+  return { rate: cut(r, decimals), expected: cut(e, decimals), decimals };
+}
+
+/**
+ * 順調 (true) / 遅れ (false) for one actual, on exact figures. With a baseline (increase /
+ * decrease) the actual's exact rate must be at least the exact expected progress at its date;
+ * without a baseline, and for at_most_baseline, the exact rate must be at least 100. null when
+ * there is no actual.
  */
 export function isOnTrack(spec: IndicatorSpec, actual: Observation | null | undefined): boolean | null {
   if (!actual) return null;
   const exact = exactRate(spec, actual.value);
   if (!spec.baseline || spec.direction === 'at_most_baseline') return exact.gte(100);
-  return exact.gte(expectedProgressAt(spec.baseline, spec.target, actual.asOf));
+  return exact.gte(exactExpectedProgress(spec.baseline, spec.target, actual.asOf));
 }
 
 /**
@@ -267,29 +298,30 @@ export function projectAtTarget(actuals: readonly Observation[], dueDate: string
 /** Everything about one indicator at once: latest actual, its achievement, on-track, expected progress and projection. */
 export function evaluateIndicator(figures: IndicatorFigures): IndicatorEvaluation {
   const latest = latestActual(figures.actuals);
-  if (!latest) return { latest: null, achievement: null, onTrack: null, expectedProgress: null, projection: null };
-  const expectedProgress =
+  if (!latest) return { latest: null, achievement: null, onTrack: null, expectedProgress: null, exactExpectedProgress: null, projection: null };
+  const expected =
     figures.baseline && figures.direction !== 'at_most_baseline'
-      ? expectedProgressAt(figures.baseline, figures.target, latest.asOf)
+      ? exactExpectedProgress(figures.baseline, figures.target, latest.asOf)
       : null;
   return {
     latest,
     achievement: achievementRate(figures, latest),
     onTrack: isOnTrack(figures, latest),
-    expectedProgress,
+    expectedProgress: expected === null ? null : cut(expected),
+    exactExpectedProgress: expected === null ? null : expected.toFixed(),
     projection: projectAtTarget(figures.actuals, figures.target.dueDate),
   };
 }
 
 /**
- * Mean of the rates clamped to [0, 100], rounded to 2 places; nulls (評価不能) are left out.
+ * Mean of the rates clamped to [0, 100], cut to 2 places; nulls (評価不能) are left out.
  * Raw rates may be passed: clamping an already-clamped rate changes nothing. null when none.
  */
 export function averageClampedRate(rates: readonly (number | null | undefined)[]): number | null {
   const present = rates.filter((r): r is number => r !== null && r !== undefined);
   if (present.length === 0) return null;
   const sum = present.reduce((s, r) => s.plus(clamp(r, 0, 100)), new Dec(0));
-  return round2(sum.div(present.length));
+  return cut(sum.div(present.length));
 }
 
 /** Count of indicators per grade; null / undefined (評価不能) counts as 'none'. */

@@ -6,6 +6,8 @@ import { planRoutes } from './plan.routes.ts';
 import { seedDemoPlan } from './plan.seed.ts';
 import { AVERAGE_METRIC } from './plan.service.ts';
 
+export { warmUpCharts } from './plan.warmup.ts';
+
 export const planModule: HibikiModule = {
   name: 'plan',
   migrations: new URL('./migrations/', import.meta.url),

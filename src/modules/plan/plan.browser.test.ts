@@ -21,6 +21,7 @@ import {
 import { makeUser } from '../../testing/factories.ts';
 import { demoPlanDocument } from './plan.seed.ts';
 import { importPlan } from './plan.service.ts';
+import { warmUpCharts } from './plan.warmup.ts';
 
 async function assertNoViolations(page: Page, where: string): Promise<void> {
   const violations = await checkAccessibility(page);
@@ -52,6 +53,8 @@ describe('plan pages in Chromium', { skip: browserTestSkip() }, () => {
   before(async () => {
     server = await startLiveServer();
     await importPlan(server.ctx.db, server.ctx.deps, server.tenant, { id: null, label: 'test' }, demoPlanDocument(), 'ja', { demoActuals: true });
+    // As the server does after listening: templates compiled and ECharts loaded before pages are timed.
+    await warmUpCharts();
     browser = await launchBrowser();
   });
   after(async () => {

@@ -7,6 +7,7 @@
  * actuals extended to the target date (dotted). Lines differ in dash pattern and marker
  * shape as well as colour, so no meaning rests on colour alone.
  */
+import { VersionedCache } from '../../core/data-version.ts';
 import { compareIsoDate } from '../../core/dates.ts';
 import { translate, type Lang } from '../../core/i18n.ts';
 import { projectAtTarget } from './achievement.ts';
@@ -14,9 +15,10 @@ import type { EvaluatedIndicator } from './plan.service.ts';
 import { dateText, figureFormat, fiscalYearText, unitText } from './plan.view-model.ts';
 import './plan.messages.ts';
 
-// ECharts is large (~0.7 s to load): it is loaded on the first chart, not at start-up.
+// ECharts is large (~0.7 s to load, several seconds on a busy machine): it is loaded by the
+// first chart or by warmUpCharts() once the server listens, not before.
 let echartsModule: Promise<typeof import('echarts')> | undefined;
-const loadEcharts = () => (echartsModule ??= import('echarts'));
+export const loadEcharts = () => (echartsModule ??= import('echarts'));
 
 interface Point {
   asOf: string;
@@ -211,4 +213,29 @@ export async function indicatorChart(indicator: EvaluatedIndicator, lang: Lang):
     count: indicator.actuals.length,
   });
   return { svg: await renderHistoryChart(indicator, lang, { title, description }, { idPrefix: `chart-${indicator.code}` }), title };
+}
+
+/**
+ * Drawn charts, for every viewer (signed in or not): a chart depends only on its indicator's
+ * evaluated figures and the language, so it is kept by municipality, data version (the plan's
+ * scopes and the day, as evaluatePlanCached names it), indicator and language. A new version
+ * makes new keys; old ones fall out of the bounded cache.
+ */
+const charts = new VersionedCache<Promise<{ svg: string; title: string }>>(1_000);
+let drawn = 0;
+
+/** How many charts this process has drawn (tests check that cached views draw none). */
+export const chartsDrawn = () => drawn;
+
+/** indicatorChart() through the cache; `version` identifies the evaluation the indicator comes from. */
+export function cachedIndicatorChart(tenantId: string, version: string, indicator: EvaluatedIndicator, lang: Lang): Promise<{ svg: string; title: string }> {
+  const key = `${tenantId}|${version}|${indicator.code}|${lang}`;
+  let chart = charts.get(key);
+  if (!chart) {
+    drawn++;
+    chart = indicatorChart(indicator, lang);
+    charts.set(key, chart);
+    chart.catch(() => charts.delete(key));
+  }
+  return chart;
 }

@@ -21,6 +21,10 @@ export const planMessages = defineMessages({
   'plan.indicatorCount': { ja: '成果指標の数', en: 'Outcome indicators' },
   'plan.gradeCounts': { ja: '評価別の指標数', en: 'Indicators by grade' },
   'plan.gradeCountsOf': { ja: '{name}の評価別の指標数', en: 'Indicators by grade: {name}' },
+  'plan.figureRule': {
+    ja: '評価区分と順調・遅れは、端数を処理する前の値で判定します。達成率・見込まれる達成率・平均は小数第2位未満を切り捨てて表示するため（切り上げません）、表示された達成率が評価の境目（100%、80%、50%、0%）に届いていれば評価もその区分です。遅れの指標で達成率と見込まれる達成率が同じ表示になる場合は、違いが分かる桁まで表示します。',
+    en: 'Grades and on track / behind are decided on the unrounded figures. Rates, expected rates and averages are shown cut (never rounded up) to two decimals, so a shown rate reaches a grade boundary (100 %, 80 %, 50 %, 0 %) exactly when its grade does. Where a rate behind its expected rate would show the same figure, both are shown with as many decimals as it takes to differ.',
+  },
   'plan.gradeLegend': {
     ja: '評価の基準：S 達成率100%以上、A 80%以上、B 50%以上、C 0%以上、D 0%未満（基準値より悪化）。',
     en: 'Grades: S rate of 100 % or more, A 80 % or more, B 50 % or more, C 0 % or more, D below 0 % (worse than the baseline).',

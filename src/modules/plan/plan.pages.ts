@@ -19,7 +19,7 @@ import { acceptMultipart, readMultipartBody } from '../../core/multipart.ts';
 import type { PageData } from '../../core/web.ts';
 import { HTML_TYPE, sendPlanRead } from './plan.public-read.ts';
 import type { AppDeps } from '../module.ts';
-import { indicatorChart } from './plan.chart.ts';
+import { cachedIndicatorChart } from './plan.chart.ts';
 import { checkActualsCsv, decodeCsvBytes, importActualsCsv, type CsvCheck } from './plan.csv-import.ts';
 import { ActualEntryForm, DecisionForm, EntryQuery, formValues, ImportForm, ReportQuery, type ActualEntryValues } from './plan.forms.ts';
 import { canApproveActual, canUseStaffPages } from './plan.policy.ts';
@@ -151,14 +151,15 @@ export function planPageRoutes(app: FastifyInstance, deps: AppDeps): void {
     publicPage(request, reply, 'plan/views/indicator.njk', async () => {
       const lang = request.lang;
       const viewer = staffViewer(request);
-      const plan = await evaluated(request);
+      const { plan, version } = await plans.evaluatePlanCached(db, deps, request.tenant.id, undefined, request);
       const indicator = plan.indicators.find((i) => i.code === request.params.code);
       if (!indicator) throw new AppError('not_found', { ja: `指標 ${request.params.code} はありません`, en: `No indicator ${request.params.code}` });
       const revisions = await plans.indicatorRevisions(db, request.tenant.id, indicator.id, viewer !== null);
       const section = sectionOf(plan, indicator.sectionCode);
       const glossary = section ? glossaryViews(section) : [];
       const view = indicatorView(indicator, glossary, sectionHref(indicator.sectionCode), lang);
-      const chart = await indicatorChart(indicator, lang);
+      // Drawn once per indicator, data version and language, for every viewer.
+      const chart = await cachedIndicatorChart(request.tenant.id, version, indicator, lang);
       const department = indicator.departmentCode ? await findDepartment(db, request.tenant.id, indicator.departmentCode) : undefined;
       const sectionName = section ? `${sectionLabel(section.code, lang)} ${section.title}` : indicator.sectionCode;
       return {

@@ -50,6 +50,7 @@ export interface IndicatorRow {
   name: string;
   name_note: string | null;
   unit: string;
+  decimals: number | null;
   direction: 'increase' | 'decrease' | 'at_most_baseline';
   description: string | null;
   baseline_value: string | null;
@@ -134,13 +135,14 @@ export async function insertPlanDocument(
         const row = await tx.one<{ id: string }>(
           `insert into indicators (tenant_id, plan_id, section_id, position, code, name, name_note, unit, direction, description,
              baseline_value, baseline_as_of, baseline_label, target_value, target_fiscal_year, target_date, target_label,
-             department_code, source_kind, source_metric)
-           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20) returning id`,
+             department_code, source_kind, source_metric, decimals)
+           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21) returning id`,
           [
             tenantId, plan.id, sec.id, ii, ind.code, ind.name, ind.nameNote ?? null, ind.unit, ind.direction, ind.description ?? null,
             ind.baseline ? String(ind.baseline.value) : null, ind.baseline?.asOf ?? null, ind.baseline?.label ?? null,
             String(ind.target.value), ind.target.fiscalYear ?? null, ind.target.date ?? null, ind.target.label ?? null,
             ind.department ?? null, ind.source?.kind ?? 'manual', ind.source?.kind === 'metric' ? ind.source.metric : null,
+            ind.decimals ?? null,
           ],
         );
         for (const a of ind.actuals) {
@@ -190,7 +192,7 @@ export async function loadPlanContents(sql: Sql, tenantId: string, planId: strin
     sql.query<IndicatorRow>(
       `select i.id, i.section_id, i.code, i.name, i.name_note, i.unit, i.direction, i.description,
               i.baseline_value, i.baseline_as_of, i.baseline_label, i.target_value, i.target_fiscal_year, i.target_date,
-              i.target_label, i.department_code, i.source_kind, i.source_metric
+              i.target_label, i.department_code, i.source_kind, i.source_metric, i.decimals
          from indicators i
          join plan_sections s on s.tenant_id = i.tenant_id and s.id = i.section_id
          join plan_chapters c on c.tenant_id = s.tenant_id and c.id = s.chapter_id
@@ -234,12 +236,27 @@ export function listPendingActuals(sql: Sql, tenantId: string, planId: string): 
   );
 }
 
-/** Appends a pending revision for (indicator, date). */
-export function insertPendingActual(
+/** Advisory-lock class of the revision numbering of one (indicator, date). */
+const REVISION_LOCK = 7_414_201;
+
+/**
+ * Appends a pending revision for (indicator, date). Revisions are numbered max + 1 under a
+ * unique key; a transaction-scoped advisory lock on (tenant, indicator, date) makes writers of
+ * the same date take their turn, so concurrent corrections never collide (each reads the
+ * newest committed revision once the previous writer has committed). Writers of other dates
+ * and indicators do not wait for each other. The caller holds the transaction.
+ */
+export async function insertPendingActual(
   tx: Sql,
   tenantId: string,
   input: { indicatorId: string; asOf: string; value: string; note: string | null; enteredBy: string; enteredLabel: string },
 ): Promise<ActualRow> {
+  await tx.query(`select pg_advisory_xact_lock($1, hashtext($2::text || '|' || $3::text || '|' || $4::text))`, [
+    REVISION_LOCK,
+    tenantId,
+    input.indicatorId,
+    input.asOf,
+  ]);
   return tx.one<ActualRow>(
     `insert into indicator_actuals as a (tenant_id, indicator_id, as_of, revision, value, note, status, entered_by, entered_label)
      values ($1, $2, $3,

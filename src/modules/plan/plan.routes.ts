@@ -1,16 +1,15 @@
 /** The plan's JSON API and open data. Routes validate, authorise, call one service function. */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { access } from '../../core/access.ts';
 import { requireRole, requireUser } from '../../core/auth.ts';
-import { AppError } from '../../core/errors.ts';
 import type { AppDeps } from '../module.ts';
 import { CSV_TYPE, JSON_TYPE, sendPlanRead } from './plan.public-read.ts';
 import * as plans from './plan.service.ts';
 import { indicatorsCsv } from './plan.opendata.ts';
 import { planPageRoutes } from './plan.pages.ts';
+import { acceptPlanYaml } from './plan.yaml.ts';
 import { IndicatorListSchema, RecordActualSchema } from './plan.schema.ts';
 
 const CodeParam = z.object({ code: z.string().max(64) });
@@ -32,15 +31,6 @@ export function planRoutes(app: FastifyInstance, deps: AppDeps): void {
   const evaluated = async (request: FastifyRequest, planCode?: string) => (await plans.evaluatePlanCached(db, deps, request.tenant.id, planCode, request)).plan;
   const api = app.withTypeProvider<ZodTypeProvider>();
 
-  // Plans may be posted as YAML as well as JSON.
-  app.addContentTypeParser(['application/yaml', 'application/x-yaml', 'text/yaml'], { parseAs: 'string' }, (_req, body, done) => {
-    try {
-      done(null, parseYaml(body as string));
-    } catch {
-      done(new AppError('bad_request', { ja: 'YAML として読み取れません', en: 'The body is not valid YAML' }), undefined);
-    }
-  });
-
   api.get('/api/v1/plan', { config: PUBLIC, schema: { summary: '現行計画の全体（体系・指標・評価） / The current plan, evaluated', tags: ['plan'] } }, async (request, reply) =>
     read(request, reply, JSON_TYPE, async () => JSON.stringify(planTree(await evaluated(request)))),
   );
@@ -49,20 +39,24 @@ export function planRoutes(app: FastifyInstance, deps: AppDeps): void {
     items: await plans.listPlanSummaries(db, request.tenant.id),
   }));
 
-  api.post(
-    '/api/v1/plans',
-    {
-      // A plan document is a large body: its own limits (still linear to check).
-      config: { access: access.planManagers, bodyShape: { maxKeys: 50_000, maxValues: 200_000, maxDepth: 16 } },
-      schema: { summary: '計画文書の取り込み（JSON/YAML） / Import a plan document', tags: ['plan'], security: bearer, body: z.unknown() },
-    },
-    async (request, reply) => {
-      const { user, actor } = actorOf(request);
-      requireRole(request.auth, ['plan_manager', 'admin']);
-      const result = await plans.importPlan(db, deps, request.tenant, actor, request.body, request.lang, { user });
-      return reply.code(201).header('location', `/api/v1/plans/${result.code}`).send({ code: result.code });
-    },
-  );
+  // The import route in a scope of its own: only it reads YAML (no other route parses it).
+  app.register(async (scope) => {
+    acceptPlanYaml(scope);
+    scope.withTypeProvider<ZodTypeProvider>().post(
+      '/api/v1/plans',
+      {
+        // A plan document is a large body: its own limits (still linear to check).
+        config: { access: access.planManagers, bodyShape: { maxKeys: 50_000, maxValues: 200_000, maxDepth: 16 } },
+        schema: { summary: '計画文書の取り込み（JSON/YAML） / Import a plan document', tags: ['plan'], security: bearer, body: z.unknown() },
+      },
+      async (request, reply) => {
+        const { user, actor } = actorOf(request);
+        requireRole(request.auth, ['plan_manager', 'admin']);
+        const result = await plans.importPlan(db, deps, request.tenant, actor, request.body, request.lang, { user });
+        return reply.code(201).header('location', `/api/v1/plans/${result.code}`).send({ code: result.code });
+      },
+    );
+  });
 
   api.get('/api/v1/plans/:planCode', { config: PUBLIC, schema: { summary: '計画の全体 / A plan, evaluated', tags: ['plan'], params: PlanCodeParam } }, async (request, reply) =>
     read(request, reply, JSON_TYPE, async () => JSON.stringify(planTree(await evaluated(request, request.params.planCode))), request.params.planCode),

@@ -71,6 +71,8 @@ export const IndicatorSchema = z.strictObject({
   name: text(LIMITS.title),
   nameNote: text(LIMITS.title).optional(),
   unit: z.string().trim().max(LIMITS.unit),
+  /** Decimal places the plan writes the values with (38.0 % → 1); the number 38.0 cannot say so itself. */
+  decimals: z.number().int().min(0).max(6).optional(),
   direction: z.enum(['increase', 'decrease', 'at_most_baseline']),
   description: z.string().max(LIMITS.text).optional(),
   department: z.string().max(40).optional(),
@@ -162,6 +164,8 @@ export const IndicatorItemSchema = z.object({
   code: z.string(),
   name: z.string(),
   unit: z.string(),
+  /** Decimal places the values are written with (null: as the baseline and target are written). */
+  decimals: z.number().nullable(),
   direction: z.enum(['increase', 'decrease', 'at_most_baseline']),
   sectionCode: z.string(),
   /** 担当課 — the responsible department's code. */

@@ -45,20 +45,31 @@ export function demoPlanDocument(): unknown {
 
 /**
  * Seeds the demo plan once; later runs leave it as it is, except that indicators without a
- * responsible department get the one the demo document names (plans seeded before indicators
- * carried departments).
+ * responsible department or written precision get the ones the demo document names (plans
+ * seeded before indicators carried them).
  */
 export async function seedDemoPlan(tx: Sql, tenant: Tenant, ctx: SeedContext): Promise<string[]> {
   const doc = parsePlanDocument(demoPlanDocument(), 'ja', ctx.deps.metrics);
   const existing = await findPlanByCode(tx, tenant.id, doc.code);
   if (existing) {
+    let changed = false;
     for (const ind of doc.chapters.flatMap((c) => c.sections.flatMap((s) => s.indicators))) {
-      if (!ind.department) continue;
-      await tx.query(
-        'update indicators set department_code = $3 where tenant_id = $1 and plan_id = $2 and code = $4 and department_code is null',
-        [tenant.id, existing.id, ind.department, ind.code],
-      );
+      if (ind.department) {
+        await tx.query(
+          'update indicators set department_code = $3 where tenant_id = $1 and plan_id = $2 and code = $4 and department_code is null',
+          [tenant.id, existing.id, ind.department, ind.code],
+        );
+      }
+      // Plans seeded before indicators carried their written precision.
+      if (ind.decimals !== undefined) {
+        const updated = await tx.query(
+          'update indicators set decimals = $3 where tenant_id = $1 and plan_id = $2 and code = $4 and decimals is null returning id',
+          [tenant.id, existing.id, ind.decimals, ind.code],
+        );
+        changed ||= updated.length > 0;
+      }
     }
+    if (changed) await bumpDataVersion(tx, tenant.id, PLAN_SCOPE);
     return [];
   }
   await insertPlanDocument(tx, tenant.id, doc, 'seed', { demoActuals: true });

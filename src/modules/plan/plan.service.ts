@@ -62,6 +62,8 @@ export interface EvaluatedIndicator {
   name: string;
   nameNote: string | null;
   unit: string;
+  /** Decimal places the plan writes the values with; null: as the baseline and target are written. */
+  decimals: number | null;
   direction: repo.IndicatorRow['direction'];
   description: string | null;
   sectionCode: string;
@@ -221,6 +223,7 @@ export async function exportPlan(sql: Sql, tenantId: string, code: string): Prom
                 name: i.name,
                 ...(i.name_note ? { nameNote: i.name_note } : {}),
                 unit: i.unit,
+                ...(i.decimals !== null ? { decimals: i.decimals } : {}),
                 direction: i.direction,
                 ...(i.description !== null ? { description: i.description } : {}),
                 ...(i.department_code ? { department: i.department_code } : {}),
@@ -329,6 +332,7 @@ export async function evaluatePlan(
       name: i.name,
       nameNote: i.name_note,
       unit: i.unit,
+      decimals: i.decimals,
       direction: i.direction,
       description: i.description,
       sectionCode: sectionCode.get(i.section_id) ?? '',
@@ -463,6 +467,7 @@ export function indicatorItem(x: EvaluatedIndicator) {
     code: x.code,
     name: x.name,
     unit: x.unit,
+    decimals: x.decimals,
     direction: x.direction,
     sectionCode: x.sectionCode,
     department: x.departmentCode,

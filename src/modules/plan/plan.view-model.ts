@@ -7,7 +7,7 @@
 import type { AuthUser } from '../../core/auth.ts';
 import { formatDateEn, formatJapaneseDate, formatJapaneseFiscalYear, formatWesternFiscalYear } from '../../core/dates.ts';
 import { translate, type Lang } from '../../core/i18n.ts';
-import { achievementRate, expectedValueAt, projectAtTarget, type Grade, type GradeCounts } from './achievement.ts';
+import { achievementRate, comparedFigures, expectedValueAt, projectAtTarget, type Grade, type GradeCounts } from './achievement.ts';
 import type { CsvCheck } from './plan.csv-import.ts';
 import { canEnterActual } from './plan.policy.ts';
 import {
@@ -73,9 +73,13 @@ export function formatNumber(value: number, lang: Lang, minDigits = 0, maxDigits
   }).format(value);
 }
 
-/** A rate as shown everywhere: two decimals and a percent sign, e.g. '92.86%'. */
-export function formatRate(rate: number, lang: Lang): string {
-  return `${formatNumber(rate, lang, 2, 2)}%`;
+/**
+ * A rate as shown everywhere: two decimals (more only beside an expected progress it would
+ * otherwise read equal to) and a percent sign, e.g. '92.86%'. Rates arrive already cut toward
+ * the lower value (achievement.ts), so this never rounds them up.
+ */
+export function formatRate(rate: number, lang: Lang, decimals = 2): string {
+  return `${formatNumber(rate, lang, decimals, decimals)}%`;
 }
 
 /** English words for the plan's units; other units are shown as written. */
@@ -109,13 +113,18 @@ export interface FigureFormat {
   number(n: number): string;
 }
 
-/** The figure format of one indicator in lang. */
-export function figureFormat(indicator: Pick<EvaluatedIndicator, 'unit' | 'baseline' | 'target'>, lang: Lang): FigureFormat {
-  const min = Math.min(3, Math.max(decimalsOf(indicator.target.value), indicator.baseline ? decimalsOf(indicator.baseline.value) : 0));
+/**
+ * The figure format of one indicator in lang. The written precision is the indicator's
+ * `decimals` when the plan gives it (38.0 % → 1: 38 shows as 38.0 %), else the most decimals
+ * its baseline and target are written with (30.2 → 26 shows as 26.0万円).
+ */
+export function figureFormat(indicator: Pick<EvaluatedIndicator, 'unit' | 'baseline' | 'target'> & { decimals?: number | null }, lang: Lang): FigureFormat {
+  const written = indicator.decimals ?? null;
+  const min = written ?? Math.min(3, Math.max(decimalsOf(indicator.target.value), indicator.baseline ? decimalsOf(indicator.baseline.value) : 0));
   const unit = unitText(indicator.unit, lang);
   const withUnit = (s: string) => (lang === 'ja' || unit === '%' ? `${s}${unit}` : `${s} ${unit}`);
   return {
-    value: (n) => withUnit(formatNumber(n, lang, min, Math.max(min, 4))),
+    value: (n) => withUnit(formatNumber(n, lang, min, Math.max(min, written === null ? 4 : decimalsOf(n)))),
     computed: (n) => withUnit(formatNumber(n, lang, min, min + 1)),
     number: (n) => formatNumber(n, lang, 0, Math.max(min, 4)),
   };
@@ -220,6 +229,8 @@ export function indicatorView(indicator: EvaluatedIndicator, glossary: readonly 
   const e = indicator.evaluation;
   const point = latestPoint(indicator);
   const grade = e.achievement?.grade ?? 'none';
+  // The rate beside its expected progress: as many decimals as it takes not to read the other way.
+  const compared = e.achievement && e.exactExpectedProgress !== null ? comparedFigures(e.achievement.exactRate, e.exactExpectedProgress) : null;
   const t = indicator.target;
   const source = indicator.source;
   let sourceText: string;
@@ -250,11 +261,11 @@ export function indicatorView(indicator: EvaluatedIndicator, glossary: readonly 
       label: t.label,
     },
     latest: e.latest ? { value: f.value(Number(e.latest.value)), date: dateText(e.latest.asOf, lang), isDemo: point?.isDemo ?? false } : null,
-    rate: e.achievement ? formatRate(e.achievement.rate, lang) : null,
+    rate: e.achievement ? formatRate(compared?.rate ?? e.achievement.rate, lang, compared?.decimals) : null,
     grade: { key: grade, label: translate(lang, `plan.grade.${grade}`) },
     onTrack: e.onTrack,
     onTrackLabel: e.onTrack === null ? null : translate(lang, e.onTrack ? 'plan.onTrack' : 'plan.behind'),
-    expectedProgress: e.expectedProgress === null ? null : formatRate(e.expectedProgress, lang),
+    expectedProgress: e.expectedProgress === null ? null : formatRate(compared?.expected ?? e.expectedProgress, lang, compared?.decimals),
     projection: e.projection === null ? null : f.computed(e.projection),
     dueDate: dateText(t.dueDate, lang),
     source: { text: sourceText, pending: indicator.metricPending ? translate(lang, 'plan.source.pending') : null },
