@@ -1,5 +1,5 @@
 /** Open data: the indicators as CSV (UTF-8 with BOM so Excel reads the Japanese correctly). */
-import { stringify } from 'csv-stringify/sync';
+import { toCsv } from '../../core/csv.ts';
 import type { EvaluatedPlan } from './plan.service.ts';
 
 const HEADER = [
@@ -29,10 +29,6 @@ export function indicatorsCsv(plan: EvaluatedPlan): string {
       i.source.kind === 'metric' ? i.source.metric : 'manual',
     ];
   });
-  return '\uFEFF' + stringify([HEADER, ...rows].map((r) => r.map(inertCell)), { record_delimiter: '\r\n' });
+  return toCsv([HEADER, ...rows]);
 }
 
-/** A text cell a spreadsheet would read as a formula (=, +, -, @) is prefixed with an apostrophe. */
-export function inertCell(cell: string | number): string | number {
-  return typeof cell === 'string' && /^[=+\-@\t\r]/.test(cell) ? `'${cell}` : cell;
-}

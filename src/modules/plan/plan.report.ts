@@ -3,8 +3,7 @@
  * to the end of one fiscal year, per section (average, grade counts, 順調/遅れ) and per
  * indicator (value at the year end, rate, grade). As a printable page and as CSV (UTF-8 BOM).
  */
-import { stringify } from 'csv-stringify/sync';
-import { inertCell } from './plan.opendata.ts';
+import { toCsv } from '../../core/csv.ts';
 import { fiscalYearEnd } from '../../core/dates.ts';
 import { translate, type Lang } from '../../core/i18n.ts';
 import type { EvaluatedPlan } from './plan.service.ts';
@@ -111,7 +110,7 @@ export function reportCsv(plan: EvaluatedPlan, fy: number, lang: Lang): string {
     ),
   );
   const total = [fy, translate(lang, 'plan.average'), plan.average ?? '', '', '', '', '', '', '', '', '', ''];
-  return '\uFEFF' + stringify([header, ...rows, total].map((r) => r.map(inertCell)), { record_delimiter: '\r\n' });
+  return toCsv([header, ...rows, total]);
 }
 
 
