@@ -6,12 +6,14 @@
  * entry and approval page.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { browserTestSkip } from '../../testing/browser.ts';
 import { demoBrowser, type DemoBrowser } from '../proposals/proposals.browser-support.ts';
 import { seedDemoSeries } from '../series/series.seed.ts';
 import { seedDemoFacilities } from './facilities.seed.ts';
+import { importFacilities } from './facilities.service.ts';
 
 describe('facilities and series pages in Chromium', { skip: browserTestSkip() }, () => {
   let b: DemoBrowser;
@@ -24,6 +26,8 @@ describe('facilities and series pages in Chromium', { skip: browserTestSkip() },
       await seedDemoFacilities(tx, b.server.tenant, { config, clock: deps.clock, deps });
       await seedDemoSeries(tx, b.server.tenant, { config, clock: deps.clock, deps });
     });
+    // Facilities with coordinates, for the map.
+    await importFacilities(db, b.server.tenant, { id: null, label: 'test' }, readFileSync(path.join(import.meta.dirname, 'fixtures', 'shift-jis-first-edition.csv')), { dryRun: false, today: '2026-06-01' });
     facilityId = (await db.one<{ id: string }>("select id from facilities where tenant_id = $1 and status = 'in_service' order by external_id limit 1", [b.server.tenant.id])).id;
   });
   after(async () => b?.close());
@@ -31,12 +35,19 @@ describe('facilities and series pages in Chromium', { skip: browserTestSkip() },
   for (const [p, lang] of [
     ['/facilities', 'ja'],
     ['/facilities?lang=en', 'en'],
+    ['/facilities?q=テスト', 'ja'],
     ['/facilities?category=公園&status=in_service&asOf=2020-03-31', 'ja'],
     ['/series', 'ja'],
     ['/series?lang=en', 'en'],
   ] as const) {
     it(`renders ${p} accessibly`, async () => b.check(await b.visit('anonymous', p), p, lang));
   }
+
+  it('draws the facilities with coordinates on a server-drawn map beside the table', async () => {
+    const page = await b.visit('anonymous', '/facilities?q=テスト');
+    assert.equal(await page.locator('figure svg[role="img"]').count(), 1);
+    assert.match((await page.locator('figure svg title').textContent()) ?? '', /2件/);
+  });
 
   it('renders a facility with its history, and the status form with an error, accessibly', async () => {
     await b.check(await b.visit('anonymous', `/facilities/${facilityId}`), 'facility');

@@ -47,6 +47,8 @@ export const facilitiesMessages = defineMessages({
   'facilities.list.import': { ja: '公共施設一覧を取り込む（職員）', en: 'Import a facility list (staff)' },
   'facilities.map.title': { ja: '施設の位置（{count}件）', en: 'Where the facilities are ({count})' },
   'facilities.map.desc': { ja: '緯度・経度で描いた施設の位置の散布図です。同じ情報を下の表に示します。', en: 'A scatter of the facilities by latitude and longitude; the table below gives the same.' },
+  'facilities.map.parks': { ja: '公園', en: 'Parks' },
+  'facilities.map.others': { ja: '公園以外の施設', en: 'Other facilities' },
   'facilities.demo.badge': { ja: 'デモ', en: 'Demo' },
   'facilities.demo.notice': { ja: 'デモデータを含みます（実在の施設・数値ではありません）。', en: 'Includes demonstration data (not real facilities or figures).' },
   'facilities.detail.statuses': { ja: '状態の履歴', en: 'Status history' },

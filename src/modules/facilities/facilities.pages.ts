@@ -18,6 +18,7 @@ import type { Breadcrumb } from '../../core/views/views.ts';
 import type { PageData } from '../../core/web.ts';
 import type { AppDeps } from '../module.ts';
 import type { AreaTotals } from './facilities.areas.ts';
+import { facilityMapSvg } from './facilities.map.ts';
 import './facilities.messages.ts';
 import { STATUSES, type Facility, type FacilityStatus } from './facilities.repository.ts';
 import { IdParam, ListQuerySchema, StatusSchema } from './facilities.schema.ts';
@@ -28,6 +29,8 @@ const hidden = { hide: true };
 const PUBLIC = { access: access.public };
 const STAFF = { access: access.staff };
 const STATUS_FIELDS = ['status', 'on', 'note'] as const;
+/** Facilities drawn on the map at most (the filtered list's first ones). */
+const MAP_LIMIT = 2000;
 
 const areaFormat = new Intl.NumberFormat('ja-JP', { maximumFractionDigits: 2 });
 const area = (n: number | null) => (n === null ? '—' : areaFormat.format(n));
@@ -64,11 +67,19 @@ export function facilityPageRoutes(app: FastifyInstance, deps: AppDeps): void {
       const lang = request.lang;
       const q = request.query;
       const asOf = q.asOf ?? today();
-      const [{ total, items }, totals, categories] = await Promise.all([
+      const [{ total, items }, totals, categories, mapped] = await Promise.all([
         service.listFacilities(db, request.tenant.id, { ...q, asOf }),
         service.areaTotals(db, request.tenant.id, asOf),
         service.categories(db, request.tenant.id),
+        service.listFacilities(db, request.tenant.id, { ...q, asOf, limit: MAP_LIMIT, offset: 0 }),
       ]);
+      const mapTitle = t(lang, 'facilities.map.title', { count: mapped.items.filter((f) => f.latitude !== null).length });
+      const map = await facilityMapSvg(mapped.items, {
+        title: mapTitle,
+        description: t(lang, 'facilities.map.desc'),
+        parks: t(lang, 'facilities.map.parks'),
+        others: t(lang, 'facilities.map.others'),
+      });
       const params = (offset: number) => {
         const p = new URLSearchParams();
         for (const [k, v] of Object.entries({ q: q.q, category: q.category, status: q.status, asOf: q.asOf })) if (v) p.set(k, v);
@@ -102,6 +113,8 @@ export function facilityPageRoutes(app: FastifyInstance, deps: AppDeps): void {
         previous: q.offset > 0 ? params(Math.max(0, q.offset - q.limit)) : null,
         next: q.offset + q.limit < total ? params(q.offset + q.limit) : null,
         canImport: !!manager(request),
+        map,
+        mapTitle,
       };
     }),
   );
