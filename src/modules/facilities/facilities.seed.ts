@@ -41,7 +41,7 @@ const GROUPS: Group[] = [
   { category: '子育て支援施設', name: (i) => `デモ市立第${i + 1}保育所`, count: 20, floor: 910, site: 2_480 },
   { category: '産業系施設', name: () => 'デモ市公設地方卸売市場', count: 1, floor: 20_400, site: 110_300 },
   { category: 'その他', name: () => 'デモ市斎場', count: 1, floor: 4_020, site: 40_150 },
-  { category: 'その他', name: (i) => `デモ市営第${i + 1}霊園`, count: 2, floor: 150, site: 438_607 },
+  { category: 'その他', name: (i) => `デモ市営第${i + 1}霊園`, count: 2, floor: 150, site: 358_607 },
   { category: '公園', name: (i) => `デモ${['中央', '北', '南', '東', '西', '川辺', '山手', '桜'][i]}公園`, count: 8, floor: 120, site: 61_000 },
 ];
 
