@@ -4,7 +4,10 @@
  * and today.
  */
 import type { MetricDefinition, MetricObservation } from '../../core/metrics.ts';
-import { totalAreaObservations } from './facilities.areas.ts';
+import { translate } from '../../core/i18n.ts';
+import type { SectionPanel, SectionPanelQuery } from '../module.ts';
+import { totalAreaObservations, totalsAsOf } from './facilities.areas.ts';
+import './facilities.messages.ts';
 import { areaFacts } from './facilities.repository.ts';
 import { FACILITIES_SCOPE } from './facilities.service.ts';
 
@@ -19,3 +22,31 @@ export const totalAreaMetric: MetricDefinition = {
     return result;
   },
 };
+
+const areaText = new Intl.NumberFormat('ja-JP', { maximumFractionDigits: 2 });
+
+/** The plan's section 6-2 page: the register's area totals today, per category. */
+export async function sectionPanels(q: SectionPanelQuery): Promise<SectionPanel[]> {
+  if (q.sectionCode !== '6-2') return [];
+  const facts = await areaFacts(q.sql, q.tenantId);
+  if (facts.facilities.length === 0) return [];
+  const totals = totalsAsOf(facts, q.today);
+  const t = (key: string, params?: Record<string, string | number>) => translate(q.lang, key, params);
+  return [
+    {
+      heading: t('facilities.panel.heading'),
+      lead: t('facilities.panel.lead', { total: areaText.format(totals.total), count: totals.count }),
+      table: {
+        caption: t('facilities.totals.caption'),
+        columns: [t('facilities.field.category'), t('facilities.totals.count'), t('facilities.field.area')],
+        rows: totals.byCategory.map((c) => [
+          (c.category ?? t('facilities.filter.uncategorised')) + (c.isPark ? `（${t('facilities.totals.excluded')}）` : ''),
+          String(c.count),
+          areaText.format(c.total),
+        ]),
+      },
+      links: [{ href: '/facilities', label: t('facilities.panel.link') }],
+      demo: totals.demo,
+    },
+  ];
+}

@@ -133,5 +133,10 @@ describe('the demo data', () => {
     const i623 = (await w.api('GET', '/api/v1/indicators/6-2-3')).json();
     assert.ok(i623.history.filter((h: { origin: string }) => h.origin === 'metric').length >= 8);
     assert.equal((await w.api('GET', '/api/v1/facilities')).json().total, 176);
+    // The plan's section 6-2 page shows the register's totals.
+    const section = await ctx.app.inject({ method: 'GET', url: '/plan/sections/6-2', headers: { host: w.tenant.host, accept: 'text/html' } });
+    assert.equal(section.statusCode, 200);
+    assert.match(section.body, /公共施設の面積（公共施設台帳）/);
+    assert.match(section.body, new RegExp(`${new Intl.NumberFormat('ja-JP').format(now.total)} ㎡`));
   });
 });

@@ -2,7 +2,8 @@
 import type { HibikiModule } from '../module.ts';
 import { facilitiesImportCommand } from './facilities.cli.ts';
 import { facilitiesMessages } from './facilities.messages.ts';
-import { totalAreaMetric } from './facilities.metric.ts';
+import { sectionPanels, totalAreaMetric } from './facilities.metric.ts';
+import { FACILITIES_SCOPE } from './facilities.service.ts';
 import { facilitiesRoutes } from './facilities.routes.ts';
 import { seedDemoFacilities } from './facilities.seed.ts';
 
@@ -17,4 +18,5 @@ export const facilitiesModule: HibikiModule = {
   ],
   messages: [facilitiesMessages],
   seedDemo: seedDemoFacilities,
+  sectionPanels: { scopes: [FACILITIES_SCOPE], panels: sectionPanels },
 };
