@@ -227,6 +227,7 @@ function readRow(
   };
   const problem = (col: string | null, severity: Severity, message: string) =>
     problems.push({ line, column: col === null ? null : shownName(col), severity, message });
+  const errorsBefore = problems.filter((p) => p.severity === 'error').length;
   if (cells.length > columns.length && cells.slice(columns.length).some((c) => trimCell(c) !== '')) {
     problem(null, 'error', `列の数（${cells.length}）が見出し（${columns.length}）より多い / ${cells.length} cells but ${columns.length} columns`);
   }
@@ -236,7 +237,6 @@ function readRow(
     const value = trimCell(cells[i] ?? '');
     if (!isBlank(value)) v[c] = value;
   });
-  const errorsBefore = problems.filter((p) => p.severity === 'error').length;
 
   const externalId = v.ID?.normalize('NFKC') ?? '';
   if (!externalId) problem('ID', 'error', `${edition === 'first' ? 'NO' : 'ID'} が空です / The ID is empty`);
