@@ -28,6 +28,8 @@ describe('facilities and series pages in Chromium', { skip: browserTestSkip() },
     });
     // Facilities with coordinates, for the map.
     await importFacilities(db, b.server.tenant, { id: null, label: 'test' }, readFileSync(path.join(import.meta.dirname, 'fixtures', 'shift-jis-first-edition.csv')), { dryRun: false, today: '2026-06-01' });
+    // Warm up (ECharts loads on the first map) so a busy machine does not time out the first visit.
+    await b.server.ctx.app.inject({ method: 'GET', url: '/facilities?warm=1', headers: { host: b.server.tenant.host } });
     facilityId = (await db.one<{ id: string }>("select id from facilities where tenant_id = $1 and status = 'in_service' order by external_id limit 1", [b.server.tenant.id])).id;
   });
   after(async () => b?.close());
