@@ -1,13 +1,22 @@
-/** 公共施設台帳 — the public-facility register. (Declared so the plan can bind to its metrics; the module is still to be built.) */
+/** 公共施設台帳 — the public-facility register: 公共施設一覧 import and export, statuses with dates, area totals feeding 6-2-2. */
 import type { HibikiModule } from '../module.ts';
+import { facilitiesImportCommand } from './facilities.cli.ts';
+import { facilitiesMessages } from './facilities.messages.ts';
+import { sectionPanels, totalAreaMetric } from './facilities.metric.ts';
+import { FACILITIES_SCOPE } from './facilities.service.ts';
+import { facilitiesRoutes } from './facilities.routes.ts';
+import { seedDemoFacilities } from './facilities.seed.ts';
 
 export const facilitiesModule: HibikiModule = {
   name: 'facilities',
-  metrics: [
-    {
-      name: 'facilities.totalArea',
-      description: { ja: '公共施設の延べ床面積及び敷地面積の合計', en: 'Total floor and site area of public facilities' },
-      scopes: ['facilities'],
-    },
+  migrations: new URL('./migrations/', import.meta.url),
+  routes: facilitiesRoutes,
+  metrics: [totalAreaMetric],
+  cli: [facilitiesImportCommand],
+  nav: [
+    { href: '/facilities', label: { ja: '公共施設', en: 'Public facilities' }, audience: 'everyone' },
   ],
+  messages: [facilitiesMessages],
+  seedDemo: seedDemoFacilities,
+  sectionPanels: { scopes: [FACILITIES_SCOPE], panels: sectionPanels },
 };
