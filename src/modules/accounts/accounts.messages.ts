@@ -123,12 +123,12 @@ export const accountsMessages = defineMessages({
     en: 'The email address or password is not right',
   },
   'accounts.login.locked': {
-    ja: 'ログインの失敗が続いたため、このアカウントは一時的にロックされています。15分ほど待ってから再度お試しください',
-    en: 'This account is temporarily locked after repeated failed sign-ins; please wait about 15 minutes and try again',
+    ja: 'このメールアドレスでのログインの失敗が続いたため、しばらくログインできません。15分ほど待ってから再度お試しください（以前ログインしたことのあるブラウザからは、引き続きログインできます）',
+    en: 'Sign-in with this email address is paused after repeated failures; please wait about 15 minutes and try again (a browser you signed in with before can still sign in)',
   },
   'accounts.login.rateLimited': {
-    ja: 'ログインの試行回数が多すぎます。15分ほど待ってから再度お試しください',
-    en: 'Too many sign-in attempts; please wait about 15 minutes and try again',
+    ja: 'この接続元からのログインの失敗が多すぎます。15分ほど待ってから再度お試しください（以前ログインしたことのあるブラウザからは、引き続きログインできます）',
+    en: 'Too many failed sign-ins from this network; please wait about 15 minutes and try again (a browser you signed in with before can still sign in)',
   },
   'accounts.login.unverified': {
     ja: 'メールアドレスの確認が済んでいません。お送りしたメールのリンクを開いてください',
