@@ -33,12 +33,18 @@ class Browser extends TestClient {
 const INVALID = accountsMessages['accounts.login.invalid'].ja;
 const LOCKED = accountsMessages['accounts.login.locked'].ja;
 const LIMITED = accountsMessages['accounts.login.rateLimited'].ja;
+const CHECK_MAIL = accountsMessages['accounts.login.checkMailBody'].ja;
 
 /** The answer as the person sees it: status and which message the page shows. */
 function outcome(res: LightMyRequestResponse): string {
   if (res.statusCode === 303) return `303 ${res.headers.location}`;
-  const message = [INVALID, LOCKED, LIMITED].find((m) => res.body.includes(m));
-  const name = message === INVALID ? 'invalid' : message === LOCKED ? 'locked' : message === LIMITED ? 'rate_limited' : 'other';
+  const names = new Map([
+    [INVALID, 'invalid'],
+    [LOCKED, 'locked'],
+    [LIMITED, 'rate_limited'],
+    [CHECK_MAIL, 'check_mail'],
+  ]);
+  const name = [...names].find(([m]) => res.body.includes(m))?.[1] ?? 'other';
   return `${res.statusCode} ${name}`;
 }
 
@@ -63,7 +69,7 @@ describe('sign-in limits', () => {
 
   async function wrongPasswordsChecked(tenant: TestTenant): Promise<number> {
     const rows = await ctx.db.query(
-      `select 1 from audit_log where tenant_id = $1 and action = 'user.sign_in_failed' and details like '%wrong_password%'`,
+      `select 1 from audit_log where tenant_id = $1 and action = 'user.sign_in_failed' and details like '%"wrong_password"%'`,
       [tenant.id],
     );
     return rows.length;
@@ -75,12 +81,16 @@ describe('sign-in limits', () => {
     const attacker = browser(tenant, '203.0.113.7');
     const csrf = await attacker.csrfToken();
     const burst = await Promise.all(Array.from({ length: 12 }, (_, i) => signIn(attacker, user.email, `wrong-password-${i}`, csrf)));
-    assert.deepEqual(count(burst.map(outcome)), { '401 invalid': 5, '401 locked': 7 });
-    assert.equal(await wrongPasswordsChecked(tenant), SIGN_IN_LIMITS.pairMaxFailures, 'only the allowed number of passwords were checked');
+    assert.deepEqual(count(burst.map(outcome)), { '401 invalid': 5, '202 check_mail': 7 });
+    assert.equal(await wrongPasswordsChecked(tenant), SIGN_IN_LIMITS.pairMaxFailures, 'only the allowed number of answers told anything');
 
-    // The right password from the attacker's address is refused for the window …
-    assert.equal(outcome(await signIn(attacker, user.email, user.password, csrf)), '401 locked');
-    // … but the owner, at another address, signs in.
+    // The right password from the attacker's address gives no session, only a mail to the owner …
+    const right = await signIn(attacker, user.email, user.password, csrf);
+    assert.equal(outcome(right), '202 check_mail');
+    assert.ok(!attacker.jar.cookies.has('hibiki_session'));
+    assert.deepEqual((await listOutbox(ctx.db, tenant.id)).map((m) => m.to_address), [user.email]);
+    assert.equal(outcome(await signIn(attacker, user.email, user.password, csrf)), '202 check_mail', 'a right guess does not reopen the pair');
+    // … and the owner, at another address, signs in.
     const owner = browser(tenant, '192.0.2.44');
     assert.equal(outcome(await signIn(owner, user.email, user.password)), '303 /account');
 
@@ -107,20 +117,62 @@ describe('sign-in limits', () => {
       const normalise = (body: string, email: string) => body.replaceAll(email, 'EMAIL').replace(/value="[^"]{20,}"/g, 'value="TOKEN"');
       bodies.push([normalise(k.body, user.email), normalise(u.body, 'nobody-here@example.jp')]);
     }
-    assert.deepEqual(known, ['401 invalid', '401 invalid', '401 invalid', '401 invalid', '401 invalid', '401 locked', '401 locked']);
+    assert.deepEqual(known, ['401 invalid', '401 invalid', '401 invalid', '401 invalid', '401 invalid', '202 check_mail', '202 check_mail']);
     assert.deepEqual(unknown, known);
     for (const [k, u] of bodies) assert.equal(k, u);
   });
 
-  it('answers 429 to exactly the attempts beyond the limit of one address, however fast they come', async () => {
+  it('answers exactly the attempts beyond the limit of one address by mail, then 429, however fast they come', async () => {
     const tenant = await newTenant(ctx.db);
     const client = browser(tenant, '203.0.113.80');
     const csrf = await client.csrfToken();
-    const emails = Array.from({ length: SIGN_IN_LIMITS.clientMaxFailures + 6 }, (_, i) => `nobody-${i}@example.jp`);
+    const { clientMaxFailures, clientMaxByMail } = SIGN_IN_LIMITS;
+    const emails = Array.from({ length: clientMaxFailures + clientMaxByMail + 6 }, (_, i) => `nobody-${i}@example.jp`);
     const results = await Promise.all(emails.map((email) => signIn(client, email, 'whatever-password', csrf)));
-    assert.deepEqual(count(results.map(outcome)), { '401 invalid': SIGN_IN_LIMITS.clientMaxFailures, '429 rate_limited': 6 });
+    assert.deepEqual(count(results.map(outcome)), {
+      '401 invalid': clientMaxFailures,
+      '202 check_mail': clientMaxByMail,
+      '429 rate_limited': 6,
+    });
+    assert.equal((await listOutbox(ctx.db, tenant.id)).length, 0, 'no account, no mail');
     clock.advance(SIGN_IN_LIMITS.clientWindowSeconds * 1000 + 1000);
     assert.equal(outcome(await signIn(client, 'nobody-0@example.jp', 'whatever-password', csrf)), '401 invalid');
+  });
+
+  it('lets a right password through an address over its limit by a link mailed to the account', async () => {
+    const tenant = await newTenant(ctx.db);
+    const user = await makeUser(ctx.db, tenant, 'citizen');
+    const nat = '203.0.113.100';
+    const attacker = browser(tenant, nat);
+    const csrf = await attacker.csrfToken();
+    for (let i = 0; i < SIGN_IN_LIMITS.clientMaxFailures; i++) await signIn(attacker, `guess-${i}@example.jp`, 'guess', csrf);
+
+    // Behind the same NAT: a wrong and a right password get the same answer; only the right one mails.
+    const colleague = browser(tenant, nat);
+    const wrong = await signIn(colleague, user.email, 'not-my-password');
+    const right = await signIn(colleague, user.email, user.password);
+    assert.equal(outcome(wrong), '202 check_mail');
+    assert.equal(outcome(right), '202 check_mail');
+    assert.equal(wrong.body.replace(/value="[^"]{20,}"/g, ''), right.body.replace(/value="[^"]{20,}"/g, ''), 'the same page');
+    assert.ok(!colleague.jar.cookies.has('hibiki_session'), 'no session yet');
+    const mails = await listOutbox(ctx.db, tenant.id);
+    assert.deepEqual(mails.map((m) => m.to_address), [user.email], 'one mail, to the account');
+    const link = /\/login\/link\?token=([A-Za-z0-9_%-]+)/.exec(mails[0]!.body_text)![0];
+
+    // The link shows a button (opening it spends nothing), and signs in on POST, once.
+    const page = await colleague.get(link);
+    assert.equal(page.statusCode, 200);
+    const token = decodeURIComponent(link.split('token=')[1]!);
+    assert.equal((await colleague.get(link)).statusCode, 200, 'opening it again still works');
+    const done = await colleague.submit('/login/link', { token });
+    assert.equal(outcome(done), '303 /account');
+    assert.ok(colleague.jar.cookies.has('hibiki_session'));
+    assert.equal((await colleague.get('/account')).statusCode, 200);
+    assert.equal((await colleague.submit('/login/link', { token })).statusCode, 400, 'a link is good once');
+
+    // That browser is now known to the account: the next sign-in goes straight through.
+    await colleague.submit('/logout', {});
+    assert.equal(outcome(await signIn(colleague, user.email, user.password)), '303 /account');
   });
 
   it('gives a right password its count back, so a shared address keeps its allowance for failures', async () => {
@@ -135,7 +187,7 @@ describe('sign-in limits', () => {
     // A colleague behind the same NAT signs in: counted first, given back once right.
     assert.equal(outcome(await signIn(browser(tenant, nat), user.email, user.password)), '303 /account');
     assert.equal(outcome(await signIn(guesser, 'guess-last@example.jp', 'guess', csrf)), '401 invalid', 'the 20th failure');
-    assert.equal(outcome(await signIn(guesser, 'guess-over@example.jp', 'guess', csrf)), '429 rate_limited', 'the 21st');
+    assert.equal(outcome(await signIn(guesser, 'guess-over@example.jp', 'guess', csrf)), '202 check_mail', 'the 21st');
   });
 
   it('lets a browser that signed in before through while its address and its account are shut out', async () => {
@@ -154,9 +206,9 @@ describe('sign-in limits', () => {
     const csrf = await attacker.csrfToken();
     for (let i = 0; i < SIGN_IN_LIMITS.pairMaxFailures; i++) await signIn(attacker, user.email, `wrong-${i}`, csrf);
     for (let i = 0; i < SIGN_IN_LIMITS.clientMaxFailures; i++) await signIn(attacker, `other-${i}@example.jp`, 'wrong', csrf);
-    assert.equal(outcome(await signIn(attacker, user.email, user.password, csrf)), '429 rate_limited');
-    // A browser new to the account behind that NAT waits (the limit's price, see docs/decisions.md) …
-    assert.equal(outcome(await signIn(browser(tenant, nat), user.email, user.password)), '429 rate_limited');
+    assert.equal(outcome(await signIn(attacker, user.email, user.password, csrf)), '202 check_mail', 'the pair is used up');
+    // A browser new to the account behind that NAT confirms by mail …
+    assert.equal(outcome(await signIn(browser(tenant, nat), user.email, user.password)), '202 check_mail');
 
     // … then many addresses guess the account's password from unknown browsers.
     clock.advance(SIGN_IN_LIMITS.clientWindowSeconds * 1000 + 1000);
@@ -168,7 +220,7 @@ describe('sign-in limits', () => {
         ),
       );
     }
-    assert.equal(outcome(await signIn(browser(tenant, '10.10.0.1'), user.email, user.password)), '401 locked', 'a new browser is not heard');
+    assert.equal(outcome(await signIn(browser(tenant, '10.10.0.1'), user.email, user.password)), '202 check_mail', 'a new browser confirms by mail');
 
     // The owner's own browser, behind the NAT, still signs in; a wrong password there counts for it alone.
     assert.equal(outcome(await signIn(owner, user.email, 'owner-typo')), '401 invalid');
@@ -184,7 +236,7 @@ describe('sign-in limits', () => {
     const csrf = await attacker.csrfToken();
     const answers: string[] = [];
     for (let i = 0; i < 7; i++) answers.push(outcome(await signIn(attacker, victim.email, `wrong-${i}`, csrf)));
-    assert.deepEqual(answers.slice(4), ['401 invalid', '401 locked', '401 locked'], 'the attacker’s own device cookie does not lift the victim’s pair limit');
+    assert.deepEqual(answers.slice(4), ['401 invalid', '202 check_mail', '202 check_mail'], 'the attacker’s own device cookie does not lift the victim’s pair limit');
   });
 
   it('gives a session waiting for its second factor minutes, not hours', async () => {

@@ -6,7 +6,7 @@ import type { Role } from '../../core/auth.ts';
 import type { Sql } from '../../core/db/database.ts';
 
 /** What a mailed single-use link is for. */
-export type EmailTokenPurpose = 'verify_email' | 'set_password' | 'reset_password' | 'change_email';
+export type EmailTokenPurpose = 'verify_email' | 'set_password' | 'reset_password' | 'change_email' | 'sign_in';
 
 /** Inserts a user; undefined when the e-mail is already taken in the tenant. */
 export function insertUser(
@@ -123,6 +123,32 @@ export async function countRecentEmailTokens(
     [tenantId, userId, ttlSeconds - withinSeconds],
   );
   return row.n;
+}
+
+/** Live or recent tokens of one purpose issued to a user within `withinSeconds` (tokens of a fixed lifetime). */
+export async function countRecentTokensOf(
+  sql: Sql,
+  tenantId: string,
+  userId: string,
+  purpose: EmailTokenPurpose,
+  ttlSeconds: number,
+  withinSeconds: number,
+): Promise<number> {
+  const row = await sql.one<{ n: number }>(
+    `select count(*)::int as n from email_tokens
+      where tenant_id = $1 and user_id = $2 and purpose = $3 and expires_at > now() + make_interval(secs => $4)`,
+    [tenantId, userId, purpose, ttlSeconds - withinSeconds],
+  );
+  return row.n;
+}
+
+/** Whether a token of this purpose is live (not used, not expired). */
+export async function emailTokenIsLive(sql: Sql, tenantId: string, tokenHash: string, purpose: EmailTokenPurpose): Promise<boolean> {
+  const row = await sql.maybeOne(
+    'select 1 from email_tokens where tenant_id = $1 and token_hash = $2 and purpose = $3 and used_at is null and expires_at > now()',
+    [tenantId, tokenHash, purpose],
+  );
+  return row !== undefined;
 }
 
 /** Uses up a live e-mail token; its user, or undefined when unknown, used or expired. */

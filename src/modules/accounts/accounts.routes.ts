@@ -175,7 +175,7 @@ export function accountsRoutes(app: FastifyInstance, deps: AppDeps): void {
     const next = service.safeNext(body.next);
     const form = parseForm(LoginForm, body, request.lang);
     if (!form.ok) return loginPage(request, reply, 400, { email: body.email, next, errors: form.errors });
-    const result = await service.signIn(db, deps.clock, request.tenant, {
+    const result = await service.signIn(db, deps, request.tenant, {
       email: form.value.email,
       password: form.value.password,
       client: clientOf(request),
@@ -197,15 +197,55 @@ export function accountsRoutes(app: FastifyInstance, deps: AppDeps): void {
         return fail(401, 'accounts.login.locked');
       case 'unverified':
         return fail(401, 'accounts.login.unverified', result.email);
-      case 'signed_in': {
-        setSession(reply, result.sessionToken, result.deviceToken);
-        const target =
-          result.secondFactor === 'passed'
-            ? next
-            : `${result.secondFactor === 'verify' ? '/login/two-factor' : '/account/two-factor/setup'}?next=${encodeURIComponent(next)}`;
-        return reply.redirect(target, 303);
-      }
+      case 'check_mail':
+        mail.poke();
+        return reply.code(202).page(`${VIEWS}/message.njk`, {
+          title: text('accounts.login.checkMailTitle', request.lang),
+          body: text('accounts.login.checkMailBody', request.lang),
+        });
+      case 'signed_in':
+        return signedIn(reply, result, next);
     }
+  });
+
+  /** Sets the session (and a new device cookie) and goes on: to next, or to the second factor first. */
+  const signedIn = (reply: FastifyReply, result: Extract<service.SignInResult, { kind: 'signed_in' }>, next: string) => {
+    setSession(reply, result.sessionToken, result.deviceToken);
+    const target =
+      result.secondFactor === 'passed'
+        ? next
+        : `${result.secondFactor === 'verify' ? '/login/two-factor' : '/account/two-factor/setup'}?next=${encodeURIComponent(next)}`;
+    return reply.redirect(target, 303);
+  };
+
+  // A sign-in link mailed when the address was over its limit: GET shows a button (mail
+  // scanners that open links spend nothing), POST signs in.
+  const linkInvalid = (request: FastifyRequest, reply: FastifyReply) =>
+    reply.code(400).header('cache-control', 'no-store').page(`${VIEWS}/message.njk`, {
+      title: text('accounts.verify.invalidTitle', request.lang),
+      body: text('accounts.loginLink.invalidBody', request.lang),
+      link: { href: '/login', label: text('accounts.login.title', request.lang) },
+    });
+
+  app.get('/login/link', PAGE, async (request, reply) => {
+    const query = VerifyEmailQuery.safeParse(request.query);
+    const token = query.success ? query.data.token : undefined;
+    if (!token || !(await service.signInLinkIsLive(db, request.tenant, token))) return linkInvalid(request, reply);
+    return reply
+      .header('cache-control', 'no-store')
+      .page(`${VIEWS}/login-link.njk`, { title: text('accounts.loginLink.title', request.lang), token });
+  });
+
+  app.post('/login/link', PAGE, async (request, reply) => {
+    const body = bodyOf(request);
+    const token = typeof body.token === 'string' ? body.token.slice(0, 200) : '';
+    if (!token) return linkInvalid(request, reply);
+    const result = await service.signInWithLink(db, request.tenant, {
+      token,
+      client: clientOf(request),
+      previousSessionHash: request.auth.sessionHash,
+    });
+    return result.kind === 'signed_in' ? signedIn(reply, result, '/account') : linkInvalid(request, reply);
   });
 
   const twoFactorPage = (request: FastifyRequest, reply: FastifyReply, status: number, next: string, errors: FieldError[]) =>

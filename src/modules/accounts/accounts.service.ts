@@ -158,7 +158,7 @@ async function queueVerificationMail(tx: Sql, config: Config, tenant: Tenant, us
   });
 }
 
-function bilingualMail(key: 'accounts.mail.verifyBody', params: Record<string, string>): string {
+function bilingualMail(key: 'accounts.mail.verifyBody' | 'accounts.mail.signInBody', params: Record<string, string>): string {
   return `${accountsText(key, 'ja', params)}\n\n----\n\n${accountsText(key, 'en', params)}\n`;
 }
 
@@ -258,10 +258,15 @@ export async function verifyEmail(db: Db, tenant: Tenant, token: string | undefi
 //   otherwise. Five failures refuse that pair for the rest of its window, and only that pair:
 //   the owner at home, or on a device they used before, is not shut out by someone else's
 //   guesses. Unknown e-mails are counted the same way, so the refusal tells nothing.
+//   Beyond it, as beyond the next two, the password is answered by mail (below).
 // - client: failures from one network address, across e-mails, for browsers unknown to the
 //   account (credential stuffing). Known devices behind the same NAT are not counted by it.
 // - account: attempts on one e-mail from unknown devices, across addresses (guessing spread
-//   over many addresses). Beyond it only known devices are heard for the window.
+//   over many addresses). Known devices are not counted by it.
+// Beyond any of them a right password still gets through, by a single-use link mailed to the
+// account's address: the answer ("if it was right, we have mailed you a link") is the same
+// whether the password was right or not, so the guesser learns nothing, and the owner is told.
+// These checks have their own allowance per address (clientMaxByMail); after it, 429 or locked.
 // See docs/decisions.md (accounts: sign-in limits).
 
 /** Sign-in limits. */
@@ -272,6 +277,11 @@ export const SIGN_IN_LIMITS = {
   /** Failures from one address (browsers unknown to the account) within the window before answering 429. */
   clientMaxFailures: 20,
   clientWindowSeconds: 15 * 60,
+  /** Passwords checked beyond any limit (answered by mail) from one address within the window, before 429 or locked. */
+  clientMaxByMail: 50,
+  /** How long a mailed sign-in link is good, and how many an account gets an hour. */
+  signInLinkTtlSeconds: 15 * 60,
+  signInLinksPerHour: 3,
   /** Attempts on one e-mail from unknown devices, all addresses together, within the window. */
   accountMaxAttempts: 100,
   accountWindowSeconds: 60 * 60,
@@ -281,6 +291,7 @@ export const SIGN_IN_LIMITS = {
 
 const PAIR_RULE: RateLimit = { bucket: 'accounts.sign_in.pair', limit: SIGN_IN_LIMITS.pairMaxFailures, windowSeconds: SIGN_IN_LIMITS.pairWindowSeconds };
 const CLIENT_RULE: RateLimit = { bucket: 'accounts.sign_in.client', limit: SIGN_IN_LIMITS.clientMaxFailures, windowSeconds: SIGN_IN_LIMITS.clientWindowSeconds };
+const BY_MAIL_RULE: RateLimit = { bucket: 'accounts.sign_in.by_mail', limit: SIGN_IN_LIMITS.clientMaxByMail, windowSeconds: SIGN_IN_LIMITS.clientWindowSeconds };
 const ACCOUNT_RULE: RateLimit = { bucket: 'accounts.sign_in.account', limit: SIGN_IN_LIMITS.accountMaxAttempts, windowSeconds: SIGN_IN_LIMITS.accountWindowSeconds };
 const CODE_ACCOUNT_RULE: RateLimit = {
   bucket: 'accounts.two_factor.account',
@@ -308,6 +319,8 @@ export type SignInResult =
   | { kind: 'invalid' }
   | { kind: 'locked' }
   | { kind: 'rate_limited' }
+  /** The address is over its limit: a right password was answered by a mailed link (or was wrong: the same answer). */
+  | { kind: 'check_mail' }
   | { kind: 'unverified'; email: string };
 
 let dummyHash: Promise<string> | undefined;
@@ -333,6 +346,8 @@ interface Reservation {
   clientKey: string | null;
   /** The account counter and its key, when it counted this attempt. */
   account: { rule: RateLimit; key: string } | null;
+  /** The address was over its limit: a right password is confirmed by mail. */
+  byMail: boolean;
 }
 
 const deviceHashOf = (client: SignInClient) => (client.deviceToken ? sha256(`device:${client.deviceToken}`) : '');
@@ -345,7 +360,7 @@ async function reserve(
   db: Db,
   clock: Clock,
   tenantId: string,
-  input: { email: string; client: SignInClient; knownDevice: boolean; accountRule: RateLimit; accountKey: string },
+  input: { email: string; client: SignInClient; knownDevice: boolean; accountRule: RateLimit; accountKey: string; byMail: boolean },
 ): Promise<Reservation | 'rate_limited' | 'locked'> {
   const { client, knownDevice } = input;
   const pairKey = `${input.email}\n${knownDevice ? `device:${deviceHashOf(client)}` : `ip:${client.address}`}`;
@@ -354,13 +369,19 @@ async function reserve(
     pairKey,
     clientKey: knownDevice ? null : client.address,
     account: knownDevice ? null : { rule: input.accountRule, key: input.accountKey },
+    byMail: false,
   };
-  if (reservation.clientKey !== null && !(await hitRateLimit(db, clock, tenantId, CLIENT_RULE, reservation.clientKey)).allowed) {
-    return 'rate_limited';
-  }
+  const overClient = reservation.clientKey !== null && !(await hitRateLimit(db, clock, tenantId, CLIENT_RULE, reservation.clientKey)).allowed;
+  if (overClient && !input.byMail) return 'rate_limited';
   const pair = await hitRateLimit(db, clock, tenantId, PAIR_RULE, pairKey);
   const account = reservation.account && (await hitRateLimit(db, clock, tenantId, reservation.account.rule, reservation.account.key));
-  if (!pair.allowed || (account && !account.allowed)) return 'locked';
+  const overAccount = !pair.allowed || (account !== null && !account.allowed);
+  if (!overClient && !overAccount) return reservation;
+  const refused = overAccount ? 'locked' : 'rate_limited';
+  // Over a limit: a password is still checked, up to an allowance per address, but answered
+  // only by mail (to the account, when right), so these checks tell the guesser nothing.
+  if (!input.byMail || !(await hitRateLimit(db, clock, tenantId, BY_MAIL_RULE, client.address)).allowed) return refused;
+  reservation.byMail = true;
   return reservation;
 }
 
@@ -424,10 +445,11 @@ async function startSession(
  */
 export async function signIn(
   db: Db,
-  clock: Clock,
+  deps: { config: Config; clock: Clock },
   tenant: Tenant,
   input: { email: string; password: string; client: SignInClient; previousSessionHash: string | null },
 ): Promise<SignInResult> {
+  const { config, clock } = deps;
   const email = input.email.trim().toLowerCase();
   const found = await repo.findLoginUserByEmail(db, tenant.id, email, deviceHashOf(input.client));
   const user = found && !found.disabled ? found : undefined;
@@ -437,6 +459,7 @@ export async function signIn(
     knownDevice: user?.known_device ?? false,
     accountRule: ACCOUNT_RULE,
     accountKey: email,
+    byMail: true,
   });
   if (reservation === 'rate_limited' || reservation === 'locked') {
     await recordFailure(db, tenant, user?.id ?? null, reservation);
@@ -444,8 +467,13 @@ export async function signIn(
   }
   const passwordOk = await verifyPassword(user?.password_hash ?? (await dummyPasswordHash()), input.password);
   if (!user || !passwordOk) {
-    await recordFailure(db, tenant, user?.id ?? null, 'wrong_password');
-    return { kind: 'invalid' };
+    await recordFailure(db, tenant, user?.id ?? null, reservation.byMail ? 'wrong_password_answered_by_mail' : 'wrong_password');
+    return { kind: reservation.byMail ? 'check_mail' : 'invalid' };
+  }
+  if (reservation.byMail) {
+    // Nothing is given back: a right guess must not reopen the way to a direct answer.
+    if (user.email_verified) await mailSignInLink(db, config, tenant, user);
+    return { kind: 'check_mail' };
   }
   await release(db, clock, reservation);
   if (!user.email_verified) return { kind: 'unverified', email: user.email };
@@ -464,6 +492,61 @@ export async function signIn(
     secondFactor: !needsSecond ? 'passed' : user.totp_enabled ? 'verify' : 'enrol',
     deviceToken: started.deviceToken,
   };
+}
+
+/** Mails a single-use sign-in link to the account (at most signInLinksPerHour an hour), audited. */
+async function mailSignInLink(db: Db, config: Config, tenant: Tenant, user: repo.LoginUserRow): Promise<void> {
+  const ttl = SIGN_IN_LIMITS.signInLinkTtlSeconds;
+  await db.transaction(async (tx) => {
+    if ((await repo.countRecentTokensOf(tx, tenant.id, user.id, 'sign_in', ttl, 3600)) >= SIGN_IN_LIMITS.signInLinksPerHour) return;
+    const token = randomToken();
+    await repo.insertEmailToken(tx, { tenantId: tenant.id, userId: user.id, tokenHash: sha256(token), purpose: 'sign_in', ttlSeconds: ttl });
+    const link = `${config.publicUrl}/login/link?token=${encodeURIComponent(token)}`;
+    await enqueueMail(tx, {
+      tenantId: tenant.id,
+      to: user.email,
+      subject: accountsText('accounts.mail.signInSubject'),
+      text: bilingualMail('accounts.mail.signInBody', { name: user.display_name, link }),
+    });
+    await appendAudit(tx, {
+      tenantId: tenant.id,
+      actorId: null,
+      actorLabel: 'anonymous',
+      action: 'user.sign_in_link_sent',
+      entityType: 'user',
+      entityId: user.id,
+    });
+  });
+}
+
+/** Whether a mailed sign-in link is still good (the confirmation page is worth showing). */
+export function signInLinkIsLive(db: Db, tenant: Tenant, token: string): Promise<boolean> {
+  return repo.emailTokenIsLive(db, tenant.id, sha256(token), 'sign_in');
+}
+
+/**
+ * Signs in with a mailed link (spent by this): like a right password, the device becomes known;
+ * roles that need two-factor still give their code. 'invalid' when the link is unknown, used
+ * or expired, or the account was disabled since.
+ */
+export async function signInWithLink(
+  db: Db,
+  tenant: Tenant,
+  input: { token: string; client: SignInClient; previousSessionHash: string | null },
+): Promise<SignInResult> {
+  return db.transaction(async (tx): Promise<SignInResult> => {
+    const used = await repo.consumeEmailToken(tx, tenant.id, sha256(input.token), 'sign_in');
+    const user = used && (await repo.findLoginUserById(tx, tenant.id, used.user_id));
+    if (!user || user.disabled) return { kind: 'invalid' };
+    const needsSecond = requiresTwoFactor(user.role);
+    const started = await startSession(tx, tenant, user, {
+      previousSessionHash: input.previousSessionHash,
+      secondFactorPassed: !needsSecond,
+      method: needsSecond ? null : 'mailed_link',
+      client: input.client,
+    });
+    return { kind: 'signed_in', ...started, secondFactor: !needsSecond ? 'passed' : user.totp_enabled ? 'verify' : 'enrol' };
+  });
 }
 
 /** What the second step led to. */
@@ -523,6 +606,7 @@ export async function verifySecondFactor(
     knownDevice: user.known_device,
     accountRule: CODE_ACCOUNT_RULE,
     accountKey: user.id,
+    byMail: false,
   });
   if (reservation === 'rate_limited' || reservation === 'locked') {
     await recordFailure(db, tenant, user.id, reservation);

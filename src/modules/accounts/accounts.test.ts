@@ -240,39 +240,40 @@ describe('sign-in and sign-out', () => {
     assert.ok(wrong.body.includes('href="#email"'));
   });
 
-  it('refuses a client after 5 wrong passwords for an address, even the right one, for 15 minutes', async () => {
+  it('answers a client after 5 wrong passwords for an address only by mail, even the right one, for 15 minutes', async () => {
     const { tenant, client } = await setup();
     const user = await makeUser(tenant, 'citizen');
     const csrf = await client.csrfToken();
     const answers: string[] = [];
     for (let i = 0; i < 6; i++) {
       const res = await client.submit('/login', { email: user.email, password: `wrong-${i}` }, { csrf });
-      answers.push(`${res.statusCode} ${res.body.includes(ja('accounts.login.locked')) ? 'locked' : res.body.includes(ja('accounts.login.invalid')) ? 'invalid' : '?'}`);
+      answers.push(`${res.statusCode} ${res.body.includes(ja('accounts.login.checkMailBody')) ? 'check_mail' : res.body.includes(ja('accounts.login.invalid')) ? 'invalid' : '?'}`);
     }
-    assert.deepEqual(answers, ['401 invalid', '401 invalid', '401 invalid', '401 invalid', '401 invalid', '401 locked']);
+    assert.deepEqual(answers, ['401 invalid', '401 invalid', '401 invalid', '401 invalid', '401 invalid', '202 check_mail']);
 
     const right = await client.submit('/login', { email: user.email, password: PASSWORD }, { csrf });
-    assert.equal(right.statusCode, 401);
-    assert.ok(right.body.includes(ja('accounts.login.locked')));
+    assert.equal(right.statusCode, 202);
+    assert.ok(right.body.includes(ja('accounts.login.checkMailBody')));
     assert.ok(!client.jar.cookies.has('hibiki_session'));
+    assert.equal((await listOutbox(ctx.db, tenant.id)).length, 1, 'the right password mailed a link');
     const failed = await ctx.db.query<{ details: string }>('select details from audit_log where tenant_id = $1 and action = $2 order by seq', [
       tenant.id,
       'user.sign_in_failed',
     ]);
     assert.deepEqual(
       failed.map((f) => JSON.parse(f.details).reason),
-      ['wrong_password', 'wrong_password', 'wrong_password', 'wrong_password', 'wrong_password', 'locked', 'locked'],
+      ['wrong_password', 'wrong_password', 'wrong_password', 'wrong_password', 'wrong_password', 'wrong_password_answered_by_mail'],
     );
 
     // Just before the window ends it is still refused; when it has passed, the right password works.
     clock.advance(14 * 60 * 1000);
-    assert.equal((await client.submit('/login', { email: user.email, password: PASSWORD }, { csrf })).statusCode, 401);
+    assert.equal((await client.submit('/login', { email: user.email, password: PASSWORD }, { csrf })).statusCode, 202);
     clock.advance(60 * 1000 + 1000);
     const later = await client.submit('/login', { email: user.email, password: PASSWORD }, { csrf });
     assert.equal(later.statusCode, 303);
   });
 
-  it('answers 429 to a client after more than 20 failed sign-ins in 15 minutes', async () => {
+  it('asks a client for mail confirmation after more than 20 failed sign-ins in 15 minutes', async () => {
     const { tenant, client } = await setup();
     await makeUser(tenant, 'citizen');
     const csrf = await client.csrfToken();
@@ -281,8 +282,9 @@ describe('sign-in and sign-out', () => {
       assert.equal(res.statusCode, 401, `attempt ${i + 1}`);
     }
     const limited = await client.submit('/login', { email: 'citizen@example.jp', password: PASSWORD }, { csrf });
-    assert.equal(limited.statusCode, 429);
-    assert.ok(limited.body.includes(ja('accounts.login.rateLimited')));
+    assert.equal(limited.statusCode, 202);
+    assert.ok(limited.body.includes(ja('accounts.login.checkMailBody')));
+    assert.ok(!client.jar.cookies.has('hibiki_session'));
     const counted = await ctx.db.query<{ hits: number }>(
       `select hits from rate_limits where tenant_id = $1 and bucket = 'accounts.sign_in.client'`,
       [tenant.id],
