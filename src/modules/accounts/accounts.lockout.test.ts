@@ -8,6 +8,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
+import * as OTPAuth from 'otpauth';
 import { ManualClock } from '../../core/clock.ts';
 import { listOutbox } from '../../core/mail.ts';
 import { newTenant, startTestApp, TestClient, type TestContext, type TestTenant } from '../../testing/harness.ts';
@@ -188,6 +189,36 @@ describe('sign-in limits', () => {
     assert.equal(outcome(await signIn(browser(tenant, nat), user.email, user.password)), '303 /account');
     assert.equal(outcome(await signIn(guesser, 'guess-last@example.jp', 'guess', csrf)), '401 invalid', 'the 20th failure');
     assert.equal(outcome(await signIn(guesser, 'guess-over@example.jp', 'guess', csrf)), '202 check_mail', 'the 21st');
+  });
+
+  it('lets staff behind an address over its limit through by mail and then their code', async () => {
+    const tenant = await newTenant(ctx.db);
+    const staff = await makeUser(ctx.db, tenant, 'staff');
+    // Enrolled from home.
+    const home = browser(tenant, '192.0.2.70');
+    await signIn(home, staff.email, staff.password);
+    const setup = await home.get('/account/two-factor/setup');
+    const secret = /name="secret" value="([A-Z2-7]+)"/.exec(setup.body)![1]!;
+    const signature = /name="signature" value="([^"]+)"/.exec(setup.body)![1]!;
+    const code = () =>
+      OTPAuth.TOTP.generate({ secret: OTPAuth.Secret.fromBase32(secret), algorithm: 'SHA1', digits: 6, period: 30, timestamp: clock.now().getTime() });
+    assert.equal((await home.submit('/account/two-factor/setup', { secret, signature, code: code() })).statusCode, 200);
+
+    // At the office, someone on the same NAT has used up the address.
+    const nat = '203.0.113.110';
+    const attacker = browser(tenant, nat);
+    const csrf = await attacker.csrfToken();
+    for (let i = 0; i < SIGN_IN_LIMITS.clientMaxFailures; i++) await signIn(attacker, `guess-${i}@example.jp`, 'guess', csrf);
+    const office = browser(tenant, nat);
+    assert.equal(outcome(await signIn(office, staff.email, staff.password)), '202 check_mail');
+    const mail = (await listOutbox(ctx.db, tenant.id)).find((m) => m.to_address === staff.email)!;
+    const token = decodeURIComponent(/\/login\/link\?token=([A-Za-z0-9_%-]+)/.exec(mail.body_text)![1]!);
+    const linked = await office.submit('/login/link', { token });
+    assert.equal(linked.statusCode, 303);
+    assert.match(String(linked.headers.location), /^\/login\/two-factor\?next=/, 'the link is the password step only');
+    assert.equal((await office.get('/admin/users')).statusCode, 303);
+    clock.advance(30_000);
+    assert.equal(outcome(await office.submit('/login/two-factor', { code: code() })), '303 /account', 'the code is not refused for the address');
   });
 
   it('lets a browser that signed in before through while its address and its account are shut out', async () => {

@@ -360,14 +360,24 @@ async function reserve(
   db: Db,
   clock: Clock,
   tenantId: string,
-  input: { email: string; client: SignInClient; knownDevice: boolean; accountRule: RateLimit; accountKey: string; byMail: boolean },
+  input: {
+    email: string;
+    client: SignInClient;
+    knownDevice: boolean;
+    accountRule: RateLimit;
+    accountKey: string;
+    /** Password sign-in: beyond a limit, answer by mail. Two-factor codes: refuse, and skip the address counter. */
+    byMail: boolean;
+  },
 ): Promise<Reservation | 'rate_limited' | 'locked'> {
   const { client, knownDevice } = input;
   const pairKey = `${input.email}\n${knownDevice ? `device:${deviceHashOf(client)}` : `ip:${client.address}`}`;
   const reservation: Reservation = {
     tenantId,
     pairKey,
-    clientKey: knownDevice ? null : client.address,
+    // The address counter is against guessing passwords across accounts; a two-factor step
+    // already proved one, so codes are counted per pair and per account only.
+    clientKey: knownDevice || !input.byMail ? null : client.address,
     account: knownDevice ? null : { rule: input.accountRule, key: input.accountKey },
     byMail: false,
   };
@@ -587,7 +597,8 @@ function recoveryCodeHash(userId: string, code: string): string {
 /**
  * 二要素認証 — the second step of sign-in: a current TOTP code, or an unused recovery code
  * (spent by this). Wrong codes count towards the same pair limit as passwords, and (from
- * devices unknown to the account) towards an account-wide limit on wrong codes. On success the
+ * devices unknown to the account) towards an account-wide limit on wrong codes; not towards
+ * the address's limit, so a colleague behind an attacked NAT still gets through. On success the
  * session is replaced by a new one that counts.
  */
 export async function verifySecondFactor(
