@@ -17,7 +17,7 @@ import { randomUUID } from 'node:crypto';
 import { access } from './core/access.ts';
 import { installBoundedJson, parseFormBody } from './core/bodies.ts';
 import { systemClock, type Clock } from './core/clock.ts';
-import type { Config } from './core/config.ts';
+import { fastifyTrustProxy, type Config } from './core/config.ts';
 import type { Db } from './core/db/database.ts';
 import { AppError } from './core/errors.ts';
 import { installWeb, sendFrameworkError, type RouteAccess } from './core/web.ts';
@@ -117,7 +117,7 @@ export async function buildApp({ db, config, logger, clock = systemClock, platfo
     // Errors of the HTTP parser (headers too large, a broken request line): no request exists yet.
     clientErrorHandler: answerClientError,
     genReqId: () => randomUUID(),
-    trustProxy: config.trustProxy,
+    trustProxy: fastifyTrustProxy(config.trustProxy),
     bodyLimit: 5 * 1024 * 1024,
   });
   app.setValidatorCompiler(validatorCompiler);

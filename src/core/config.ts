@@ -4,6 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -34,8 +35,12 @@ const EnvSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Set when the platform is served behind TLS, so cookies carry Secure. */
   HIBIKI_SECURE_COOKIES: z.enum(['true', 'false']).optional(),
-  /** Trust X-Forwarded-* from a proxy in front. */
-  HIBIKI_TRUST_PROXY: z.enum(['true', 'false']).default('false'),
+  /**
+   * Trust X-Forwarded-For from the proxies in front: their addresses (comma-separated IPs or
+   * CIDRs), or the number of proxy hops. Never "true": that would let any client choose the
+   * address the sign-in and sign-up limits count.
+   */
+  HIBIKI_TRUST_PROXY: z.string().default('false'),
   /**
    * Demo data on first start: unset seeds it only when the server listens on loopback;
    * true seeds it anyway; false never.
@@ -60,7 +65,11 @@ export interface Config {
   mailFrom: string;
   logLevel: string;
   secureCookies: boolean;
-  trustProxy: boolean;
+  /**
+   * Whose X-Forwarded-For is believed: false (nobody; the socket's peer is the client), the
+   * proxies' addresses or CIDRs, or a hop count (Fastify's trustProxy).
+   */
+  trustProxy: false | number | string[];
   /** HIBIKI_DEMO: 'auto' (loopback only), or set explicitly. */
   demo: 'auto' | boolean;
 }
@@ -109,9 +118,57 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     // Secure cookies whenever the public address is https, unless set explicitly.
     secureCookies: e.HIBIKI_SECURE_COOKIES ? e.HIBIKI_SECURE_COOKIES === 'true' : (e.HIBIKI_PUBLIC_URL ?? '').startsWith('https:'),
-    trustProxy: e.HIBIKI_TRUST_PROXY === 'true',
+    trustProxy: parseTrustProxy(e.HIBIKI_TRUST_PROXY),
     demo: e.HIBIKI_DEMO === undefined ? 'auto' : e.HIBIKI_DEMO === 'true',
   };
+}
+
+/** Names proxy-addr knows for address ranges (loopback 127.0.0.1/8 and ::1, private ranges). */
+const PROXY_RANGE_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/**
+ * HIBIKI_TRUST_PROXY: "false" (or empty, or 0), a hop count 1–10, or a comma-separated list of
+ * IP addresses, CIDRs and the names loopback / linklocal / uniquelocal. "true", "*", "any" and
+ * ranges covering every address are refused: the client address would then be whatever the
+ * client writes in X-Forwarded-For.
+ */
+export function parseTrustProxy(value: string): false | number | string[] {
+  const text = value.trim();
+  const fail = (why: string): never => {
+    throw new ConfigError(`設定が正しくありません / Invalid configuration:\n  HIBIKI_TRUST_PROXY: ${why}`);
+  };
+  if (text === '' || text === 'false' || text === '0') return false;
+  if (/^(true|yes|on|\*|any|all)$/i.test(text)) {
+    fail(
+      `"${text}" would trust X-Forwarded-For from any client, so anyone could pick the address rate limits count. ` +
+        'Give the proxy\'s addresses (e.g. 10.0.0.5,10.0.1.0/24 or loopback) or the number of proxies in front (e.g. 1). / ' +
+        'X-Forwarded-For を誰からでも信用する設定は使えません。プロキシのアドレス（例: 10.0.0.5,10.0.1.0/24）かプロキシの段数（例: 1）を指定してください。',
+    );
+  }
+  if (/^\d+$/.test(text)) {
+    const hops = Number(text);
+    if (hops > 10) fail(`${hops} proxy hops is not plausible (1–10)`);
+    return hops;
+  }
+  const entries = text.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const entry of entries) {
+    if (PROXY_RANGE_NAMES.has(entry)) continue;
+    const [address = '', prefix, ...rest] = entry.split('/');
+    const family = isIP(address);
+    const bits = family === 4 ? 32 : 128;
+    const prefixOk = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= bits);
+    if (!family || rest.length || !prefixOk) {
+      fail(`"${entry}" is not an IP address, a CIDR (10.0.0.0/8) or one of loopback, linklocal, uniquelocal`);
+    }
+    if (prefix !== undefined && Number(prefix) === 0) fail(`"${entry}" covers every address: name the proxy's own addresses`);
+  }
+  if (entries.length === 0) fail('empty list');
+  return entries;
+}
+
+/** Fastify's trustProxy for the setting (a hop count as the function Fastify makes of one). */
+export function fastifyTrustProxy(trust: false | number | string[]): boolean | string[] | ((address: string, hop: number) => boolean) {
+  return typeof trust === 'number' ? (_address: string, hop: number) => hop < trust : trust;
 }
 
 /** A secret kept in `<dataDir>/keys/<name>` (mode 0600), made on first use. */

@@ -40,6 +40,24 @@ export async function hitRateLimit(sql: Sql, clock: Clock, tenantId: string, rul
   return { allowed: row.hits <= rule.limit, hits: row.hits, retryAfterSeconds: Math.max(1, Math.ceil((resetsAt - now.getTime()) / 1000)) };
 }
 
+/**
+ * Gives back one request counted in the current window (a sign-in attempt counted as a failure
+ * before its password was checked, which then turned out right). Nothing when the window has
+ * already passed.
+ */
+export async function releaseRateLimit(sql: Sql, clock: Clock, tenantId: string, rule: RateLimit, key: string): Promise<void> {
+  await sql.query(
+    `update rate_limits set hits = greatest(hits - 1, 0)
+      where tenant_id = $1 and bucket = $2 and key_hash = $3 and window_start > $4::timestamptz - make_interval(secs => $5)`,
+    [tenantId, rule.bucket, sha256(key), clock.now(), rule.windowSeconds],
+  );
+}
+
+/** Forgets the count of (bucket, key), e.g. a sign-in's failures once the right password came. */
+export async function clearRateLimit(sql: Sql, tenantId: string, bucket: string, key: string): Promise<void> {
+  await sql.query('delete from rate_limits where tenant_id = $1 and bucket = $2 and key_hash = $3', [tenantId, bucket, sha256(key)]);
+}
+
 /** Thrown when a limit is reached: 429 with Retry-After. */
 export class RateLimitedError extends AppError {
   constructor(readonly retryAfterSeconds: number) {

@@ -16,6 +16,8 @@ export const accessTable: AccessRow[] = [
   ['POST', '/login', 'public'],
   ['GET', '/login/two-factor', 'public'],
   ['POST', '/login/two-factor', 'public'],
+  ['GET', '/login/link', 'public'],
+  ['POST', '/login/link', 'public'],
   ['GET', '/account/two-factor/setup', 'public'],
   ['POST', '/account/two-factor/setup', 'public'],
   ['POST', '/logout', 'public'],

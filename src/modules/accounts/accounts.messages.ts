@@ -123,12 +123,29 @@ export const accountsMessages = defineMessages({
     en: 'The email address or password is not right',
   },
   'accounts.login.locked': {
-    ja: 'ログインの失敗が続いたため、このアカウントは一時的にロックされています。15分ほど待ってから再度お試しください',
-    en: 'This account is temporarily locked after repeated failed sign-ins; please wait about 15 minutes and try again',
+    ja: 'このメールアドレスでのログインの失敗が続いたため、しばらくログインできません。15分ほど待ってから再度お試しください（以前ログインしたことのあるブラウザからは、引き続きログインできます）',
+    en: 'Sign-in with this email address is paused after repeated failures; please wait about 15 minutes and try again (a browser you signed in with before can still sign in)',
+  },
+  'accounts.login.checkMailTitle': { ja: 'メールでの確認が必要です', en: 'Confirm by email' },
+  'accounts.login.checkMailBody': {
+    ja: 'この接続元からのログインの失敗が多いため、このブラウザからのログインはメールで確認します。メールアドレスとパスワードが正しければ、そのアドレスにログイン用のリンクを送りました（15分間有効）。以前ログインしたことのあるブラウザからは、そのままログインできます。',
+    en: 'There have been many failed sign-ins from this network, so a sign-in from this browser is confirmed by email. If the email address and password were right, we have sent a sign-in link to that address (valid for 15 minutes). A browser you signed in with before can sign in as usual.',
+  },
+  'accounts.mail.signInSubject': { ja: '【響き Hibiki】ログインの確認', en: '[Hibiki] Confirm your sign-in' },
+  'accounts.mail.signInBody': {
+    ja: '{name} 様\n\n多くのログイン失敗があった接続元から、正しいパスワードでのログインがありました。ご本人であれば、次のリンクを15分以内に開いてログインしてください。\n\n{link}\n\nお心当たりのない場合は、パスワードを変更してください。',
+    en: 'Dear {name},\n\nSomeone signed in with your correct password from a network with many failed sign-ins. If it was you, open this link within 15 minutes to sign in:\n\n{link}\n\nIf it was not you, please change your password.',
+  },
+  'accounts.loginLink.title': { ja: 'メールのリンクでログイン', en: 'Sign in with the emailed link' },
+  'accounts.loginLink.lead': { ja: 'このブラウザでログインします。よろしければボタンを押してください。', en: 'This signs you in on this browser. Press the button to continue.' },
+  'accounts.loginLink.submit': { ja: 'ログインする', en: 'Sign in' },
+  'accounts.loginLink.invalidBody': {
+    ja: 'リンクの有効期限（15分）が切れたか、既に使用されています。もう一度ログインしてください。',
+    en: 'The link has expired (after 15 minutes) or was already used. Please sign in again.',
   },
   'accounts.login.rateLimited': {
-    ja: 'ログインの試行回数が多すぎます。15分ほど待ってから再度お試しください',
-    en: 'Too many sign-in attempts; please wait about 15 minutes and try again',
+    ja: 'この接続元からのログインの失敗が多すぎます。15分ほど待ってから再度お試しください（以前ログインしたことのあるブラウザからは、引き続きログインできます）',
+    en: 'Too many failed sign-ins from this network; please wait about 15 minutes and try again (a browser you signed in with before can still sign in)',
   },
   'accounts.login.unverified': {
     ja: 'メールアドレスの確認が済んでいません。お送りしたメールのリンクを開いてください',

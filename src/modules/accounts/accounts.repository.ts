@@ -1,12 +1,12 @@
 /**
- * SQL of the accounts module: users, sign-in attempts, e-mail tokens, recovery
+ * SQL of the accounts module: users, known devices, e-mail tokens, recovery
  * codes, API token listings and the audit-log listing. Every query is scoped by tenant_id.
  */
 import type { Role } from '../../core/auth.ts';
 import type { Sql } from '../../core/db/database.ts';
 
 /** What a mailed single-use link is for. */
-export type EmailTokenPurpose = 'verify_email' | 'set_password' | 'reset_password' | 'change_email';
+export type EmailTokenPurpose = 'verify_email' | 'set_password' | 'reset_password' | 'change_email' | 'sign_in';
 
 /** Inserts a user; undefined when the e-mail is already taken in the tenant. */
 export function insertUser(
@@ -54,87 +54,47 @@ export interface LoginUserRow {
   password_hash: string;
   email_verified: boolean;
   disabled: boolean;
-  locked: boolean;
   totp_secret_enc: string | null;
   totp_enabled: boolean;
+  /** The browser's device cookie is one this account signed in from before. */
+  known_device: boolean;
 }
 
-const LOGIN_COLUMNS = `id, email, role, display_name, password_hash,
-  email_verified_at is not null as email_verified, disabled_at is not null as disabled,
-  coalesce(locked_until > now(), false) as locked, totp_secret_enc, totp_enabled_at is not null as totp_enabled`;
-
-/** What sign-in needs to know about the account with this e-mail. */
-export function findLoginUserByEmail(sql: Sql, tenantId: string, email: string): Promise<LoginUserRow | undefined> {
-  return sql.maybeOne<LoginUserRow>(`select ${LOGIN_COLUMNS} from users where tenant_id = $1 and email = $2`, [tenantId, email]);
-}
-
-/** What sign-in needs to know about the account with this id. */
-export function findLoginUserById(sql: Sql, tenantId: string, id: string): Promise<LoginUserRow | undefined> {
-  return sql.maybeOne<LoginUserRow>(`select ${LOGIN_COLUMNS} from users where tenant_id = $1 and id = $2`, [tenantId, id]);
-}
-
-/** Failed sign-ins from one client within the window. */
-export async function countRecentClientFailures(sql: Sql, tenantId: string, clientKey: string, windowSeconds: number): Promise<number> {
-  const row = await sql.one<{ n: number }>(
-    `select count(*)::int as n from login_attempts
-      where tenant_id = $1 and client_key = $2 and not succeeded and at > now() - make_interval(secs => $3)`,
-    [tenantId, clientKey, windowSeconds],
-  );
-  return row.n;
-}
+const LOGIN_COLUMNS = `u.id, u.email, u.role, u.display_name, u.password_hash,
+  u.email_verified_at is not null as email_verified, u.disabled_at is not null as disabled,
+  u.totp_secret_enc, u.totp_enabled_at is not null as totp_enabled,
+  exists (select 1 from known_devices k where k.tenant_id = u.tenant_id and k.user_id = u.id and k.device_hash = $3) as known_device`;
 
 /**
- * Records one sign-in attempt (password or second factor) as a failure before anything is
- * checked, so that concurrent attempts all count; a success marks it afterwards. Also forgets
- * this client's attempts older than a day (the rate limit looks back 15 minutes, and the audit
- * log keeps sign-ins). Returns the attempt's id.
+ * What sign-in needs to know about the account with this e-mail, and whether deviceHash (the
+ * hash of the browser's device cookie, or '' without one) is one of its known devices.
  */
-export async function reserveLoginAttempt(sql: Sql, a: { tenantId: string; clientKey: string; email: string }): Promise<string> {
-  await sql.query(`delete from login_attempts where tenant_id = $1 and client_key = $2 and at < now() - interval '1 day'`, [
-    a.tenantId,
-    a.clientKey,
-  ]);
-  const row = await sql.one<{ id: string }>(
-    'insert into login_attempts (tenant_id, client_key, email, succeeded) values ($1, $2, $3, false) returning id',
-    [a.tenantId, a.clientKey, a.email],
-  );
-  return row.id;
+export function findLoginUserByEmail(sql: Sql, tenantId: string, email: string, deviceHash = ''): Promise<LoginUserRow | undefined> {
+  return sql.maybeOne<LoginUserRow>(`select ${LOGIN_COLUMNS} from users u where u.tenant_id = $1 and u.email = $2`, [tenantId, email, deviceHash]);
 }
 
-/** Marks a reserved attempt as the success it turned out to be. */
-export async function markLoginAttemptSucceeded(sql: Sql, tenantId: string, attemptId: string): Promise<void> {
-  await sql.query('update login_attempts set succeeded = true where tenant_id = $1 and id = $2', [tenantId, attemptId]);
+/** What sign-in needs to know about the account with this id (see findLoginUserByEmail). */
+export function findLoginUserById(sql: Sql, tenantId: string, id: string, deviceHash = ''): Promise<LoginUserRow | undefined> {
+  return sql.maybeOne<LoginUserRow>(`select ${LOGIN_COLUMNS} from users u where u.tenant_id = $1 and u.id = $2`, [tenantId, id, deviceHash]);
 }
+
+/** How long a device stays known without a sign-in from it. */
+export const KNOWN_DEVICE_DAYS = 400;
 
 /**
- * Reserves one attempt against the account before the password or code is checked: returns
- * its number since the last success or lock (concurrent attempts get distinct numbers, as the
- * row is updated in place), or null while the account is locked.
+ * Remembers that the account signed in from this device (or that it did so again), and forgets
+ * the account's devices unused for KNOWN_DEVICE_DAYS.
  */
-export async function reserveAccountAttempt(sql: Sql, tenantId: string, userId: string): Promise<number | null> {
-  const row = await sql.maybeOne<{ n: number }>(
-    `update users set failed_logins = failed_logins + 1
-      where tenant_id = $1 and id = $2 and (locked_until is null or locked_until <= now())
-      returning failed_logins as n`,
-    [tenantId, userId],
-  );
-  return row?.n ?? null;
-}
-
-/** Locks the account for lockSeconds and starts its count again. */
-export async function lockAccount(sql: Sql, tenantId: string, userId: string, lockSeconds: number): Promise<void> {
+export async function rememberDevice(sql: Sql, tenantId: string, userId: string, deviceHash: string): Promise<void> {
   await sql.query(
-    'update users set locked_until = now() + make_interval(secs => $3), failed_logins = 0 where tenant_id = $1 and id = $2',
-    [tenantId, userId, lockSeconds],
+    `delete from known_devices where tenant_id = $1 and user_id = $2 and last_used_at < now() - make_interval(days => $3)`,
+    [tenantId, userId, KNOWN_DEVICE_DAYS],
   );
-}
-
-/** Clears the failure count after a successful sign-in. */
-export async function resetFailedLogins(sql: Sql, tenantId: string, userId: string): Promise<void> {
-  await sql.query('update users set failed_logins = 0, locked_until = null where tenant_id = $1 and id = $2 and (failed_logins > 0 or locked_until is not null)', [
-    tenantId,
-    userId,
-  ]);
+  await sql.query(
+    `insert into known_devices (tenant_id, user_id, device_hash) values ($1, $2, $3)
+     on conflict (tenant_id, user_id, device_hash) do update set last_used_at = now()`,
+    [tenantId, userId, deviceHash],
+  );
 }
 
 /** Stores an e-mail token (hashed) valid for ttlSeconds. */
@@ -163,6 +123,32 @@ export async function countRecentEmailTokens(
     [tenantId, userId, ttlSeconds - withinSeconds],
   );
   return row.n;
+}
+
+/** Live or recent tokens of one purpose issued to a user within `withinSeconds` (tokens of a fixed lifetime). */
+export async function countRecentTokensOf(
+  sql: Sql,
+  tenantId: string,
+  userId: string,
+  purpose: EmailTokenPurpose,
+  ttlSeconds: number,
+  withinSeconds: number,
+): Promise<number> {
+  const row = await sql.one<{ n: number }>(
+    `select count(*)::int as n from email_tokens
+      where tenant_id = $1 and user_id = $2 and purpose = $3 and expires_at > now() + make_interval(secs => $4)`,
+    [tenantId, userId, purpose, ttlSeconds - withinSeconds],
+  );
+  return row.n;
+}
+
+/** Whether a token of this purpose is live (not used, not expired). */
+export async function emailTokenIsLive(sql: Sql, tenantId: string, tokenHash: string, purpose: EmailTokenPurpose): Promise<boolean> {
+  const row = await sql.maybeOne(
+    'select 1 from email_tokens where tenant_id = $1 and token_hash = $2 and purpose = $3 and used_at is null and expires_at > now()',
+    [tenantId, tokenHash, purpose],
+  );
+  return row !== undefined;
 }
 
 /** Uses up a live e-mail token; its user, or undefined when unknown, used or expired. */
@@ -310,8 +296,7 @@ export async function disableUser(sql: Sql, tenantId: string, id: string): Promi
 /** Replaces a user's password hash (and confirms the address the link was mailed to). */
 export async function setPasswordHash(sql: Sql, tenantId: string, userId: string, passwordHash: string): Promise<void> {
   await sql.query(
-    `update users set password_hash = $3, email_verified_at = coalesce(email_verified_at, now()), failed_logins = 0,
-            locked_until = null, updated_at = now()
+    `update users set password_hash = $3, email_verified_at = coalesce(email_verified_at, now()), updated_at = now()
       where tenant_id = $1 and id = $2`,
     [tenantId, userId, passwordHash],
   );

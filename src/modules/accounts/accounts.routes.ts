@@ -40,9 +40,24 @@ const SIGNED_IN_PAGE = { schema: { hide: true }, config: { access: access.user }
 const ADMIN_PAGE = { schema: { hide: true }, config: { access: access.admins } };
 const VIEWS = 'accounts/views';
 
-export function accountsRoutes(app: FastifyInstance, { db, config, mail }: AppDeps): void {
-  const setSession = (reply: FastifyReply, token: string) =>
+/** The browser's device cookie: marks a browser an account signed in from (see SIGN_IN_LIMITS). */
+export const DEVICE_COOKIE = 'hibiki_device';
+const DEVICE_COOKIE_MAX_AGE_SECONDS = 400 * 24 * 60 * 60;
+
+/** Who is signing in: the address (behind HIBIKI_TRUST_PROXY) and a well-formed device cookie. */
+function clientOf(request: FastifyRequest): service.SignInClient {
+  const device = request.cookies[DEVICE_COOKIE];
+  return { address: request.ip, deviceToken: device && /^[A-Za-z0-9_-]{20,100}$/.test(device) ? device : null };
+}
+
+export function accountsRoutes(app: FastifyInstance, deps: AppDeps): void {
+  const { db, config, mail } = deps;
+  service.warmDummyHash();
+  const setSession = (reply: FastifyReply, token: string, deviceToken: string | null = null) => {
     reply.setCookie(SESSION_COOKIE, token, { ...cookieOptions(config), maxAge: SESSION_TTL_MS / 1000 });
+    if (deviceToken) reply.setCookie(DEVICE_COOKIE, deviceToken, { ...cookieOptions(config), maxAge: DEVICE_COOKIE_MAX_AGE_SECONDS });
+    return reply;
+  };
 
   // ---- Sign-up and e-mail confirmation -------------------------------------------------------
 
@@ -60,7 +75,7 @@ export function accountsRoutes(app: FastifyInstance, { db, config, mail }: AppDe
     const form = parseForm(SignupForm, request.body, request.lang);
     if (!form.ok) return signupPage(request, reply, bodyOf(request), form.errors);
     try {
-      await service.signUp(db, config, request.tenant, form.value, request.lang);
+      await service.signUp(db, deps, request.tenant, { ...form.value, clientAddress: request.ip }, request.lang);
     } catch (err) {
       if (err instanceof AppError && err.code === 'validation') return signupPage(request, reply, bodyOf(request), err.errors);
       throw err;
@@ -76,7 +91,7 @@ export function accountsRoutes(app: FastifyInstance, { db, config, mail }: AppDe
   app.post('/signup/resend', PAGE, async (request, reply) => {
     const form = parseForm(ResendForm, request.body, request.lang);
     if (form.ok) {
-      await service.resendVerification(db, config, request.tenant, form.value.email);
+      await service.resendVerification(db, deps, request.tenant, { email: form.value.email, clientAddress: request.ip });
       mail.poke();
     }
     // The same answer whether or not the address is registered.
@@ -160,10 +175,10 @@ export function accountsRoutes(app: FastifyInstance, { db, config, mail }: AppDe
     const next = service.safeNext(body.next);
     const form = parseForm(LoginForm, body, request.lang);
     if (!form.ok) return loginPage(request, reply, 400, { email: body.email, next, errors: form.errors });
-    const result = await service.signIn(db, request.tenant, {
+    const result = await service.signIn(db, deps, request.tenant, {
       email: form.value.email,
       password: form.value.password,
-      clientKey: request.ip,
+      client: clientOf(request),
       previousSessionHash: request.auth.sessionHash,
     });
     const fail = (status: number, key: AccountsMessageKey, resendEmail?: string) =>
@@ -182,15 +197,55 @@ export function accountsRoutes(app: FastifyInstance, { db, config, mail }: AppDe
         return fail(401, 'accounts.login.locked');
       case 'unverified':
         return fail(401, 'accounts.login.unverified', result.email);
-      case 'signed_in': {
-        setSession(reply, result.sessionToken);
-        const target =
-          result.secondFactor === 'passed'
-            ? next
-            : `${result.secondFactor === 'verify' ? '/login/two-factor' : '/account/two-factor/setup'}?next=${encodeURIComponent(next)}`;
-        return reply.redirect(target, 303);
-      }
+      case 'check_mail':
+        mail.poke();
+        return reply.code(202).page(`${VIEWS}/message.njk`, {
+          title: text('accounts.login.checkMailTitle', request.lang),
+          body: text('accounts.login.checkMailBody', request.lang),
+        });
+      case 'signed_in':
+        return signedIn(reply, result, next);
     }
+  });
+
+  /** Sets the session (and a new device cookie) and goes on: to next, or to the second factor first. */
+  const signedIn = (reply: FastifyReply, result: Extract<service.SignInResult, { kind: 'signed_in' }>, next: string) => {
+    setSession(reply, result.sessionToken, result.deviceToken);
+    const target =
+      result.secondFactor === 'passed'
+        ? next
+        : `${result.secondFactor === 'verify' ? '/login/two-factor' : '/account/two-factor/setup'}?next=${encodeURIComponent(next)}`;
+    return reply.redirect(target, 303);
+  };
+
+  // A sign-in link mailed when the address was over its limit: GET shows a button (mail
+  // scanners that open links spend nothing), POST signs in.
+  const linkInvalid = (request: FastifyRequest, reply: FastifyReply) =>
+    reply.code(400).header('cache-control', 'no-store').page(`${VIEWS}/message.njk`, {
+      title: text('accounts.verify.invalidTitle', request.lang),
+      body: text('accounts.loginLink.invalidBody', request.lang),
+      link: { href: '/login', label: text('accounts.login.title', request.lang) },
+    });
+
+  app.get('/login/link', PAGE, async (request, reply) => {
+    const query = VerifyEmailQuery.safeParse(request.query);
+    const token = query.success ? query.data.token : undefined;
+    if (!token || !(await service.signInLinkIsLive(db, request.tenant, token))) return linkInvalid(request, reply);
+    return reply
+      .header('cache-control', 'no-store')
+      .page(`${VIEWS}/login-link.njk`, { title: text('accounts.loginLink.title', request.lang), token });
+  });
+
+  app.post('/login/link', PAGE, async (request, reply) => {
+    const body = bodyOf(request);
+    const token = typeof body.token === 'string' ? body.token.slice(0, 200) : '';
+    if (!token) return linkInvalid(request, reply);
+    const result = await service.signInWithLink(db, request.tenant, {
+      token,
+      client: clientOf(request),
+      previousSessionHash: request.auth.sessionHash,
+    });
+    return result.kind === 'signed_in' ? signedIn(reply, result, '/account') : linkInvalid(request, reply);
   });
 
   const twoFactorPage = (request: FastifyRequest, reply: FastifyReply, status: number, next: string, errors: FieldError[]) =>
@@ -213,17 +268,17 @@ export function accountsRoutes(app: FastifyInstance, { db, config, mail }: AppDe
     if (request.auth.mfaPassed) return reply.redirect(next, 303);
     const form = parseForm(TwoFactorForm, body, request.lang);
     if (!form.ok) return twoFactorPage(request, reply, 400, next, form.errors);
-    const result = await service.verifySecondFactor(db, config, request.tenant, {
+    const result = await service.verifySecondFactor(db, deps, request.tenant, {
       user: session.user,
       sessionHash: session.sessionHash,
       code: form.value.code,
-      clientKey: request.ip,
+      client: clientOf(request),
     });
     const fail = (status: number, key: AccountsMessageKey) =>
       twoFactorPage(request, reply, status, next, [{ path: 'code', message: text(key, request.lang) }]);
     switch (result.kind) {
       case 'ok':
-        setSession(reply, result.sessionToken);
+        setSession(reply, result.sessionToken, result.deviceToken);
         return reply.redirect(next, 303);
       case 'not_enrolled':
         return reply.redirect(`/account/two-factor/setup?next=${encodeURIComponent(next)}`, 303);
@@ -256,7 +311,7 @@ export function accountsRoutes(app: FastifyInstance, { db, config, mail }: AppDe
     }
     // Two-factor is offered to the roles that need it; citizens have nothing to set up here.
     if (!requiresTwoFactor(session.user.role)) return reply.redirect('/account', 303);
-    const setup = await service.beginTotpSetup(config, request.tenant, session.user, session.sessionHash);
+    const setup = await service.beginTotpSetup(deps, request.tenant, session.user, session.sessionHash);
     return setupPage(request, reply, 200, { setup, next, errors: [] });
   });
 
@@ -269,13 +324,13 @@ export function accountsRoutes(app: FastifyInstance, { db, config, mail }: AppDe
     const form = parseForm(TwoFactorSetupForm, body, request.lang);
     const expired = async () =>
       setupPage(request, reply, 400, {
-        setup: await service.beginTotpSetup(config, request.tenant, session.user, session.sessionHash),
+        setup: await service.beginTotpSetup(deps, request.tenant, session.user, session.sessionHash),
         next,
         errors: [{ path: 'code', message: text('accounts.error.setupExpired', request.lang) }],
       });
     if (!form.ok) {
       const setup = await service.resumeTotpSetup(
-        config,
+        deps,
         request.tenant,
         session.user,
         session.sessionHash,
@@ -284,13 +339,13 @@ export function accountsRoutes(app: FastifyInstance, { db, config, mail }: AppDe
       );
       return setup ? setupPage(request, reply, 400, { setup, next, errors: form.errors }) : expired();
     }
-    const result = await service.confirmTotpSetup(db, config, request.tenant, {
+    const result = await service.confirmTotpSetup(db, deps, request.tenant, {
       user: session.user,
       sessionHash: session.sessionHash,
       secret: form.value.secret,
       signature: form.value.signature,
       code: form.value.code,
-      clientKey: request.ip,
+      client: clientOf(request),
     });
     switch (result.kind) {
       case 'expired':
@@ -305,7 +360,7 @@ export function accountsRoutes(app: FastifyInstance, { db, config, mail }: AppDe
         return reply.redirect(`/login/two-factor?next=${encodeURIComponent(next)}`, 303);
       case 'ok':
         // Shown once, in the answer to the POST: the codes are stored only as hashes.
-        setSession(reply, result.sessionToken);
+        setSession(reply, result.sessionToken, result.deviceToken);
         return reply
           .header('cache-control', 'no-store')
           .page(`${VIEWS}/recovery-codes.njk`, {

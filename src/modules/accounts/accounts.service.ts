@@ -1,19 +1,21 @@
 /**
- * Accounts: creating users, sign-up with e-mail confirmation, sign-in with database-backed
- * rate limits and lockout, TOTP two-factor (enrolment and verification, recovery codes),
- * API tokens, and the administrator's user management. Routes call these functions; SQL
+ * Accounts: creating users, sign-up with e-mail confirmation (rate limited), sign-in with
+ * database-backed limits per account and client (known devices), TOTP two-factor (enrolment
+ * and verification, recovery codes), API tokens, and the administrator's user management. Routes call these functions; SQL
  * stays in accounts.repository.ts.
  */
 import * as OTPAuth from 'otpauth';
 import QRCode from 'qrcode';
 import { appendAudit } from '../../core/audit.ts';
 import type { AuthUser, Role } from '../../core/auth.ts';
+import type { Clock } from '../../core/clock.ts';
 import type { Config } from '../../core/config.ts';
 import { decrypt, encrypt, hmac, randomToken, safeEqual, sha256 } from '../../core/crypto.ts';
 import type { Db, Sql } from '../../core/db/database.ts';
 import { AppError, type FieldError } from '../../core/errors.ts';
 import type { Lang } from '../../core/i18n.ts';
 import { enqueueMail, listOutbox, type OutboxEntry } from '../../core/mail.ts';
+import { clearRateLimit, enforceRateLimits, hitRateLimit, releaseRateLimit, type RateLimit } from '../../core/rate-limit.ts';
 import { findDepartment, listDepartments as listTenantDepartments, type Department, type Tenant } from '../../core/tenancy.ts';
 import { accountsText } from './accounts.messages.ts';
 import { canDisableUser, canRevokeApiToken, requiresTwoFactor } from './accounts.policy.ts';
@@ -21,17 +23,19 @@ import * as repo from './accounts.repository.ts';
 import { createApiToken, createSession, destroySession, hashPassword, revokeApiToken, verifyPassword } from './accounts.sessions.ts';
 import { NewUserSchema, toFieldErrors, type SignupInput } from './accounts.schema.ts';
 
-/** Sign-in limits. Kept in the database, so every app server sees the same counts. */
-export const SIGN_IN_LIMITS = {
-  /** Failed attempts from one client (IP) allowed within the window before answering 429. */
-  clientMaxFailures: 20,
-  clientWindowSeconds: 15 * 60,
-  /** Consecutive failures that lock an account, and for how long. */
-  accountMaxFailures: 5,
-  accountLockSeconds: 15 * 60,
-} as const;
-
 const EMAIL_TOKEN_TTL_SECONDS = 24 * 60 * 60;
+
+/**
+ * Sign-ups and confirmation-mail resends, each counted per client address and per e-mail
+ * address (whether registered or not, so the limit tells nothing) before any work is done:
+ * each can make a mail and costs an argon2 hash. A venue's shared Wi-Fi still fits 20 an hour.
+ */
+export const SIGN_UP_LIMITS = {
+  signUpPerClient: { bucket: 'accounts.sign_up.client', limit: 20, windowSeconds: 60 * 60 },
+  signUpPerAddress: { bucket: 'accounts.sign_up.address', limit: 3, windowSeconds: 60 * 60 },
+  resendPerClient: { bucket: 'accounts.resend.client', limit: 10, windowSeconds: 60 * 60 },
+  resendPerAddress: { bucket: 'accounts.resend.address', limit: 3, windowSeconds: 60 * 60 },
+} as const satisfies Record<string, RateLimit>;
 /** At most this many confirmation mails per account per hour (resend cannot be used to spam). */
 const VERIFY_MAILS_PER_HOUR = 3;
 const TOTP = { algorithm: 'SHA1', digits: 6, period: 30, window: 1 } as const;
@@ -154,7 +158,7 @@ async function queueVerificationMail(tx: Sql, config: Config, tenant: Tenant, us
   });
 }
 
-function bilingualMail(key: 'accounts.mail.verifyBody', params: Record<string, string>): string {
+function bilingualMail(key: 'accounts.mail.verifyBody' | 'accounts.mail.signInBody', params: Record<string, string>): string {
   return `${accountsText(key, 'ja', params)}\n\n----\n\n${accountsText(key, 'en', params)}\n`;
 }
 
@@ -164,7 +168,18 @@ function bilingualMail(key: 'accounts.mail.verifyBody', params: Record<string, s
  * an unconfirmed account gets a new link (rate-limited), a confirmed one nothing (a mail per
  * attempt would let anyone flood its owner).
  */
-export async function signUp(db: Db, config: Config, tenant: Tenant, input: SignupInput, lang: Lang): Promise<void> {
+export async function signUp(
+  db: Db,
+  deps: { config: Config; clock: Clock },
+  tenant: Tenant,
+  input: SignupInput & { clientAddress: string },
+  lang: Lang,
+): Promise<void> {
+  const { config } = deps;
+  await enforceRateLimits(db, deps.clock, tenant.id, [
+    { rule: SIGN_UP_LIMITS.signUpPerClient, key: input.clientAddress },
+    { rule: SIGN_UP_LIMITS.signUpPerAddress, key: input.email.trim().toLowerCase() },
+  ]);
   // Hash before the transaction: on the embedded database a transaction holds every query.
   const passwordHash = await hashPassword(input.password);
   await db.transaction(async (tx) => {
@@ -199,8 +214,22 @@ async function queueVerificationMailLimited(tx: Sql, config: Config, tenant: Ten
   await queueVerificationMail(tx, config, tenant, { id: user.id, email: user.email, displayName: user.display_name });
 }
 
-/** Sends a new confirmation link when the address belongs to an unconfirmed account; silent otherwise. */
-export async function resendVerification(db: Db, config: Config, tenant: Tenant, email: string): Promise<void> {
+/**
+ * Sends a new confirmation link when the address belongs to an unconfirmed account; silent
+ * otherwise. Limited per client and per address (RateLimitedError).
+ */
+export async function resendVerification(
+  db: Db,
+  deps: { config: Config; clock: Clock },
+  tenant: Tenant,
+  input: { email: string; clientAddress: string },
+): Promise<void> {
+  const { config } = deps;
+  const email = input.email.trim().toLowerCase();
+  await enforceRateLimits(db, deps.clock, tenant.id, [
+    { rule: SIGN_UP_LIMITS.resendPerClient, key: input.clientAddress },
+    { rule: SIGN_UP_LIMITS.resendPerAddress, key: email },
+  ]);
   await db.transaction(async (tx) => {
     const user = await repo.findLoginUserByEmail(tx, tenant.id, email);
     if (user && !user.email_verified && !user.disabled) await queueVerificationMailLimited(tx, config, tenant, user);
@@ -220,6 +249,62 @@ export async function verifyEmail(db: Db, tenant: Tenant, token: string | undefi
 
 // ---------------------------------------------------------------------------------------------
 // Sign-in
+//
+// Limits (counters in core's rate_limits, so every app server sees the same counts). Every
+// attempt is counted before its password or code is checked, so a burst of concurrent
+// guesses gets no more checks than the limits allow; a right password gives its count back.
+// - pair: failures for one e-mail from one client. The client is the browser's device cookie
+//   when that browser signed in to this account before (a known device), its network address
+//   otherwise. Five failures refuse that pair for the rest of its window, and only that pair:
+//   the owner at home, or on a device they used before, is not shut out by someone else's
+//   guesses. Unknown e-mails are counted the same way, so the refusal tells nothing.
+//   Beyond it, as beyond the next two, the password is answered by mail (below).
+// - client: failures from one network address, across e-mails, for browsers unknown to the
+//   account (credential stuffing). Known devices behind the same NAT are not counted by it.
+// - account: attempts on one e-mail from unknown devices, across addresses (guessing spread
+//   over many addresses). Known devices are not counted by it.
+// Beyond any of them a right password still gets through, by a single-use link mailed to the
+// account's address: the answer ("if it was right, we have mailed you a link") is the same
+// whether the password was right or not, so the guesser learns nothing, and the owner is told.
+// These checks have their own allowance per address (clientMaxByMail); after it, 429 or locked.
+// See docs/decisions.md (accounts: sign-in limits).
+
+/** Sign-in limits. */
+export const SIGN_IN_LIMITS = {
+  /** Failures for one e-mail from one client (device or address) within the window; the next is refused. */
+  pairMaxFailures: 5,
+  pairWindowSeconds: 15 * 60,
+  /** Failures from one address (browsers unknown to the account) within the window before answering 429. */
+  clientMaxFailures: 20,
+  clientWindowSeconds: 15 * 60,
+  /** Passwords checked beyond any limit (answered by mail) from one address within the window, before 429 or locked. */
+  clientMaxByMail: 50,
+  /** How long a mailed sign-in link is good, and how many an account gets an hour. */
+  signInLinkTtlSeconds: 15 * 60,
+  signInLinksPerHour: 3,
+  /** Attempts on one e-mail from unknown devices, all addresses together, within the window. */
+  accountMaxAttempts: 100,
+  accountWindowSeconds: 60 * 60,
+  /** Wrong two-factor codes for one account from devices unknown to it, all addresses together. */
+  accountMaxCodeFailures: 20,
+} as const;
+
+const PAIR_RULE: RateLimit = { bucket: 'accounts.sign_in.pair', limit: SIGN_IN_LIMITS.pairMaxFailures, windowSeconds: SIGN_IN_LIMITS.pairWindowSeconds };
+const CLIENT_RULE: RateLimit = { bucket: 'accounts.sign_in.client', limit: SIGN_IN_LIMITS.clientMaxFailures, windowSeconds: SIGN_IN_LIMITS.clientWindowSeconds };
+const BY_MAIL_RULE: RateLimit = { bucket: 'accounts.sign_in.by_mail', limit: SIGN_IN_LIMITS.clientMaxByMail, windowSeconds: SIGN_IN_LIMITS.clientWindowSeconds };
+const ACCOUNT_RULE: RateLimit = { bucket: 'accounts.sign_in.account', limit: SIGN_IN_LIMITS.accountMaxAttempts, windowSeconds: SIGN_IN_LIMITS.accountWindowSeconds };
+const CODE_ACCOUNT_RULE: RateLimit = {
+  bucket: 'accounts.two_factor.account',
+  limit: SIGN_IN_LIMITS.accountMaxCodeFailures,
+  windowSeconds: SIGN_IN_LIMITS.pairWindowSeconds,
+};
+
+/** Who is signing in: the network address and the browser's device cookie, if any. */
+export interface SignInClient {
+  address: string;
+  /** The device cookie's value, or null when the browser sent none. */
+  deviceToken: string | null;
+}
 
 /** What a sign-in attempt led to. */
 export type SignInResult =
@@ -228,134 +313,255 @@ export type SignInResult =
       sessionToken: string;
       /** passed: the session counts; verify: ask for a TOTP code; enrol: set up TOTP first. */
       secondFactor: 'passed' | 'verify' | 'enrol';
+      /** A new device cookie to set (the browser had none). */
+      deviceToken: string | null;
     }
   | { kind: 'invalid' }
   | { kind: 'locked' }
   | { kind: 'rate_limited' }
+  /** The address is over its limit: a right password was answered by a mailed link (or was wrong: the same answer). */
+  | { kind: 'check_mail' }
   | { kind: 'unverified'; email: string };
 
 let dummyHash: Promise<string> | undefined;
-/** A hash to verify against when the account does not exist, so timing does not tell. */
+/**
+ * A hash (same argon2 parameters as real ones) to verify against when the account does not
+ * exist, so the answer takes as long. Made once; warmDummyHash makes it at start-up.
+ */
 function dummyPasswordHash(): Promise<string> {
   dummyHash ??= hashPassword(randomToken());
   return dummyHash;
 }
 
-interface Attempt {
-  tenant: Tenant;
-  clientKey: string;
-  email: string;
-  /** The login_attempts row reserved for this attempt. */
-  id: string;
+/** Makes the dummy hash now, so the first sign-in with an unknown e-mail is not slower. */
+export function warmDummyHash(): void {
+  void dummyPasswordHash();
 }
+
+/** The counters one attempt took, to give back when it turns out right. */
+interface Reservation {
+  tenantId: string;
+  pairKey: string;
+  /** The address, when the client limit counted this attempt. */
+  clientKey: string | null;
+  /** The account counter and its key, when it counted this attempt. */
+  account: { rule: RateLimit; key: string } | null;
+  /** The address was over its limit: a right password is confirmed by mail. */
+  byMail: boolean;
+}
+
+const deviceHashOf = (client: SignInClient) => (client.deviceToken ? sha256(`device:${client.deviceToken}`) : '');
 
 /**
- * Starts an attempt: records it as a failure first, then counts the client's recent failures
- * including it, so concurrent requests cannot slip past the limit. null when rate limited.
+ * Counts the attempt against its limits before anything is checked. 'rate_limited' (the
+ * address is over its limit), 'locked' (the pair or the account is), or the reservation.
  */
-async function beginAttempt(db: Db, tenant: Tenant, clientKey: string, email: string): Promise<Attempt | null> {
-  const id = await repo.reserveLoginAttempt(db, { tenantId: tenant.id, clientKey, email });
-  const failures = await repo.countRecentClientFailures(db, tenant.id, clientKey, SIGN_IN_LIMITS.clientWindowSeconds);
-  return failures > SIGN_IN_LIMITS.clientMaxFailures ? null : { tenant, clientKey, email, id };
+async function reserve(
+  db: Db,
+  clock: Clock,
+  tenantId: string,
+  input: {
+    email: string;
+    client: SignInClient;
+    knownDevice: boolean;
+    accountRule: RateLimit;
+    accountKey: string;
+    /** Password sign-in: beyond a limit, answer by mail. Two-factor codes: refuse, and skip the address counter. */
+    byMail: boolean;
+  },
+): Promise<Reservation | 'rate_limited' | 'locked'> {
+  const { client, knownDevice } = input;
+  const pairKey = `${input.email}\n${knownDevice ? `device:${deviceHashOf(client)}` : `ip:${client.address}`}`;
+  const reservation: Reservation = {
+    tenantId,
+    pairKey,
+    // The address counter is against guessing passwords across accounts; a two-factor step
+    // already proved one, so codes are counted per pair and per account only.
+    clientKey: knownDevice || !input.byMail ? null : client.address,
+    account: knownDevice ? null : { rule: input.accountRule, key: input.accountKey },
+    byMail: false,
+  };
+  const overClient = reservation.clientKey !== null && !(await hitRateLimit(db, clock, tenantId, CLIENT_RULE, reservation.clientKey)).allowed;
+  if (overClient && !input.byMail) return 'rate_limited';
+  const pair = await hitRateLimit(db, clock, tenantId, PAIR_RULE, pairKey);
+  const account = reservation.account && (await hitRateLimit(db, clock, tenantId, reservation.account.rule, reservation.account.key));
+  const overAccount = !pair.allowed || (account !== null && !account.allowed);
+  if (!overClient && !overAccount) return reservation;
+  const refused = overAccount ? 'locked' : 'rate_limited';
+  // Over a limit: a password is still checked, up to an allowance per address, but answered
+  // only by mail (to the account, when right), so these checks tell the guesser nothing.
+  if (!input.byMail || !(await hitRateLimit(db, clock, tenantId, BY_MAIL_RULE, client.address)).allowed) return refused;
+  reservation.byMail = true;
+  return reservation;
 }
 
-/**
- * Reserves the attempt against the account (see reserveAccountAttempt): its number when it may
- * go on to be checked, null when the account is locked or other attempts used up its allowance.
- */
-async function reserveAccount(db: Db, a: Attempt, user: repo.LoginUserRow): Promise<number | null> {
-  const n = await repo.reserveAccountAttempt(db, a.tenant.id, user.id);
-  return n !== null && n <= SIGN_IN_LIMITS.accountMaxFailures ? n : null;
+/** The attempt was right: its pair starts again, and the other counters get their count back. */
+async function release(sql: Sql, clock: Clock, r: Reservation): Promise<void> {
+  await clearRateLimit(sql, r.tenantId, PAIR_RULE.bucket, r.pairKey);
+  if (r.clientKey !== null) await releaseRateLimit(sql, clock, r.tenantId, CLIENT_RULE, r.clientKey);
+  if (r.account) await releaseRateLimit(sql, clock, r.tenantId, r.account.rule, r.account.key);
 }
 
-/** Audits a failed attempt on a known account; the attempt that used the last try locks it. Returns true when locked. */
-async function recordFailure(db: Db, a: Attempt, user: repo.LoginUserRow, reason: string, attemptNumber: number | null): Promise<boolean> {
-  return db.transaction(async (tx) => {
-    const lockedNow = attemptNumber !== null && attemptNumber >= SIGN_IN_LIMITS.accountMaxFailures;
-    if (lockedNow) await repo.lockAccount(tx, a.tenant.id, user.id, SIGN_IN_LIMITS.accountLockSeconds);
+/** Audits a failed attempt, for a registered account or not (the same work either way). */
+async function recordFailure(db: Db, tenant: Tenant, userId: string | null, reason: string): Promise<void> {
+  await db.transaction(async (tx) => {
     await appendAudit(tx, {
-      tenantId: a.tenant.id,
+      tenantId: tenant.id,
       actorId: null,
       actorLabel: 'anonymous',
       action: 'user.sign_in_failed',
       entityType: 'user',
-      entityId: user.id,
-      details: { reason, ...(lockedNow ? { lockedNow: true } : {}) },
+      entityId: userId,
+      details: { reason: userId ? reason : 'unknown_account' },
     });
-    return attemptNumber === null || lockedNow;
   });
 }
 
-/** Completes a sign-in: clears the failure count, rotates the session and audits it. */
+/**
+ * Completes a sign-in: rotates the session, and once the sign-in counts (second factor
+ * passed, or not needed) remembers the device and audits it. Returns the session token and
+ * the new device cookie, if the browser had none.
+ */
 async function startSession(
   tx: Sql,
-  a: Attempt,
+  tenant: Tenant,
   user: { id: string; email: string },
-  previousSessionHash: string | null,
-  secondFactorPassed: boolean,
-  method: string | null,
-): Promise<string> {
-  if (previousSessionHash) await destroySession(tx, a.tenant.id, previousSessionHash);
-  const token = await createSession(tx, a.tenant.id, user.id, secondFactorPassed);
-  await repo.markLoginAttemptSucceeded(tx, a.tenant.id, a.id);
-  if (secondFactorPassed) {
-    await repo.resetFailedLogins(tx, a.tenant.id, user.id);
+  input: { previousSessionHash: string | null; secondFactorPassed: boolean; method: string | null; client: SignInClient },
+): Promise<{ sessionToken: string; deviceToken: string | null }> {
+  if (input.previousSessionHash) await destroySession(tx, tenant.id, input.previousSessionHash);
+  const sessionToken = await createSession(tx, tenant.id, user.id, input.secondFactorPassed);
+  const deviceToken = input.client.deviceToken ? null : randomToken();
+  const device = { address: input.client.address, deviceToken: input.client.deviceToken ?? deviceToken };
+  if (input.secondFactorPassed) {
+    await repo.rememberDevice(tx, tenant.id, user.id, deviceHashOf(device));
     await appendAudit(tx, {
-      tenantId: a.tenant.id,
+      tenantId: tenant.id,
       actorId: user.id,
       actorLabel: user.email,
       action: 'user.sign_in',
       entityType: 'user',
       entityId: user.id,
-      details: { method },
+      details: { method: input.method },
     });
   }
-  return token;
+  return { sessionToken, deviceToken };
 }
 
 /**
- * ログイン — checks the password under the client rate limit and the account lockout. A
- * locked account is refused without looking at the password. For roles that need two-factor
- * the new session does not count until the second step (and the failure count is cleared only
- * then, so guessing codes cannot be reset by the password).
+ * ログイン — checks the password under the limits above. An unknown (or disabled) e-mail goes
+ * through the same steps as a registered one (counters, a dummy argon2 check, an audited
+ * failure), so neither the answer nor its timing tells whether the account exists. For roles
+ * that need two-factor the new session does not count until the second step.
  */
 export async function signIn(
   db: Db,
+  deps: { config: Config; clock: Clock },
   tenant: Tenant,
-  input: { email: string; password: string; clientKey: string; previousSessionHash: string | null },
+  input: { email: string; password: string; client: SignInClient; previousSessionHash: string | null },
 ): Promise<SignInResult> {
-  const attempt = await beginAttempt(db, tenant, input.clientKey, input.email);
-  if (!attempt) return { kind: 'rate_limited' };
-
-  const user = await repo.findLoginUserByEmail(db, tenant.id, input.email);
-  if (!user || user.disabled) {
-    await verifyPassword(await dummyPasswordHash(), input.password);
-    return { kind: 'invalid' };
+  const { config, clock } = deps;
+  const email = input.email.trim().toLowerCase();
+  const found = await repo.findLoginUserByEmail(db, tenant.id, email, deviceHashOf(input.client));
+  const user = found && !found.disabled ? found : undefined;
+  const reservation = await reserve(db, clock, tenant.id, {
+    email,
+    client: input.client,
+    knownDevice: user?.known_device ?? false,
+    accountRule: ACCOUNT_RULE,
+    accountKey: email,
+    byMail: true,
+  });
+  if (reservation === 'rate_limited' || reservation === 'locked') {
+    await recordFailure(db, tenant, user?.id ?? null, reservation);
+    return { kind: reservation };
   }
-  // The attempt is counted against the account before the password is looked at.
-  const attemptNumber = await reserveAccount(db, attempt, user);
-  if (attemptNumber === null) {
-    await recordFailure(db, attempt, user, 'locked', null);
-    return { kind: 'locked' };
+  const passwordOk = await verifyPassword(user?.password_hash ?? (await dummyPasswordHash()), input.password);
+  if (!user || !passwordOk) {
+    await recordFailure(db, tenant, user?.id ?? null, reservation.byMail ? 'wrong_password_answered_by_mail' : 'wrong_password');
+    return { kind: reservation.byMail ? 'check_mail' : 'invalid' };
   }
-  if (!(await verifyPassword(user.password_hash, input.password))) {
-    const locked = await recordFailure(db, attempt, user, 'wrong_password', attemptNumber);
-    return { kind: locked ? 'locked' : 'invalid' };
+  if (reservation.byMail) {
+    // Nothing is given back: a right guess must not reopen the way to a direct answer.
+    if (user.email_verified) await mailSignInLink(db, config, tenant, user);
+    return { kind: 'check_mail' };
   }
-  if (!user.email_verified) {
-    await repo.resetFailedLogins(db, tenant.id, user.id);
-    return { kind: 'unverified', email: user.email };
-  }
+  await release(db, clock, reservation);
+  if (!user.email_verified) return { kind: 'unverified', email: user.email };
   const needsSecond = requiresTwoFactor(user.role);
-  const sessionToken = await db.transaction((tx) =>
-    startSession(tx, attempt, user, input.previousSessionHash, !needsSecond, needsSecond ? null : 'password'),
+  const started = await db.transaction((tx) =>
+    startSession(tx, tenant, user, {
+      previousSessionHash: input.previousSessionHash,
+      secondFactorPassed: !needsSecond,
+      method: needsSecond ? null : 'password',
+      client: input.client,
+    }),
   );
-  return { kind: 'signed_in', sessionToken, secondFactor: !needsSecond ? 'passed' : user.totp_enabled ? 'verify' : 'enrol' };
+  return {
+    kind: 'signed_in',
+    sessionToken: started.sessionToken,
+    secondFactor: !needsSecond ? 'passed' : user.totp_enabled ? 'verify' : 'enrol',
+    deviceToken: started.deviceToken,
+  };
+}
+
+/** Mails a single-use sign-in link to the account (at most signInLinksPerHour an hour), audited. */
+async function mailSignInLink(db: Db, config: Config, tenant: Tenant, user: repo.LoginUserRow): Promise<void> {
+  const ttl = SIGN_IN_LIMITS.signInLinkTtlSeconds;
+  await db.transaction(async (tx) => {
+    if ((await repo.countRecentTokensOf(tx, tenant.id, user.id, 'sign_in', ttl, 3600)) >= SIGN_IN_LIMITS.signInLinksPerHour) return;
+    const token = randomToken();
+    await repo.insertEmailToken(tx, { tenantId: tenant.id, userId: user.id, tokenHash: sha256(token), purpose: 'sign_in', ttlSeconds: ttl });
+    const link = `${config.publicUrl}/login/link?token=${encodeURIComponent(token)}`;
+    await enqueueMail(tx, {
+      tenantId: tenant.id,
+      to: user.email,
+      subject: accountsText('accounts.mail.signInSubject'),
+      text: bilingualMail('accounts.mail.signInBody', { name: user.display_name, link }),
+    });
+    await appendAudit(tx, {
+      tenantId: tenant.id,
+      actorId: null,
+      actorLabel: 'anonymous',
+      action: 'user.sign_in_link_sent',
+      entityType: 'user',
+      entityId: user.id,
+    });
+  });
+}
+
+/** Whether a mailed sign-in link is still good (the confirmation page is worth showing). */
+export function signInLinkIsLive(db: Db, tenant: Tenant, token: string): Promise<boolean> {
+  return repo.emailTokenIsLive(db, tenant.id, sha256(token), 'sign_in');
+}
+
+/**
+ * Signs in with a mailed link (spent by this): like a right password, the device becomes known;
+ * roles that need two-factor still give their code. 'invalid' when the link is unknown, used
+ * or expired, or the account was disabled since.
+ */
+export async function signInWithLink(
+  db: Db,
+  tenant: Tenant,
+  input: { token: string; client: SignInClient; previousSessionHash: string | null },
+): Promise<SignInResult> {
+  return db.transaction(async (tx): Promise<SignInResult> => {
+    const used = await repo.consumeEmailToken(tx, tenant.id, sha256(input.token), 'sign_in');
+    const user = used && (await repo.findLoginUserById(tx, tenant.id, used.user_id));
+    if (!user || user.disabled) return { kind: 'invalid' };
+    const needsSecond = requiresTwoFactor(user.role);
+    const started = await startSession(tx, tenant, user, {
+      previousSessionHash: input.previousSessionHash,
+      secondFactorPassed: !needsSecond,
+      method: needsSecond ? null : 'mailed_link',
+      client: input.client,
+    });
+    return { kind: 'signed_in', ...started, secondFactor: !needsSecond ? 'passed' : user.totp_enabled ? 'verify' : 'enrol' };
+  });
 }
 
 /** What the second step led to. */
 export type SecondFactorResult =
-  | { kind: 'ok'; sessionToken: string }
+  | { kind: 'ok'; sessionToken: string; deviceToken: string | null }
   | { kind: 'invalid' }
   | { kind: 'locked' }
   | { kind: 'rate_limited' }
@@ -372,10 +578,11 @@ function totpFor(secretBase32: string, label = ''): OTPAuth.TOTP {
   });
 }
 
-/** The time step a code belongs to (within the allowed window), or null when it matches none. */
-function totpStep(secretBase32: string, code: string): number | null {
-  const delta = totpFor(secretBase32).validate({ token: code, window: TOTP.window });
-  return delta === null ? null : Math.floor(Date.now() / 1000 / TOTP.period) + delta;
+/** The time step a code belongs to at the clock's time (within the allowed window), or null when it matches none. */
+function totpStep(clock: Clock, secretBase32: string, code: string): number | null {
+  const timestamp = clock.now().getTime();
+  const delta = totpFor(secretBase32).validate({ token: code, window: TOTP.window, timestamp });
+  return delta === null ? null : Math.floor(timestamp / 1000 / TOTP.period) + delta;
 }
 
 /** Recovery codes are compared without case, spaces or hyphens. */
@@ -389,39 +596,53 @@ function recoveryCodeHash(userId: string, code: string): string {
 
 /**
  * 二要素認証 — the second step of sign-in: a current TOTP code, or an unused recovery code
- * (spent by this). Wrong codes count towards the same lockout and rate limit as passwords.
- * On success the session is replaced by a new one that counts.
+ * (spent by this). Wrong codes count towards the same pair limit as passwords, and (from
+ * devices unknown to the account) towards an account-wide limit on wrong codes; not towards
+ * the address's limit, so a colleague behind an attacked NAT still gets through. On success the
+ * session is replaced by a new one that counts.
  */
 export async function verifySecondFactor(
   db: Db,
-  config: Config,
+  deps: { config: Config; clock: Clock },
   tenant: Tenant,
-  input: { user: AuthUser; sessionHash: string; code: string; clientKey: string },
+  input: { user: AuthUser; sessionHash: string; code: string; client: SignInClient },
 ): Promise<SecondFactorResult> {
-  const attempt = await beginAttempt(db, tenant, input.clientKey, input.user.email);
-  if (!attempt) return { kind: 'rate_limited' };
-  const user = await repo.findLoginUserById(db, tenant.id, input.user.id);
+  const { config, clock } = deps;
+  const user = await repo.findLoginUserById(db, tenant.id, input.user.id, deviceHashOf(input.client));
   if (!user || user.disabled) return { kind: 'invalid' };
   if (!user.totp_enabled || !user.totp_secret_enc) return { kind: 'not_enrolled' };
-  const attemptNumber = await reserveAccount(db, attempt, user);
-  if (attemptNumber === null) {
-    await recordFailure(db, attempt, user, 'locked', null);
-    return { kind: 'locked' };
+  const reservation = await reserve(db, clock, tenant.id, {
+    email: user.email,
+    client: input.client,
+    knownDevice: user.known_device,
+    accountRule: CODE_ACCOUNT_RULE,
+    accountKey: user.id,
+    byMail: false,
+  });
+  if (reservation === 'rate_limited' || reservation === 'locked') {
+    await recordFailure(db, tenant, user.id, reservation);
+    return { kind: reservation };
   }
   const code = input.code.replace(/\s/g, '');
   const isTotp = /^\d{6}$/.test(code);
-  const sessionToken = await db.transaction(async (tx) => {
+  const started = await db.transaction(async (tx) => {
     if (isTotp) {
-      const step = totpStep(decrypt(config.encryptionKey, user.totp_secret_enc!), code);
+      const step = totpStep(clock, decrypt(config.encryptionKey, user.totp_secret_enc!), code);
       if (step === null || !(await repo.claimTotpStep(tx, tenant.id, user.id, step))) return null;
     } else if (!(await repo.consumeRecoveryCode(tx, tenant.id, user.id, recoveryCodeHash(user.id, code)))) {
       return null;
     }
-    return startSession(tx, attempt, user, input.sessionHash, true, isTotp ? 'totp' : 'recovery_code');
+    await release(tx, clock, reservation);
+    return startSession(tx, tenant, user, {
+      previousSessionHash: input.sessionHash,
+      secondFactorPassed: true,
+      method: isTotp ? 'totp' : 'recovery_code',
+      client: input.client,
+    });
   });
-  if (sessionToken) return { kind: 'ok', sessionToken };
-  const locked = await recordFailure(db, attempt, user, 'wrong_code', attemptNumber);
-  return { kind: locked ? 'locked' : 'invalid' };
+  if (started) return { kind: 'ok', ...started };
+  await recordFailure(db, tenant, user.id, 'wrong_code');
+  return { kind: 'invalid' };
 }
 
 /** A two-factor set-up in progress: the secret travels in the form, signed to this session. */
@@ -440,8 +661,13 @@ function setupSignature(config: Config, tenant: Tenant, userId: string, sessionH
 }
 
 /** Starts TOTP enrolment with a new secret (nothing stored until the user confirms a code). */
-export async function beginTotpSetup(config: Config, tenant: Tenant, user: AuthUser, sessionHash: string): Promise<TotpSetup> {
-  return describeSetup(config, tenant, user, sessionHash, new OTPAuth.Secret({ size: 20 }).base32, Date.now());
+export async function beginTotpSetup(
+  deps: { config: Config; clock: Clock },
+  tenant: Tenant,
+  user: AuthUser,
+  sessionHash: string,
+): Promise<TotpSetup> {
+  return describeSetup(deps.config, tenant, user, sessionHash, new OTPAuth.Secret({ size: 20 }).base32, deps.clock.now().getTime());
 }
 
 async function describeSetup(
@@ -463,26 +689,29 @@ async function describeSetup(
 
 /** The set-up the form carried, when its signature is valid for this session and recent; null otherwise. */
 export async function resumeTotpSetup(
-  config: Config,
+  deps: { config: Config; clock: Clock },
   tenant: Tenant,
   user: AuthUser,
   sessionHash: string,
   secret: string,
   signature: string,
 ): Promise<TotpSetup | null> {
+  const { config } = deps;
   const [issuedText = '', mac = ''] = signature.split('.');
   const issuedAt = Number(issuedText);
+  const age = deps.clock.now().getTime() - issuedAt;
   const valid =
     /^[A-Z2-7]{16,64}$/.test(secret) &&
     Number.isSafeInteger(issuedAt) &&
-    Date.now() - issuedAt < TOTP_SETUP_TTL_MS &&
+    age >= -60_000 &&
+    age < TOTP_SETUP_TTL_MS &&
     safeEqual(mac, setupSignature(config, tenant, user.id, sessionHash, secret, issuedAt));
   return valid ? describeSetup(config, tenant, user, sessionHash, secret, issuedAt) : null;
 }
 
 /** The outcome of confirming enrolment. */
 export type TotpSetupResult =
-  | { kind: 'ok'; sessionToken: string; recoveryCodes: string[] }
+  | { kind: 'ok'; sessionToken: string; deviceToken: string | null; recoveryCodes: string[] }
   | { kind: 'expired' }
   | { kind: 'wrong_code'; setup: TotpSetup }
   | { kind: 'already_enrolled' };
@@ -494,20 +723,18 @@ export type TotpSetupResult =
  */
 export async function confirmTotpSetup(
   db: Db,
-  config: Config,
+  deps: { config: Config; clock: Clock },
   tenant: Tenant,
-  input: { user: AuthUser; sessionHash: string; secret: string; signature: string; code: string; clientKey: string },
+  input: { user: AuthUser; sessionHash: string; secret: string; signature: string; code: string; client: SignInClient },
 ): Promise<TotpSetupResult> {
+  const { config, clock } = deps;
   const { user, sessionHash, secret } = input;
-  const setup = await resumeTotpSetup(config, tenant, user, sessionHash, secret, input.signature);
+  const setup = await resumeTotpSetup(deps, tenant, user, sessionHash, secret, input.signature);
   if (!setup) return { kind: 'expired' };
-  const step = totpStep(secret, input.code);
+  const step = totpStep(clock, secret, input.code);
   if (step === null) return { kind: 'wrong_code', setup };
   const recoveryCodes = Array.from({ length: RECOVERY_CODE_COUNT }, newRecoveryCode);
-  // A sign-in completed by enrolment: recorded like any other (reserved, then marked a success).
-  const attemptId = await repo.reserveLoginAttempt(db, { tenantId: tenant.id, clientKey: input.clientKey, email: user.email });
-  const attempt: Attempt = { tenant, clientKey: input.clientKey, email: user.email, id: attemptId };
-  const sessionToken = await db.transaction(async (tx) => {
+  const started = await db.transaction(async (tx) => {
     if (!(await repo.enableTotp(tx, tenant.id, user.id, encrypt(config.encryptionKey, secret), step))) return null;
     await repo.replaceRecoveryCodes(tx, tenant.id, user.id, recoveryCodes.map((c) => recoveryCodeHash(user.id, c)));
     await appendAudit(tx, {
@@ -518,9 +745,9 @@ export async function confirmTotpSetup(
       entityType: 'user',
       entityId: user.id,
     });
-    return startSession(tx, attempt, user, sessionHash, true, 'totp');
+    return startSession(tx, tenant, user, { previousSessionHash: sessionHash, secondFactorPassed: true, method: 'totp', client: input.client });
   });
-  return sessionToken ? { kind: 'ok', sessionToken, recoveryCodes } : { kind: 'already_enrolled' };
+  return started ? { kind: 'ok', ...started, recoveryCodes } : { kind: 'already_enrolled' };
 }
 
 function newRecoveryCode(): string {
