@@ -245,7 +245,7 @@ export function accountsRoutes(app: FastifyInstance, deps: AppDeps): void {
       client: clientOf(request),
       previousSessionHash: request.auth.sessionHash,
     });
-    return result.kind === 'signed_in' ? signedIn(reply, result, '/account') : linkInvalid(request, reply);
+    return result.kind === 'signed_in' ? signedIn(reply, result, '/start') : linkInvalid(request, reply);
   });
 
   const twoFactorPage = (request: FastifyRequest, reply: FastifyReply, status: number, next: string, errors: FieldError[]) =>

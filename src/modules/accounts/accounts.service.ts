@@ -919,7 +919,7 @@ export function outboxForAdmin(db: Db, tenant: Tenant): Promise<OutboxEntry[]> {
 }
 
 /** A same-site path to continue to after signing in; anything else becomes fallback. */
-export function safeNext(next: unknown, fallback = '/account'): string {
+export function safeNext(next: unknown, fallback = '/start'): string {
   if (typeof next !== 'string' || !next.startsWith('/') || next.startsWith('//')) return fallback;
   // Backslashes and control characters can turn a path into another origin in some browsers.
   // Only printable ASCII: real next paths are percent-encoded, and a raw non-ASCII character

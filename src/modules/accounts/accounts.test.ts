@@ -119,7 +119,7 @@ describe('sign-up and e-mail confirmation', () => {
 
     const login = await signIn(client, 'hanako@example.jp', 'a-long-passphrase-2026');
     assert.equal(login.statusCode, 303);
-    assert.equal(login.headers.location, '/account');
+    assert.equal(login.headers.location, '/start', 'each role lands on its start page');
     const account = await client.get('/account');
     assert.equal(account.statusCode, 200);
     assert.ok(account.body.includes('前橋 花子'));
@@ -224,7 +224,7 @@ describe('sign-in and sign-out', () => {
     const user = await makeUser(tenant, 'citizen');
     for (const next of ['https://evil.example/', '//evil.example/x', '/\\evil.example', 'javascript:alert(1)']) {
       const res = await signIn(client, user.email, PASSWORD, next);
-      assert.equal(res.headers.location, '/account', `refuses ${next}`);
+      assert.equal(res.headers.location, '/start', `refuses ${next}`);
     }
   });
 

@@ -90,7 +90,7 @@ describe('the two-factor gate on staff pages', () => {
       // Enrolled: signing in again, the password gives a pending session until the code.
       await client.submit('/logout', {});
       const again = await client.submit('/login', { email: user.email, password: user.password });
-      assert.equal(again.headers.location, `/login/two-factor?next=${encodeURIComponent('/account')}`);
+      assert.equal(again.headers.location, `/login/two-factor?next=${encodeURIComponent('/start')}`);
       assert.deepEqual(await notGated(client, urls), [], 'an enrolled user’s password alone reaches nothing');
       clock.advance(30_000);
       assert.equal((await client.submit('/login/two-factor', { code: code(secret) })).statusCode, 303);
