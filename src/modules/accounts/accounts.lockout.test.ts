@@ -93,12 +93,12 @@ describe('sign-in limits', () => {
     assert.equal(outcome(await signIn(attacker, user.email, user.password, csrf)), '202 check_mail', 'a right guess does not reopen the pair');
     // … and the owner, at another address, signs in.
     const owner = browser(tenant, '192.0.2.44');
-    assert.equal(outcome(await signIn(owner, user.email, user.password)), '303 /account');
+    assert.equal(outcome(await signIn(owner, user.email, user.password)), '303 /start');
 
     // When the window has passed, the attacker's address may try again.
     clock.advance(SIGN_IN_LIMITS.pairWindowSeconds * 1000 + 1000);
     assert.equal(outcome(await signIn(attacker, user.email, 'still-wrong', csrf)), '401 invalid');
-    assert.equal(outcome(await signIn(attacker, user.email, user.password, csrf)), '303 /account');
+    assert.equal(outcome(await signIn(attacker, user.email, user.password, csrf)), '303 /start');
   });
 
   it('answers a registered and an unknown e-mail alike, the fifth and sixth answers included', async () => {
@@ -166,14 +166,14 @@ describe('sign-in limits', () => {
     const token = decodeURIComponent(link.split('token=')[1]!);
     assert.equal((await colleague.get(link)).statusCode, 200, 'opening it again still works');
     const done = await colleague.submit('/login/link', { token });
-    assert.equal(outcome(done), '303 /account');
+    assert.equal(outcome(done), '303 /start');
     assert.ok(colleague.jar.cookies.has('hibiki_session'));
     assert.equal((await colleague.get('/account')).statusCode, 200);
     assert.equal((await colleague.submit('/login/link', { token })).statusCode, 400, 'a link is good once');
 
     // That browser is now known to the account: the next sign-in goes straight through.
     await colleague.submit('/logout', {});
-    assert.equal(outcome(await signIn(colleague, user.email, user.password)), '303 /account');
+    assert.equal(outcome(await signIn(colleague, user.email, user.password)), '303 /start');
   });
 
   it('gives a right password its count back, so a shared address keeps its allowance for failures', async () => {
@@ -186,7 +186,7 @@ describe('sign-in limits', () => {
       assert.equal(outcome(await signIn(guesser, `guess-${i}@example.jp`, 'guess', csrf)), '401 invalid', `failure ${i + 1}`);
     }
     // A colleague behind the same NAT signs in: counted first, given back once right.
-    assert.equal(outcome(await signIn(browser(tenant, nat), user.email, user.password)), '303 /account');
+    assert.equal(outcome(await signIn(browser(tenant, nat), user.email, user.password)), '303 /start');
     assert.equal(outcome(await signIn(guesser, 'guess-last@example.jp', 'guess', csrf)), '401 invalid', 'the 20th failure');
     assert.equal(outcome(await signIn(guesser, 'guess-over@example.jp', 'guess', csrf)), '202 check_mail', 'the 21st');
   });
@@ -218,7 +218,7 @@ describe('sign-in limits', () => {
     assert.match(String(linked.headers.location), /^\/login\/two-factor\?next=/, 'the link is the password step only');
     assert.equal((await office.get('/admin/users')).statusCode, 303);
     clock.advance(30_000);
-    assert.equal(outcome(await office.submit('/login/two-factor', { code: code() })), '303 /account', 'the code is not refused for the address');
+    assert.equal(outcome(await office.submit('/login/two-factor', { code: code() })), '303 /start', 'the code is not refused for the address');
   });
 
   it('lets a browser that signed in before through while its address and its account are shut out', async () => {
@@ -226,7 +226,7 @@ describe('sign-in limits', () => {
     const user = await makeUser(ctx.db, tenant, 'citizen');
     const nat = '203.0.113.120';
     const owner = browser(tenant, nat);
-    assert.equal(outcome(await signIn(owner, user.email, user.password)), '303 /account');
+    assert.equal(outcome(await signIn(owner, user.email, user.password)), '303 /start');
     const device = owner.jar.cookies.get(DEVICE_COOKIE);
     assert.ok(device, 'a device cookie is set at sign-in');
     await owner.submit('/logout', {});
@@ -255,7 +255,7 @@ describe('sign-in limits', () => {
 
     // The owner's own browser, behind the NAT, still signs in; a wrong password there counts for it alone.
     assert.equal(outcome(await signIn(owner, user.email, 'owner-typo')), '401 invalid');
-    assert.equal(outcome(await signIn(owner, user.email, user.password)), '303 /account');
+    assert.equal(outcome(await signIn(owner, user.email, user.password)), '303 /start');
   });
 
   it('does not take a device cookie of one account as known for another', async () => {
@@ -263,7 +263,7 @@ describe('sign-in limits', () => {
     const mine = await makeUser(ctx.db, tenant, 'citizen');
     const victim = await makeUser(ctx.db, tenant, 'citizen');
     const attacker = browser(tenant, '203.0.113.140');
-    assert.equal(outcome(await signIn(attacker, mine.email, mine.password)), '303 /account');
+    assert.equal(outcome(await signIn(attacker, mine.email, mine.password)), '303 /start');
     const csrf = await attacker.csrfToken();
     const answers: string[] = [];
     for (let i = 0; i < 7; i++) answers.push(outcome(await signIn(attacker, victim.email, `wrong-${i}`, csrf)));
