@@ -196,7 +196,7 @@ describe('plan pages (public)', () => {
     assert.match(res.body, /<span class="badge badge--on-track">順調<\/span><br><span class="small">[^<]*見込まれる達成率は 80\.01% です/);
     assert.ok(!res.body.includes('badge--behind'), 'not shown as behind');
     assert.ok(text.includes('登録市民活動団体数（groups.registered）'));
-    assert.ok(text.includes('この値を集計する機能はまだ稼働していない'));
+    assert.ok(text.includes('本システムが自動で集計します'), 'the groups module computes it now');
     assert.ok(text.includes('計画での表記：H25.3.31'));
     assert.ok(text.includes('デモデータ：実際の数値ではありません'));
   });
