@@ -89,7 +89,7 @@ export function procedurePageRoutes(app: FastifyInstance, deps: AppDeps): void {
     return { user, ip: request.ip };
   };
 
-  app.get('/procedures', { config: PUBLIC }, async (request, reply) => {
+  app.get('/procedures', { schema: { hide: true }, config: PUBLIC }, async (request, reply) => {
     const lang = request.lang;
     const procedures = await service.listProcedures(deps, request.tenant.id);
     const bundles = await service.listBundles(deps, request.tenant.id);
@@ -126,13 +126,13 @@ export function procedurePageRoutes(app: FastifyInstance, deps: AppDeps): void {
     });
   }
 
-  app.get<{ Params: { code: string } }>('/procedures/:code/apply', { config: PUBLIC }, async (request, reply) => {
+  app.get<{ Params: { code: string } }>('/procedures/:code/apply', { schema: { hide: true }, config: PUBLIC }, async (request, reply) => {
     const p = await service.readProcedure(deps, request.tenant, null, request.params.code);
     if (p.identity === 'account' && !applicantOf(request).user) return reply.redirect(`/login?next=${encodeURIComponent(`/procedures/${p.code}/apply`)}`);
     return renderForm(request, reply, p.code, 1, {}, [], randomUUID());
   });
 
-  app.post<{ Params: { code: string }; Body: Record<string, unknown> }>('/procedures/:code/apply', { config: PUBLIC }, async (request, reply) => {
+  app.post<{ Params: { code: string }; Body: Record<string, unknown> }>('/procedures/:code/apply', { schema: { hide: true }, config: PUBLIC }, async (request, reply) => {
     const lang = request.lang;
     const body = request.body ?? {};
     const p = await service.readProcedure(deps, request.tenant, null, request.params.code);
@@ -185,9 +185,9 @@ export function procedurePageRoutes(app: FastifyInstance, deps: AppDeps): void {
     });
   }
 
-  app.get('/inquiry', { config: PUBLIC }, async (request, reply) => renderInquiry(request, reply, { receiptNumber: '' }, []));
+  app.get('/inquiry', { schema: { hide: true }, config: PUBLIC }, async (request, reply) => renderInquiry(request, reply, { receiptNumber: '' }, []));
 
-  app.post<{ Body: Record<string, unknown> }>('/inquiry', { config: PUBLIC }, async (request, reply) => {
+  app.post<{ Body: Record<string, unknown> }>('/inquiry', { schema: { hide: true }, config: PUBLIC }, async (request, reply) => {
     const body = { receiptNumber: str(request.body?.receiptNumber), password: str(request.body?.password) };
     try {
       const view = str(request.body?.intent) === 'withdraw'
@@ -203,7 +203,7 @@ export function procedurePageRoutes(app: FastifyInstance, deps: AppDeps): void {
 
   // ---------------------------------------------------------------- statistics
 
-  app.get<{ Querystring: { fiscalYear?: string } }>('/procedures/statistics', { config: PUBLIC }, async (request, reply) => {
+  app.get<{ Querystring: { fiscalYear?: string } }>('/procedures/statistics', { schema: { hide: true }, config: PUBLIC }, async (request, reply) => {
     const lang = request.lang;
     const fy = Number(request.query.fiscalYear) >= 1900 && Number(request.query.fiscalYear) <= 2200 ? Number(request.query.fiscalYear) : fiscalYearOf(todayJst(deps.clock.now()));
     const items = await service.statistics(deps, request.tenant.id, fy);
@@ -222,7 +222,7 @@ export function procedurePageRoutes(app: FastifyInstance, deps: AppDeps): void {
 
   const staffCrumbs = (lang: Lang, ...rest: { href?: string; label: string }[]) => [home(lang), { href: '/staff/applications', label: t(lang, 'procedures.page.inboxTitle') }, ...rest];
 
-  app.get<{ Querystring: { status?: string; offset?: string } }>('/staff/applications', { config: STAFF }, async (request, reply) => {
+  app.get<{ Querystring: { status?: string; offset?: string } }>('/staff/applications', { schema: { hide: true }, config: STAFF }, async (request, reply) => {
     const lang = request.lang;
     const user = requireUser(request.auth);
     const status = (STATUSES as readonly string[]).includes(request.query.status ?? '') ? (request.query.status as Status) : undefined;
@@ -254,9 +254,9 @@ export function procedurePageRoutes(app: FastifyInstance, deps: AppDeps): void {
     });
   }
 
-  app.get<{ Params: { receiptNumber: string } }>('/staff/applications/:receiptNumber', { config: STAFF }, async (request, reply) => renderCase(request, reply, request.params.receiptNumber, []));
+  app.get<{ Params: { receiptNumber: string } }>('/staff/applications/:receiptNumber', { schema: { hide: true }, config: STAFF }, async (request, reply) => renderCase(request, reply, request.params.receiptNumber, []));
 
-  app.post<{ Params: { receiptNumber: string }; Body: Record<string, unknown> }>('/staff/applications/:receiptNumber/status', { config: STAFF }, async (request, reply) => {
+  app.post<{ Params: { receiptNumber: string }; Body: Record<string, unknown> }>('/staff/applications/:receiptNumber/status', { schema: { hide: true }, config: STAFF }, async (request, reply) => {
     const b = request.body ?? {};
     const body = { to: str(b.to), ...(str(b.message) ? { message: str(b.message) } : {}), ...(list(b.fields).length ? { fields: list(b.fields) } : {}) };
     try {
