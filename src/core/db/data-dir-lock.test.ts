@@ -35,7 +35,7 @@ describe('data folder lock', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'hibiki-lock-'));
     const template = process.env.HIBIKI_TEST_TEMPLATE;
     const db = await openPglite({ dataDir: dir, ...(template ? { loadDataDir: new Blob([readFileSync(template)]) } : {}) });
-    assert.throws(() => acquireDataDirLock(dir), DataDirLockedError);
+    assert.throws(() => acquireDataDirLock(dir, 300), DataDirLockedError);
     await db.close();
     acquireDataDirLock(dir).release();
   });
@@ -43,7 +43,7 @@ describe('data folder lock', () => {
   it('refuses a second lock in the same folder while the first is held', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'hibiki-lock-'));
     const lock = acquireDataDirLock(dir);
-    assert.throws(() => acquireDataDirLock(dir), DataDirLockedError);
+    assert.throws(() => acquireDataDirLock(dir, 300), DataDirLockedError);
     lock.release();
     acquireDataDirLock(dir).release();
   });

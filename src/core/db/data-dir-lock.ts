@@ -84,7 +84,7 @@ function sleep(ms: number): void {
 }
 
 /** Takes the folder's lock or throws DataDirLockedError (after waiting up to waitMs for a dying owner). */
-export function acquireDataDirLock(dataDir: string, waitMs = 2000): DataDirLock {
+export function acquireDataDirLock(dataDir: string, waitMs = 15_000): DataDirLock {
   const file = path.join(dataDir, 'hibiki.lock');
   const token = randomBytes(16).toString('hex');
   const record: LockRecord = { pid: process.pid, started: processStartTime(process.pid), token };
