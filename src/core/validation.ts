@@ -81,3 +81,29 @@ export function parseWith<S extends z.ZodType>(
   const result = schema.safeParse(input ?? {});
   return result.success ? { ok: true, value: result.data } : { ok: false, errors: toFieldErrors(result.error.issues, lang) };
 }
+
+/** A field's name in both languages, for its messages. */
+export interface FieldName {
+  ja: string;
+  en: string;
+}
+
+/** A required text: trimmed, not empty, at most max characters, with messages naming the field. */
+export function requiredText(max: number, name: FieldName) {
+  const missing = bilingual(`${name.ja}を入力してください`, `Enter the ${name.en}`);
+  return z
+    .string({ message: missing })
+    .trim()
+    .min(1, { message: missing })
+    .max(max, { message: bilingual(`${name.ja}は${max}文字以内で入力してください`, `The ${name.en} must be at most ${max} characters`) });
+}
+
+/** An optional text: empty or null reads as absent. */
+export function optionalText(max: number, name: FieldName) {
+  return z
+    .string({ message: bilingual(`${name.ja}は文字列で入力してください`, `The ${name.en} must be text`) })
+    .trim()
+    .max(max, { message: bilingual(`${name.ja}は${max}文字以内で入力してください`, `The ${name.en} must be at most ${max} characters`) })
+    .nullish()
+    .transform((s) => (s ? s : undefined));
+}

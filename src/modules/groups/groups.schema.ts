@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { isIsoDate } from '../../core/dates.ts';
-import { bilingual } from '../../core/validation.ts';
+import { bilingual, optionalText, requiredText, type FieldName } from '../../core/validation.ts';
 import type { GroupEvent, Registration } from './groups.repository.ts';
 import { LEGAL_FORMS, PUBLISHABLE, STATUSES } from './groups.rules.ts';
 
@@ -28,28 +28,7 @@ export const LIMITS = {
   documentBytes: 5 * 1024 * 1024,
 } as const;
 
-interface Name {
-  ja: string;
-  en: string;
-}
-
-function requiredText(max: number, name: Name) {
-  const missing = bilingual(`${name.ja}を入力してください`, `Enter the ${name.en}`);
-  return z
-    .string({ message: missing })
-    .trim()
-    .min(1, { message: missing })
-    .max(max, { message: bilingual(`${name.ja}は${max}文字以内で入力してください`, `The ${name.en} must be at most ${max} characters`) });
-}
-
-function optionalText(max: number, name: Name) {
-  return z
-    .string({ message: bilingual(`${name.ja}は文字列で入力してください`, `The ${name.en} must be text`) })
-    .trim()
-    .max(max, { message: bilingual(`${name.ja}は${max}文字以内で入力してください`, `The ${name.en} must be at most ${max} characters`) })
-    .nullish()
-    .transform((s) => (s ? s : undefined));
-}
+type Name = FieldName;
 
 const isoDate = (name: Name) =>
   z.string({ message: bilingual(`${name.ja}を入力してください`, `Enter the ${name.en}`) }).refine((s) => isIsoDate(s) && s >= '1800-01-01' && s <= '2200-12-31', {

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { isIsoDate } from '../../core/dates.ts';
-import { bilingual } from '../../core/validation.ts';
+import { bilingual, optionalText, requiredText, type FieldName } from '../../core/validation.ts';
 import { CHANNELS, DECISIONS, DECLINE_GROUNDS, LISTED_STATUSES, visibleStatus, type Status } from './proposals.workflow.ts';
 import type { Proposal, ProposalEvent } from './proposals.repository.ts';
 
@@ -28,30 +28,7 @@ export const LIMITS = {
   attachmentBytes: 5 * 1024 * 1024,
 } as const;
 
-interface Name {
-  ja: string;
-  en: string;
-}
-
-/** A required text: trimmed, not empty, at most max characters, with messages naming the field. */
-function requiredText(max: number, name: Name) {
-  const missing = bilingual(`${name.ja}を入力してください`, `Enter the ${name.en}`);
-  return z
-    .string({ message: missing })
-    .trim()
-    .min(1, { message: missing })
-    .max(max, { message: bilingual(`${name.ja}は${max}文字以内で入力してください`, `The ${name.en} must be at most ${max} characters`) });
-}
-
-/** An optional text: empty or null reads as absent. */
-function optionalText(max: number, name: Name) {
-  return z
-    .string({ message: bilingual(`${name.ja}は文字列で入力してください`, `The ${name.en} must be text`) })
-    .trim()
-    .max(max, { message: bilingual(`${name.ja}は${max}文字以内で入力してください`, `The ${name.en} must be at most ${max} characters`) })
-    .nullish()
-    .transform((s) => (s ? s : undefined));
-}
+type Name = FieldName;
 
 const isoDate = (name: Name) =>
   z.string({ message: bilingual(`${name.ja}を入力してください`, `Enter the ${name.en}`) }).refine((s) => isIsoDate(s) && s >= '2000-01-01' && s <= '2200-12-31', {
