@@ -75,13 +75,21 @@ function entryHash(e: StoredEntry, prevHash: string): string {
 }
 
 /** Appends an entry inside the caller's transaction (one insert, no lock). */
+/**
+ * An entry's details as stored: canonical JSON with the channel the action came in by. A module
+ * that folds its audit insert into a statement of its own stores exactly this.
+ */
+export function auditDetails(details: AuditEntryInput['details']): string {
+  return canonicalJson({ channel: currentChannel(), ...details });
+}
+
 export async function appendAudit(tx: Sql, input: AuditEntryInput): Promise<void> {
   // Millisecond precision survives the timestamptz round trip exactly.
   const at = new Date(Math.floor(Date.now()));
   await tx.query(
     `insert into audit_log (tenant_id, at, actor_id, actor_label, action, entity_type, entity_id, details)
      values ($1, $2, $3, $4, $5, $6, $7, $8)`,
-    [input.tenantId, at, input.actorId, input.actorLabel, input.action, input.entityType, input.entityId ?? null, canonicalJson({ channel: currentChannel(), ...input.details })],
+    [input.tenantId, at, input.actorId, input.actorLabel, input.action, input.entityType, input.entityId ?? null, auditDetails(input.details)],
   );
 }
 

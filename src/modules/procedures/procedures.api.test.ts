@@ -97,6 +97,12 @@ describe('applying', () => {
     const row = await ctx.db.one<{ password_hash: string; answers_sealed: string }>('select password_hash, answers_sealed from procedure_applications where tenant_id = $1', [w.tenant.id]);
     assert.ok(!row.password_hash.includes(r.password.replace(/-/g, '')));
     assert.ok(!row.answers_sealed.includes('花子'));
+    // Its audit entry, written in the same statement, says it came in through the API.
+    const audit = await ctx.db.one<{ details: string }>(
+      "select details from audit_log where tenant_id = $1 and action = 'procedure.apply' and entity_id = $2",
+      [w.tenant.id, r.receiptNumber],
+    );
+    assert.equal(JSON.parse(audit.details).channel, 'api');
     const res = await inquire(w, r.receiptNumber, r.password);
     assert.equal(res.statusCode, 200);
     assert.equal(res.json().status, 'waiting');

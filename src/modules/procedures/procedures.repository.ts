@@ -2,7 +2,7 @@
  * The procedures module's SQL. Every query names the tenant; rows come back as domain objects
  * (camelCase aliases). The service opens the transactions and hands them down.
  */
-import { canonicalJson } from '../../core/audit.ts';
+import { auditDetails } from '../../core/audit.ts';
 import type { Sql } from '../../core/db/database.ts';
 import type { FieldDef } from './procedures.fields.ts';
 import type { Status } from './procedures.workflow.ts';
@@ -229,7 +229,7 @@ export async function insertApplication(sql: Sql, tenantId: string, a: NewApplic
       a.isDemo,
       a.audit.actorId,
       a.audit.actorLabel,
-      canonicalJson(a.audit.details),
+      auditDetails(a.audit.details),
       timeOrderedUuid(a.receivedAt),
     ],
   );
