@@ -9,7 +9,7 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import zlib from 'node:zlib';
 import compress from '@fastify/compress';
 import cookie from '@fastify/cookie';
-import helmet from '@fastify/helmet';
+import helmet from 'helmet';
 import formbody from '@fastify/formbody';
 import swagger from '@fastify/swagger';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
@@ -82,6 +82,19 @@ export const CONTENT_SECURITY_POLICY = {
   'base-uri': ["'none'"],
 };
 
+/** The headers Helmet sets with these options, read off one run of its middleware. */
+function helmetHeaders(options: Parameters<typeof helmet>[0]): Record<string, string> {
+  const headers: Record<string, string> = {};
+  const res = {
+    setHeader: (name: string, value: string) => void (headers[name.toLowerCase()] = String(value)),
+    removeHeader: (name: string) => void delete headers[name.toLowerCase()],
+  };
+  helmet(options)({} as never, res as never, (err?: unknown) => {
+    if (err) throw err;
+  });
+  return headers;
+}
+
 export async function buildApp({ db, config, logger, clock = systemClock, platform = composePlatform(), logStream }: BuildOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger:
@@ -126,13 +139,22 @@ export async function buildApp({ db, config, logger, clock = systemClock, platfo
   const deps = appDeps(platform, db, config, clock);
   app.decorate('deps', deps);
 
-  await app.register(helmet, {
-    contentSecurityPolicy: { useDefaults: false, directives: CONTENT_SECURITY_POLICY },
-    // HSTS only where the site is served over TLS.
-    hsts: config.publicUrl.startsWith('https:') ? { maxAge: 31_536_000, includeSubDomains: true } : false,
-    referrerPolicy: { policy: 'no-referrer' },
-    xFrameOptions: { action: 'deny' },
-    crossOriginEmbedderPolicy: false,
+  // Helmet's headers are the same for every answer: computed once here (@fastify/helmet
+  // rebuilt Helmet's middleware on every request) and set by one hook.
+  const securityHeaders = {
+    ...helmetHeaders({
+      contentSecurityPolicy: { useDefaults: false, directives: CONTENT_SECURITY_POLICY },
+      // HSTS only where the site is served over TLS.
+      hsts: config.publicUrl.startsWith('https:') ? { maxAge: 31_536_000, includeSubDomains: true } : false,
+      referrerPolicy: { policy: 'no-referrer' },
+      xFrameOptions: { action: 'deny' },
+      crossOriginEmbedderPolicy: false,
+    }),
+    'permissions-policy': 'camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()',
+  };
+  app.addHook('onRequest', (_request, reply, done) => {
+    reply.headers(securityHeaders);
+    done();
   });
   await app.register(compress, {
     global: true,
@@ -142,17 +164,18 @@ export async function buildApp({ db, config, logger, clock = systemClock, platfo
     brotliOptions: { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 4 } },
     zlibOptions: { level: 6 },
   });
-  app.addHook('onSend', async (request, reply) => {
-    reply.header('permissions-policy', 'camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()');
+  app.addHook('onSend', (request, reply, payload, done) => {
     // What a signed-in person sees is theirs: never stored by a browser or a proxy. Public
     // reads that carry an ETag are the same for everyone.
     if (request.auth?.user && !reply.hasHeader('etag')) reply.header('cache-control', 'private, no-store');
+    done(null, payload);
   });
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     request.log.info(
       { req: request, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 },
       'request',
     );
+    done();
   });
   await app.register(cookie);
   installBoundedJson(app);

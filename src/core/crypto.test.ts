@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { decrypt, encrypt } from './crypto.ts';
+import { decrypt, encrypt, randomToken } from './crypto.ts';
 
 describe('encryption at rest', () => {
   const key = randomBytes(32);
@@ -21,5 +21,18 @@ describe('encryption at rest', () => {
     assert.throws(() => decrypt(randomBytes(32), sealed));
     const short = Buffer.from(tag!, 'base64url').subarray(0, 4).toString('base64url');
     assert.throws(() => decrypt(key, [v, iv, short, body].join('.')), /malformed/);
+  });
+});
+
+describe('randomToken', () => {
+  it('gives distinct tokens of the asked entropy, also across refills of its pool', () => {
+    const seen = new Set<string>();
+    for (let i = 0; i < 1000; i++) {
+      const token = randomToken();
+      assert.equal(Buffer.from(token, 'base64url').length, 32);
+      seen.add(token);
+    }
+    for (const bytes of [16, 24, 2048]) assert.equal(Buffer.from(randomToken(bytes), 'base64url').length, bytes);
+    assert.equal(seen.size, 1000);
   });
 });

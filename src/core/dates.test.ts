@@ -116,6 +116,21 @@ describe('todayJst', () => {
   it('gives an ISO date for the current instant by default', () => {
     assert.ok(isIsoDate(todayJst()));
   });
+
+  it("agrees with Intl's Asia/Tokyo calendar from 1952 to 2100", () => {
+    const tokyo = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Tokyo', year: 'numeric', month: '2-digit', day: '2-digit' });
+    const from = Date.UTC(1952, 0, 1);
+    const to = Date.UTC(2100, 0, 1);
+    // Every 7 h 13 min: every hour of the day is met, midnight crossings included.
+    for (let t = from; t < to; t += 26_011_000) {
+      const at = new Date(t);
+      assert.equal(todayJst(at), tokyo.format(at), at.toISOString());
+    }
+  });
+
+  it('refuses an invalid instant', () => {
+    assert.throws(() => todayJst(new Date(Number.NaN)), RangeError);
+  });
 });
 
 describe('fiscal years', () => {

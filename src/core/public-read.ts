@@ -12,7 +12,10 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { currentDataVersions, VersionedCache } from './data-version.ts';
 import type { Sql } from './db/database.ts';
 
-const bodies = new VersionedCache<string | Buffer>(1000);
+/** Kept as bytes: a string would be measured and encoded again on every send. */
+const bodies = new VersionedCache<Buffer>(1000);
+/** ETags by read key: hashed once per key, not per request. */
+const etags = new VersionedCache<string>(2000);
 /** The same bodies compressed, by ETag and encoding: compressed once, sent many times. */
 const compressed = new VersionedCache<Buffer>(2000);
 
@@ -30,9 +33,9 @@ function encodingFor(acceptEncoding: string | undefined): 'br' | 'gzip' | null {
   return takes('br') ? 'br' : takes('gzip') ? 'gzip' : null;
 }
 
-function compressBody(body: string | Buffer, encoding: 'br' | 'gzip'): Buffer {
+function compressBody(body: Buffer, encoding: 'br' | 'gzip'): Buffer {
   return encoding === 'br'
-    ? zlib.brotliCompressSync(body, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 9, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: Buffer.byteLength(body) } })
+    ? zlib.brotliCompressSync(body, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 9, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: body.length } })
     : zlib.gzipSync(body, { level: 9 });
 }
 
@@ -59,16 +62,18 @@ export async function sendPublicRead(sql: Sql, request: FastifyRequest, reply: F
   // Every page shows the municipality's name: its own scope changes with it.
   const versions = await currentDataVersions(sql, request.tenant.id, [TENANT_SCOPE, ...read.scopes], request);
   const key = [request.tenant.id, versions, read.today ?? '', read.type, request.url, request.lang].join('|');
-  const etag = `W/"${createHash('sha1').update(key).digest('base64url')}"`;
+  let etag = etags.get(key);
+  if (etag === undefined) etags.set(key, (etag = `W/"${createHash('sha1').update(key).digest('base64url')}"`));
   let body = bodies.get(etag);
   if (body === undefined) {
     // Produced before any header is set: a failure (404) carries no ETag and never becomes 304.
-    body = await read.produce();
+    const produced = await read.produce();
+    body = typeof produced === 'string' ? Buffer.from(produced) : produced;
     bodies.set(etag, body);
   }
   reply.header('etag', etag).header('cache-control', 'no-cache').header('vary', 'accept-encoding, accept-language, cookie');
   if (request.headers['if-none-match'] === etag) return reply.code(304).send();
-  const encoding = Buffer.byteLength(body) >= 1024 ? encodingFor(request.headers['accept-encoding']) : null;
+  const encoding = body.length >= 1024 ? encodingFor(request.headers['accept-encoding']) : null;
   if (!encoding) return reply.type(read.type).send(body);
   let packed = compressed.get(`${etag}|${encoding}`);
   if (!packed) compressed.set(`${etag}|${encoding}`, (packed = compressBody(body, encoding)));
