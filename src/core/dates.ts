@@ -171,6 +171,24 @@ const ENGLISH_DATE = new Intl.DateTimeFormat('en-GB', {
 
 /** Date in the Japanese era calendar, e.g. '2019-05-01' → '令和元年5月1日'. */
 export function formatJapaneseDate(date: IsoDate): string {
+  return remembered(japaneseDates, date, japaneseDateOf);
+}
+
+/** Dates are formatted often and are few: results are kept (bounded). */
+const japaneseDates = new Map<IsoDate, string>();
+const englishDates = new Map<IsoDate, string>();
+
+function remembered(cache: Map<IsoDate, string>, date: IsoDate, format: (date: IsoDate) => string): string {
+  let text = cache.get(date);
+  if (text === undefined) {
+    text = format(date);
+    if (cache.size >= 10_000) cache.clear();
+    cache.set(date, text);
+  }
+  return text;
+}
+
+function japaneseDateOf(date: IsoDate): string {
   const parts = JAPANESE_DATE.formatToParts(fromIso(date));
   const part = (type: Intl.DateTimeFormatPartTypes): string =>
     parts.find((p) => p.type === type)?.value ?? '';
@@ -187,6 +205,10 @@ export function formatDateBoth(date: IsoDate): string {
 
 /** Date in British English, e.g. '2013-03-31' → '31 March 2013'. */
 export function formatDateEn(date: IsoDate): string {
+  return remembered(englishDates, date, englishDateOf);
+}
+
+function englishDateOf(date: IsoDate): string {
   const parts = ENGLISH_DATE.formatToParts(fromIso(date));
   const part = (type: Intl.DateTimeFormatPartTypes): string =>
     parts.find((p) => p.type === type)?.value ?? '';

@@ -67,11 +67,18 @@ export function formatDateTime(isoInstant: string, lang: Lang): string {
 
 /** A number with thousands separators and between minDigits and maxDigits decimals. */
 export function formatNumber(value: number, lang: Lang, minDigits = 0, maxDigits = Math.max(minDigits, 3)): string {
-  return new Intl.NumberFormat(lang === 'ja' ? 'ja-JP' : 'en-GB', {
-    minimumFractionDigits: minDigits,
-    maximumFractionDigits: Math.max(minDigits, maxDigits),
-  }).format(value);
+  const max = Math.max(minDigits, maxDigits);
+  const key = `${lang}|${minDigits}|${max}`;
+  let format = numberFormats.get(key);
+  if (!format) {
+    // Made once per combination: constructing a NumberFormat costs far more than formatting.
+    format = new Intl.NumberFormat(lang === 'ja' ? 'ja-JP' : 'en-GB', { minimumFractionDigits: minDigits, maximumFractionDigits: max });
+    numberFormats.set(key, format);
+  }
+  return format.format(value);
 }
+
+const numberFormats = new Map<string, Intl.NumberFormat>();
 
 /**
  * A rate as shown everywhere: two decimals (more only beside an expected progress it would
