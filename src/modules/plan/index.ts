@@ -24,6 +24,7 @@ export const planModule: HibikiModule = {
   nav: [
     { href: '/plan', label: { ja: '計画の進み具合', en: 'Plan progress' }, audience: 'everyone' },
     { href: '/staff/plan', label: { ja: '計画の実績入力', en: 'Plan actuals' }, audience: ['staff', 'plan_manager', 'admin'] },
+    { href: '/staff/plan/admin', label: { ja: '計画の管理', en: 'Plan administration' }, audience: ['plan_manager', 'admin'] },
   ],
   cli: [planImportCommand],
   // 承認待ち N件 for approvers (others' entries only), 差し戻された実績 N件 for their authors.

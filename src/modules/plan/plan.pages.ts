@@ -47,6 +47,7 @@ import {
   sectionOf,
   sectionView,
 } from './plan.view-model.ts';
+import { planEditingRoutes } from './plan.editing.pages.ts';
 import './plan.messages.ts';
 
 const CodeParam = z.object({ code: z.string().min(1).max(LIMITS.code) });
@@ -195,6 +196,8 @@ export function planPageRoutes(app: FastifyInstance, deps: AppDeps): void {
   );
 
   // ---------------------------------------------------------------- staff pages
+
+  planEditingRoutes(app, deps);
 
   pages.get('/staff/plan', { schema: hidden, config: STAFF }, async (request, reply) => {
     const user = requireStaff(request);

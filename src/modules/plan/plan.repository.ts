@@ -184,19 +184,19 @@ export async function loadPlanContents(sql: Sql, tenantId: string, planId: strin
     sql.query<SectionRow>(
       `select s.id, s.chapter_id, s.code, s.title, s.visions, s.issues, s.directions, s.perception_code, s.perception_text
          from plan_sections s join plan_chapters c on c.tenant_id = s.tenant_id and c.id = s.chapter_id
-        where s.tenant_id = $1 and s.plan_id = $2 order by c.position, s.position`,
+        where s.tenant_id = $1 and s.plan_id = $2 and s.retired_at is null order by c.position, s.position`,
       p,
     ),
     sql.query<GlossaryRow>(
       `select g.section_id, g.marker, g.term, g.definition from plan_glossary_terms g
          join plan_sections s on s.tenant_id = g.tenant_id and s.id = g.section_id
-        where g.tenant_id = $1 and s.plan_id = $2 order by g.section_id, g.position`,
+        where g.tenant_id = $1 and s.plan_id = $2 and s.retired_at is null order by g.section_id, g.position`,
       p,
     ),
     sql.query<MeasureRow>(
       `select m.section_id, m.code, m.title, m.department_code from plan_measures m
          join plan_sections s on s.tenant_id = m.tenant_id and s.id = m.section_id
-        where m.tenant_id = $1 and s.plan_id = $2 order by m.section_id, m.position`,
+        where m.tenant_id = $1 and s.plan_id = $2 and s.retired_at is null order by m.section_id, m.position`,
       p,
     ),
     sql.query<IndicatorRow>(
@@ -206,7 +206,7 @@ export async function loadPlanContents(sql: Sql, tenantId: string, planId: strin
          from indicators i
          join plan_sections s on s.tenant_id = i.tenant_id and s.id = i.section_id
          join plan_chapters c on c.tenant_id = s.tenant_id and c.id = s.chapter_id
-        where i.tenant_id = $1 and i.plan_id = $2 order by c.position, s.position, i.position`,
+        where i.tenant_id = $1 and i.plan_id = $2 and i.retired_at is null and s.retired_at is null order by c.position, s.position, i.position`,
       p,
     ),
   ]);
@@ -378,7 +378,7 @@ export async function countRecentlyRejected(sql: Sql, tenantId: string, userId: 
 export async function boundMetrics(sql: Sql, tenantId: string, code?: string): Promise<string[]> {
   const rows = await sql.query<{ source_metric: string }>(
     `select distinct i.source_metric from indicators i join plans p on p.tenant_id = i.tenant_id and p.id = i.plan_id
-      where i.tenant_id = $1 and i.source_metric is not null and ${code === undefined ? 'p.is_current' : 'p.code = $2'}`,
+      where i.tenant_id = $1 and i.source_metric is not null and i.retired_at is null and ${code === undefined ? 'p.is_current' : 'p.code = $2'}`,
     code === undefined ? [tenantId] : [tenantId, code],
   );
   return rows.map((r) => r.source_metric);
