@@ -4,7 +4,7 @@ import { planImportCommand } from './plan.cli.ts';
 import { planMessages } from './plan.messages.ts';
 import { planRoutes } from './plan.routes.ts';
 import { seedDemoPlan } from './plan.seed.ts';
-import { AVERAGE_METRIC } from './plan.service.ts';
+import { AVERAGE_METRIC, planWorkItems } from './plan.service.ts';
 
 export { warmUpCharts } from './plan.warmup.ts';
 
@@ -24,7 +24,10 @@ export const planModule: HibikiModule = {
   nav: [
     { href: '/plan', label: { ja: '計画の進み具合', en: 'Plan progress' }, audience: 'everyone' },
     { href: '/staff/plan', label: { ja: '計画の実績入力', en: 'Plan actuals' }, audience: ['staff', 'plan_manager', 'admin'] },
+    { href: '/staff/plan/admin', label: { ja: '計画の管理', en: 'Plan administration' }, audience: ['plan_manager', 'admin'] },
   ],
   cli: [planImportCommand],
+  // 承認待ち N件 for approvers (others' entries only), 差し戻された実績 N件 for their authors.
+  workItems: ({ sql, tenantId, user, lang, now }) => planWorkItems(sql, tenantId, user, lang, now),
   seedDemo: seedDemoPlan,
 };

@@ -45,6 +45,9 @@ const PUBLIC_PAGES: { path: string; lang: 'ja' | 'en' }[] = [
   { path: '/plan/indicators/6-2-4?lang=en', lang: 'en' },
 ];
 
+/** The shared screens and the narrowest phone the pages must serve (320 CSS px). */
+const SCREENS = { ...VIEWPORTS, narrow: { width: 320, height: 720 } } as const;
+
 describe('plan pages in Chromium', { skip: browserTestSkip() }, () => {
   let server: LiveServer;
   let browser: Browser;
@@ -66,7 +69,7 @@ describe('plan pages in Chromium', { skip: browserTestSkip() }, () => {
   // Anonymous pages share one tab per screen size (a new tab costs more than a page check).
   // Cookies are cleared each time, so every page is seen as by a first-time visitor.
   const anonymous = new Map<string, Page>();
-  async function anonymousTab(device: keyof typeof VIEWPORTS): Promise<Page> {
+  async function anonymousTab(device: keyof typeof SCREENS): Promise<Page> {
     let page = anonymous.get(device);
     if (!page) {
       page = await tab(device);
@@ -76,8 +79,8 @@ describe('plan pages in Chromium', { skip: browserTestSkip() }, () => {
     return page;
   }
 
-  async function tab(device: keyof typeof VIEWPORTS = 'desktop', role?: Role): Promise<Page> {
-    const opened = await openPage(browser, VIEWPORTS[device]);
+  async function tab(device: keyof typeof SCREENS = 'desktop', role?: Role): Promise<Page> {
+    const opened = await openPage(browser, SCREENS[device]);
     tabs.push(opened);
     if (role) {
       const user = await makeUser(server.ctx.db, server.tenant, role, role === 'staff' ? { departmentCode: 'shimin-kyodo' } : {});
@@ -143,7 +146,8 @@ describe('plan pages in Chromium', { skip: browserTestSkip() }, () => {
   });
 
   it('shows the CSV check with its problems and the approval queue accessibly', async () => {
-    const page = await tab('desktop', 'plan_manager');
+    // Staff import; a plan manager decides (never one's own entries).
+    const page = await tab('desktop', 'staff');
     await page.goto(server.baseUrl + '/staff/plan/import');
     await assertNoViolations(page, 'import form');
     await page.fill('#csv', 'code,as_of,value,note\n6-1-1,2018-03-31,251,ok\n9-9-9,2018-02-30,abc,\n6-1-1,H30.3.31,252,');
@@ -154,25 +158,75 @@ describe('plan pages in Chromium', { skip: browserTestSkip() }, () => {
     await assertStructure(page, 'ja');
     await assertNoViolations(page, 'import preview with problems');
 
-    await page.fill('#csv', '6-1-1,2018-03-31,251,ok\n6-3-1,平成29年度,250100,');
+    await page.fill('#csv', '6-1-1,2018-03-31,251,ok\n6-1-2,平成29年度,25,');
     await Promise.all([page.waitForResponse((r) => r.request().method() === 'POST'), page.locator('button[value="import"]').click()]);
     await page.waitForLoadState('load');
     assert.ok(page.url().endsWith('/staff/plan/import?imported=2'));
+    assert.equal(await page.locator('a[href="/staff/plan/approvals"]').count(), 0, 'no link staff may not follow');
     await assertNoViolations(page, 'import done');
 
-    await page.goto(server.baseUrl + '/staff/plan/approvals');
-    assert.equal(await page.locator('table.approval-table tbody tr').count(), 2);
-    await assertStructure(page, 'ja');
-    await assertNoViolations(page, 'approval queue');
-    await Promise.all([page.waitForResponse((r) => r.request().method() === 'POST'), page.locator('button[value="approved"]').first().click()]);
-    await page.waitForLoadState('load');
-    assert.equal(await page.locator('table.approval-table tbody tr').count(), 1);
-    await assertNoViolations(page, 'approval queue after a decision');
+    for (const device of ['desktop', 'narrow'] as const) {
+      const manager = await tab(device, 'plan_manager');
+      await manager.goto(server.baseUrl + '/staff/plan/approvals');
+      assert.equal(await manager.locator('main .card-list > li').count(), device === 'desktop' ? 2 : 1);
+      await assertStructure(manager, 'ja');
+      await assertNoViolations(manager, `approval queue (${device})`);
+      assert.ok(await manager.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth), 'no horizontal overflow');
+      const approve = manager.locator('button[value="approved"]').first();
+      const box = await approve.boundingBox();
+      assert.ok(box && box.x >= 0 && box.x + box.width <= SCREENS[device].width, 'the approve button is on screen');
+      await Promise.all([manager.waitForResponse((r) => r.request().method() === 'POST'), approve.click()]);
+      await manager.waitForLoadState('load');
+      await assertNoViolations(manager, `approval queue after a decision (${device})`);
+    }
+  });
+
+  it('warns about an implausible entry, lists my entries and takes a rejection reason, accessibly at 1,280 and 320 px', async () => {
+    const noOverflow = (p: Page) => p.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth);
+    const staff = await tab('narrow', 'staff');
+    await staff.goto(server.baseUrl + '/staff/plan/actuals/new');
+    await staff.selectOption('#indicator', '6-1-3');
+    await staff.fill('#value', '1000000');
+    await staff.fill('#asOf', '2030-03-31');
+    await Promise.all([staff.waitForResponse((r) => r.request().method() === 'POST'), staff.locator('main form button[type="submit"]').click()]);
+    await staff.waitForLoadState('load');
+    assert.equal(await staff.locator('#entry-warnings li').count() >= 2, true, 'the warnings are shown');
+    await assertStructure(staff, 'ja');
+    await assertNoViolations(staff, 'entry recorded with warnings (320 px)');
+    assert.ok(await noOverflow(staff), 'entry page fits 320 px');
+    await staff.goto(server.baseUrl + '/staff/plan/mine');
+    await assertStructure(staff, 'ja');
+    await assertNoViolations(staff, 'my entries (320 px)');
+    assert.ok(await noOverflow(staff), 'my entries fit 320 px');
+
+    for (const device of ['desktop', 'narrow'] as const) {
+      const manager = await tab(device, 'plan_manager');
+      await manager.goto(server.baseUrl + '/staff/plan/approvals');
+      await manager.locator('main .card-list > li', { hasText: '6-1-3' }).first().locator('a.button').click();
+      await manager.waitForLoadState('load');
+      await assertStructure(manager, 'ja');
+      await assertNoViolations(manager, `decision page (${device})`);
+      assert.ok(await noOverflow(manager), `decision page fits (${device})`);
+      await Promise.all([manager.waitForResponse((r) => r.request().method() === 'POST'), manager.locator('button[value="rejected"]').click()]);
+      await manager.waitForLoadState('load');
+      assert.deepEqual(await manager.locator('.error-summary a').evaluateAll((as) => as.map((a) => a.getAttribute('href'))), ['#reason']);
+      await assertNoViolations(manager, `decision page with its error (${device})`);
+      if (device === 'narrow') {
+        await manager.fill('#reason', '桁が違います');
+        await Promise.all([manager.waitForResponse((r) => r.request().method() === 'POST'), manager.locator('button[value="rejected"]').click()]);
+        await manager.waitForLoadState('load');
+        assert.ok(manager.url().endsWith('/staff/plan/approvals?done=rejected'));
+      }
+    }
+    await staff.goto(server.baseUrl + '/staff/plan/mine?lang=en');
+    assert.ok((await staff.locator('main').textContent())?.includes('桁が違います'));
+    await assertStructure(staff, 'en');
+    await assertNoViolations(staff, 'my entries with a rejection (English, 320 px)');
   });
 
   it('renders the fiscal-year report and the staff menu accessibly', async () => {
     const page = await tab('desktop', 'plan_manager');
-    for (const path of ['/staff/plan', '/staff/plan/report?fy=2016', '/staff/plan/report?fy=2016&lang=en']) {
+    for (const path of ['/staff/plan', '/staff/plan/mine', '/staff/plan/report?fy=2016', '/staff/plan/report?fy=2016&lang=en']) {
       const res = await page.goto(server.baseUrl + path);
       assert.equal(res?.status(), 200, path);
       await assertStructure(page, path.includes('lang=en') ? 'en' : 'ja');

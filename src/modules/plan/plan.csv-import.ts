@@ -155,18 +155,21 @@ export async function importActualsCsv(
   user: AuthUser,
   text: string,
   lang: Lang,
-): Promise<{ check: CsvCheck; imported: number }> {
+  today: string,
+): Promise<{ check: CsvCheck; imported: number; warned: number }> {
   return db.transaction(async (tx) => {
     const check = await checkActualsCsv(tx, tenant, user, text, lang);
-    if (!check.ok) return { check, imported: 0 };
+    if (!check.ok) return { check, imported: 0, warned: 0 };
     const plan = (await repo.findCurrentPlan(tx, tenant.id))!;
     const contents = await repo.loadPlanContents(tx, tenant.id, plan.id);
     const byCode = new Map(contents.indicators.map((i) => [i.code, i]));
+    let warned = 0;
     for (const r of check.rows) {
       const indicator = byCode.get(r.code)!;
-      await appendPendingActual(tx, tenant, user, indicator, { value: r.value!, asOf: r.asOf!, note: r.note }, 'csv');
+      const row = await appendPendingActual(tx, tenant, user, plan, indicator, { value: r.value!, asOf: r.asOf!, note: r.note }, { today, via: 'csv' });
+      if (row.warnings.length) warned++;
     }
-    return { check, imported: check.rows.length };
+    return { check, imported: check.rows.length, warned };
   });
 }
 

@@ -88,6 +88,8 @@ export const ActualEntryForm = z.object({
     if (s.length > LIMITS.note) ctx.addIssue({ code: 'custom', message: message('plan.error.noteTooLong', { max: LIMITS.note }), input: raw });
     return s;
   }),
+  /** The checkbox 「根拠資料を公開する」: present (any value) when ticked. */
+  evidencePublic: field.transform((raw) => raw !== ''),
 });
 
 /** The entry form as typed, for re-rendering it with its errors. */
@@ -96,12 +98,15 @@ export interface ActualEntryValues {
   value: string;
   asOf: string;
   note: string;
+  evidencePublic: string;
 }
 
 /** An approval decision posted from the queue. */
 export const DecisionForm = z.object({
   code: z.string().trim().min(1).max(LIMITS.code),
   decision: z.enum(['approved', 'rejected']),
+  /** 差し戻しの理由 (required to reject; checked by the service, which words the error). */
+  reason: z.string().max(LIMITS.note * 2).optional().default(''),
 });
 
 /** ?fy= of the fiscal-year report. */
@@ -120,4 +125,8 @@ export const ImportForm = z.object({
 export const EntryQuery = z.object({
   recorded: z.string().max(LIMITS.code).optional().catch(undefined),
   asOf: z.string().refine(isIsoDate).optional().catch(undefined),
+  /** The entry just recorded (its warnings are shown to its author). */
+  id: z.uuid().optional().catch(undefined),
+  /** An indicator to preselect (a correction from "my entries"). */
+  indicator: z.string().max(LIMITS.code).optional().catch(undefined),
 });

@@ -350,7 +350,7 @@ describe('plan pages (staff)', () => {
 
     const posted = await staff.client.submit('/staff/plan/actuals/new', { indicator: '6-1-1', value: '261', asOf: '平成29年度', note: '登録台帳より' }, { csrf: staff.csrf });
     assert.equal(posted.statusCode, 303);
-    assert.equal(posted.headers.location, '/staff/plan/actuals/new?recorded=6-1-1&asOf=2018-03-31');
+    assert.match(String(posted.headers.location), /^\/staff\/plan\/actuals\/new\?recorded=6-1-1&asOf=2018-03-31&id=[0-9a-f-]{36}$/);
     const confirmation = await staff.client.get(posted.headers.location as string);
     assert.ok(confirmation.body.includes('6-1-1の平成30年3月31日（2018-03-31）時点の実績値を承認待ちとして登録しました'));
 
@@ -388,7 +388,7 @@ describe('plan pages (staff)', () => {
     const manager = await clientFor(tenant, 'plan_manager');
     const queue = await manager.client.get('/staff/plan/approvals');
     const action = /action="(\/staff\/plan\/approvals\/[0-9a-f-]+)"/.exec(queue.body)![1]!;
-    const decided = await manager.client.submit(action, { code: '6-1-2', decision: 'rejected' }, { csrf: manager.csrf });
+    const decided = await manager.client.submit(action, { code: '6-1-2', decision: 'rejected', reason: '桁の誤り' }, { csrf: manager.csrf });
     assert.equal(decided.statusCode, 303);
     const { client } = await clientFor(tenant);
     assert.ok(!(await client.get('/plan/indicators/6-1-2')).body.includes('999,999'));

@@ -15,7 +15,8 @@ import { translate, type Lang } from '../../core/i18n.ts';
 import { findDepartment } from '../../core/tenancy.ts';
 import type { Breadcrumb } from '../../core/views/views.ts';
 import { fieldErrorsOf, inFieldOrder } from '../../core/validation.ts';
-import { acceptMultipart, readMultipartBody } from '../../core/multipart.ts';
+import { acceptMultipart, readMultipartBody, readUploadForm, uploadsOf } from '../../core/multipart.ts';
+import { checkUpload, downloadHeaders } from '../../core/files.ts';
 import type { PageData } from '../../core/web.ts';
 import { HTML_TYPE, sendPlanRead } from './plan.public-read.ts';
 import type { AppDeps } from '../module.ts';
@@ -31,6 +32,9 @@ import {
   dateLine,
   enterableIndicators,
   entryChoices,
+  entryView,
+  evidenceView,
+  warningTexts,
   fiscalYearLine,
   glossaryViews,
   historyTable,
@@ -43,6 +47,7 @@ import {
   sectionOf,
   sectionView,
 } from './plan.view-model.ts';
+import { planEditingRoutes } from './plan.editing.pages.ts';
 import './plan.messages.ts';
 
 const CodeParam = z.object({ code: z.string().min(1).max(LIMITS.code) });
@@ -51,6 +56,8 @@ const hidden = { hide: true };
 const PUBLIC = { access: access.public };
 const STAFF = { access: access.staff };
 const APPROVERS = { access: access.planManagers };
+/** The entry form with its evidence file: the body is read (bounded) before the CSRF check. */
+const UPLOAD_ROUTE = { bodyLimit: 6 * 1024 * 1024, preValidation: readUploadForm };
 
 /** The signed-in user when they may see the staff side of public pages (two-factor done). */
 function staffViewer(request: FastifyRequest): AuthUser | null {
@@ -70,6 +77,13 @@ function requireApprover(request: FastifyRequest): AuthUser {
   const user = requireUser(request.auth);
   if (!canApproveActual(user)) throw new AppError('forbidden');
   return user;
+}
+
+/** One language of a message written "日本語 / English". */
+function bilingualHalf(message: string, lang: Lang): string {
+  const at = message.indexOf(' / ');
+  if (at < 0) return message;
+  return lang === 'ja' ? message.slice(0, at) : message.slice(at + 3);
 }
 
 function crumbs(lang: Lang, ...rest: Breadcrumb[]): Breadcrumb[] {
@@ -95,8 +109,8 @@ export function planPageRoutes(app: FastifyInstance, deps: AppDeps): void {
   const evaluated = async (request: FastifyRequest) => (await plans.evaluatePlanCached(db, deps, request.tenant.id, undefined, request)).plan;
   const pages = app.withTypeProvider<ZodTypeProvider>();
 
-  // The CSV form may upload a file (works without JavaScript).
-  acceptMultipart(app, { fileSize: 1024 * 1024, files: 1, fields: 10 });
+  // The CSV form and the entry form (its evidence file) upload files (work without JavaScript).
+  acceptMultipart(app, { fileSize: plans.EVIDENCE_RULES.maxBytes + 64 * 1024, files: 1, fields: 20 });
 
   // ---------------------------------------------------------------- public pages
 
@@ -154,7 +168,7 @@ export function planPageRoutes(app: FastifyInstance, deps: AppDeps): void {
       const { plan, version } = await plans.evaluatePlanCached(db, deps, request.tenant.id, undefined, request);
       const indicator = plan.indicators.find((i) => i.code === request.params.code);
       if (!indicator) throw new AppError('not_found', { ja: `指標 ${request.params.code} はありません`, en: `No indicator ${request.params.code}` });
-      const revisions = await plans.indicatorRevisions(db, request.tenant.id, indicator.id, viewer !== null);
+      const revisions = await plans.indicatorRevisions(db, request.tenant.id, indicator.id, viewer !== null, viewer, indicator.departmentCode);
       const section = sectionOf(plan, indicator.sectionCode);
       const glossary = section ? glossaryViews(section) : [];
       const view = indicatorView(indicator, glossary, sectionHref(indicator.sectionCode), lang);
@@ -183,6 +197,8 @@ export function planPageRoutes(app: FastifyInstance, deps: AppDeps): void {
 
   // ---------------------------------------------------------------- staff pages
 
+  planEditingRoutes(app, deps);
+
   pages.get('/staff/plan', { schema: hidden, config: STAFF }, async (request, reply) => {
     const user = requireStaff(request);
     const lang = request.lang;
@@ -200,18 +216,21 @@ export function planPageRoutes(app: FastifyInstance, deps: AppDeps): void {
     user: AuthUser,
     values: ActualEntryValues,
     errors: FieldError[],
-    recorded: { code: string; date: string } | null = null,
+    recorded: { code: string; date: string; warnings: string[]; evidence: ReturnType<typeof evidenceView> } | null = null,
   ) {
     const lang = request.lang;
     const plan = await evaluated(request);
     const title = translate(lang, 'plan.entry.title');
+    const enterable = enterableIndicators(plan, user);
     return reply.code(errors.length ? 400 : 200).page('plan/views/entry.njk', {
       title: formTitle(title, errors, lang),
       heading: title,
-      choices: entryChoices(enterableIndicators(plan, user), lang),
+      choices: entryChoices(enterable, lang),
+      noIndicators: enterable.length === 0,
       values: { ...values, indicator: values.indicator.trim() },
       errors,
       noteMax: LIMITS.note,
+      evidenceMaxMb: plans.EVIDENCE_RULES.maxBytes / 1024 / 1024,
       recorded,
       breadcrumbs: staffCrumbs(lang, { label: title }),
     });
@@ -220,14 +239,28 @@ export function planPageRoutes(app: FastifyInstance, deps: AppDeps): void {
   pages.get('/staff/plan/actuals/new', { schema: { ...hidden, querystring: EntryQuery }, config: STAFF }, async (request, reply) => {
     const user = requireStaff(request);
     const q = request.query;
-    const recorded = q.recorded && q.asOf ? { code: q.recorded, date: dateLine(q.asOf, request.lang) } : null;
-    return renderEntry(request, reply, user, { indicator: '', value: '', asOf: '', note: '' }, [], recorded);
+    const lang = request.lang;
+    let recorded = null;
+    if (q.recorded && q.asOf) {
+      // The entry just made, with the warnings it raised (only the author's own entry is read).
+      const mine = q.id ? (await plans.myEntries(db, request.tenant.id, user, 50)).find((e) => e.id === q.id) : undefined;
+      recorded = {
+        code: q.recorded,
+        date: dateLine(q.asOf, lang),
+        warnings: mine ? warningTexts(mine.warnings, lang) : [],
+        evidence: mine ? evidenceView(mine, lang) : null,
+      };
+    }
+    const initial = { indicator: q.indicator ?? '', value: '', asOf: '', note: '', evidencePublic: '' };
+    return renderEntry(request, reply, user, initial, [], recorded);
   });
 
-  pages.post('/staff/plan/actuals/new', { schema: hidden, config: STAFF }, async (request, reply) => {
+  const ENTRY_FIELDS = ['indicator', 'value', 'asOf', 'note', 'evidence', 'evidencePublic'] as const;
+
+  pages.post('/staff/plan/actuals/new', { schema: hidden, config: STAFF, ...UPLOAD_ROUTE }, async (request, reply) => {
     const user = requireStaff(request);
     const lang = request.lang;
-    const values = formValues(request.body, ['indicator', 'value', 'asOf', 'note'] as const);
+    const values = formValues(request.body, ENTRY_FIELDS);
     const parsed = ActualEntryForm.safeParse(values);
     const errors: FieldError[] = parsed.success ? [] : fieldErrorsOf(parsed.error.issues, lang);
     // The indicator must be one this user may enter (not computed, their department's).
@@ -241,41 +274,106 @@ export function planPageRoutes(app: FastifyInstance, deps: AppDeps): void {
         errors.unshift({ path: 'indicator', message: translate(lang, computed ? 'plan.error.computed' : 'plan.error.notAllowed') });
       }
     }
-    if (errors.length || !parsed.success) return renderEntry(request, reply, user, values, inFieldOrder(errors, ['indicator', 'value', 'asOf', 'note']));
+    const file = uploadsOf(request).find((u) => u.field === 'evidence') ?? null;
+    if (file) {
+      try {
+        await checkUpload(file.bytes, plans.EVIDENCE_RULES, 'evidence');
+      } catch (err) {
+        if (!(err instanceof AppError) || err.code !== 'validation') throw err;
+        // core/files.ts words its upload errors "日本語 / English": the reader's half.
+        errors.push(...err.errors.map((e) => ({ path: 'evidence', message: bilingualHalf(e.message, lang) })));
+      }
+    }
+    if (errors.length || !parsed.success) return renderEntry(request, reply, user, values, inFieldOrder(errors, ENTRY_FIELDS));
     const input = parsed.data;
+    let id: string;
     try {
-      await plans.recordActual(db, request.tenant, user, input.indicator, {
-        value: input.value,
-        asOf: input.asOf,
-        ...(input.note ? { note: input.note } : {}),
-      });
+      ({ id } = await plans.recordActual(
+        db,
+        request.tenant,
+        user,
+        input.indicator,
+        { value: input.value, asOf: input.asOf, ...(input.note ? { note: input.note } : {}) },
+        {
+          today: plans.todayOf(deps),
+          via: 'form',
+          evidence: file ? { filename: file.filename, bytes: file.bytes, public: input.evidencePublic } : null,
+        },
+      ));
     } catch (err) {
       if (err instanceof AppError && err.code === 'validation') return renderEntry(request, reply, user, values, err.errors);
       throw err;
     }
-    const q = new URLSearchParams({ recorded: input.indicator, asOf: input.asOf });
+    const q = new URLSearchParams({ recorded: input.indicator, asOf: input.asOf, id });
     return reply.redirect(`/staff/plan/actuals/new?${q}`, 303);
   });
 
+  pages.get('/staff/plan/mine', { schema: hidden, config: STAFF }, async (request, reply) => {
+    const user = requireStaff(request);
+    const lang = request.lang;
+    const title = translate(lang, 'plan.mine.title');
+    const entries = await plans.myEntries(db, request.tenant.id, user);
+    return reply.page('plan/views/mine.njk', {
+      title,
+      entries: entries.map((e) => entryView(e, lang)),
+      breadcrumbs: staffCrumbs(lang, { label: title }),
+    });
+  });
+
   pages.get('/staff/plan/approvals', { schema: { ...hidden, querystring: z.object({ done: z.enum(['approved', 'rejected']).optional() }) }, config: APPROVERS }, async (request, reply) => {
-    requireApprover(request);
+    const user = requireApprover(request);
     const lang = request.lang;
     const pending = await plans.pendingActuals(db, request.tenant.id);
     const title = translate(lang, 'plan.approvals.title');
     return reply.page('plan/views/approvals.njk', {
       title,
-      rows: approvalRows(pending, lang),
+      rows: approvalRows(pending, lang, user),
       done: request.query.done ?? null,
       breadcrumbs: staffCrumbs(lang, { label: title }),
     });
   });
 
+  async function renderDecision(request: FastifyRequest, reply: FastifyReply, user: AuthUser, id: string, reason: string, errors: FieldError[]) {
+    const lang = request.lang;
+    const { row, mayDecide } = await plans.actualForDecision(db, request.tenant.id, user, id);
+    const entry = entryView(row, lang);
+    const title = translate(lang, 'plan.approvals.decideTitle', { code: entry.code, date: entry.date.main });
+    return reply.code(errors.length ? 400 : 200).page('plan/views/decide.njk', {
+      title: formTitle(title, errors, lang),
+      heading: title,
+      entry,
+      own: row.status === 'pending' && !mayDecide,
+      mayDecide,
+      reason,
+      reasonMax: LIMITS.note,
+      errors,
+      breadcrumbs: staffCrumbs(lang, { href: '/staff/plan/approvals', label: translate(lang, 'plan.approvals.title') }, { label: title }),
+    });
+  }
+
+  pages.get('/staff/plan/approvals/:id', { schema: { ...hidden, params: IdParam }, config: APPROVERS }, async (request, reply) =>
+    renderDecision(request, reply, requireApprover(request), request.params.id, '', []),
+  );
+
   pages.post('/staff/plan/approvals/:id', { schema: { ...hidden, params: IdParam }, config: APPROVERS }, async (request, reply) => {
     const user = requireApprover(request);
     const parsed = DecisionForm.safeParse(request.body);
     if (!parsed.success) throw new AppError('bad_request');
-    await plans.decideActual(db, request.tenant, user, parsed.data.code, request.params.id, parsed.data.decision);
-    return reply.redirect(`/staff/plan/approvals?done=${parsed.data.decision}`, 303);
+    const { code, decision, reason } = parsed.data;
+    try {
+      const result = await plans.decideActual(db, request.tenant, user, code, request.params.id, decision, reason, deps.config.publicUrl);
+      if (result.mailed) deps.mail.poke();
+    } catch (err) {
+      if (err instanceof AppError && err.code === 'validation') return renderDecision(request, reply, user, request.params.id, reason, err.errors);
+      throw err;
+    }
+    return reply.redirect(`/staff/plan/approvals?done=${decision}`, 303);
+  });
+
+  pages.get('/plan/actuals/:id/evidence', { schema: { ...hidden, params: IdParam }, config: PUBLIC }, async (request, reply) => {
+    // Staff count only with their second factor done (as on every staff page).
+    const file = await plans.evidenceFile(db, request.tenant.id, staffViewer(request), request.params.id, request.auth.user !== null);
+    return reply.headers(downloadHeaders(file)).send(file.content);
   });
 
   function renderImport(
@@ -295,6 +393,7 @@ export function planPageRoutes(app: FastifyInstance, deps: AppDeps): void {
       badCount: options.check ? options.check.rows.filter((r) => r.problems.length > 0).length : 0,
       errors,
       imported: options.imported,
+      approver: canApproveActual(request.auth.user),
       breadcrumbs: staffCrumbs(lang, { label: title }),
     });
   }
@@ -313,7 +412,7 @@ export function planPageRoutes(app: FastifyInstance, deps: AppDeps): void {
     const form = parsed.data;
     const csv = form.file.trim() ? form.file : form.csv;
     if (form.mode === 'import') {
-      const { check, imported } = await importActualsCsv(db, request.tenant, user, csv, request.lang);
+      const { check, imported } = await importActualsCsv(db, request.tenant, user, csv, request.lang, plans.todayOf(deps));
       if (check.ok) return reply.redirect(`/staff/plan/import?imported=${imported}`, 303);
       return renderImport(request, reply, { csv, check, imported: null, status: 400 });
     }

@@ -1,5 +1,6 @@
 /** SQL for the plan module's tables. Nothing outside the plan module reads these tables. */
 import type { Sql } from '../../core/db/database.ts';
+import type { PlausibilityWarning } from './plan.plausibility.ts';
 import type { PlanDocument } from './plan.schema.ts';
 
 export interface PlanRow {
@@ -78,6 +79,15 @@ export interface ActualRow {
   entered_at: Date;
   decided_label: string | null;
   decided_at: Date | null;
+  entered_by: string | null;
+  decided_by: string | null;
+  reject_reason: string | null;
+  warnings: PlausibilityWarning[];
+  evidence_file_id: string | null;
+  evidence_public: boolean;
+  evidence_filename: string | null;
+  evidence_media_type: string | null;
+  evidence_bytes: number | null;
 }
 
 const PLAN_COLUMNS = 'id, code, title, is_current, start_fiscal_year, end_fiscal_year';
@@ -174,19 +184,19 @@ export async function loadPlanContents(sql: Sql, tenantId: string, planId: strin
     sql.query<SectionRow>(
       `select s.id, s.chapter_id, s.code, s.title, s.visions, s.issues, s.directions, s.perception_code, s.perception_text
          from plan_sections s join plan_chapters c on c.tenant_id = s.tenant_id and c.id = s.chapter_id
-        where s.tenant_id = $1 and s.plan_id = $2 order by c.position, s.position`,
+        where s.tenant_id = $1 and s.plan_id = $2 and s.retired_at is null order by c.position, s.position`,
       p,
     ),
     sql.query<GlossaryRow>(
       `select g.section_id, g.marker, g.term, g.definition from plan_glossary_terms g
          join plan_sections s on s.tenant_id = g.tenant_id and s.id = g.section_id
-        where g.tenant_id = $1 and s.plan_id = $2 order by g.section_id, g.position`,
+        where g.tenant_id = $1 and s.plan_id = $2 and s.retired_at is null order by g.section_id, g.position`,
       p,
     ),
     sql.query<MeasureRow>(
       `select m.section_id, m.code, m.title, m.department_code from plan_measures m
          join plan_sections s on s.tenant_id = m.tenant_id and s.id = m.section_id
-        where m.tenant_id = $1 and s.plan_id = $2 order by m.section_id, m.position`,
+        where m.tenant_id = $1 and s.plan_id = $2 and s.retired_at is null order by m.section_id, m.position`,
       p,
     ),
     sql.query<IndicatorRow>(
@@ -196,7 +206,7 @@ export async function loadPlanContents(sql: Sql, tenantId: string, planId: strin
          from indicators i
          join plan_sections s on s.tenant_id = i.tenant_id and s.id = i.section_id
          join plan_chapters c on c.tenant_id = s.tenant_id and c.id = s.chapter_id
-        where i.tenant_id = $1 and i.plan_id = $2 order by c.position, s.position, i.position`,
+        where i.tenant_id = $1 and i.plan_id = $2 and i.retired_at is null and s.retired_at is null order by c.position, s.position, i.position`,
       p,
     ),
   ]);
@@ -204,7 +214,11 @@ export async function loadPlanContents(sql: Sql, tenantId: string, planId: strin
 }
 
 const ACTUAL_COLUMNS = `a.id, a.indicator_id, a.as_of, a.revision, a.value, a.note, a.is_demo, a.status,
-  a.entered_label, a.entered_at, a.decided_label, a.decided_at`;
+  a.entered_label, a.entered_at, a.decided_label, a.decided_at, a.entered_by, a.decided_by, a.reject_reason, a.warnings,
+  a.evidence_file_id, a.evidence_public,
+  (select f.filename from stored_files f where f.tenant_id = a.tenant_id and f.id = a.evidence_file_id) as evidence_filename,
+  (select f.media_type from stored_files f where f.tenant_id = a.tenant_id and f.id = a.evidence_file_id) as evidence_media_type,
+  (select f.byte_size from stored_files f where f.tenant_id = a.tenant_id and f.id = a.evidence_file_id) as evidence_bytes`;
 
 /** The value in force for each (indicator, date): its newest approved revision. */
 export function loadApprovedActuals(sql: Sql, tenantId: string, planId: string): Promise<ActualRow[]> {
@@ -223,6 +237,15 @@ export function listActualRevisions(sql: Sql, tenantId: string, indicatorId: str
     `select ${ACTUAL_COLUMNS} from indicator_actuals a where a.tenant_id = $1 and a.indicator_id = $2
       order by a.as_of desc, a.revision desc`,
     [tenantId, indicatorId],
+  );
+}
+
+/** The newest approved value of an indicator dated before asOf (the value a new entry follows). */
+export function previousApprovedActual(sql: Sql, tenantId: string, indicatorId: string, asOf: string): Promise<{ value: string; as_of: string } | undefined> {
+  return sql.maybeOne(
+    `select value, as_of from indicator_actuals where tenant_id = $1 and indicator_id = $2 and status = 'approved' and as_of < $3
+      order by as_of desc, revision desc limit 1`,
+    [tenantId, indicatorId, asOf],
   );
 }
 
@@ -249,7 +272,16 @@ const REVISION_LOCK = 7_414_201;
 export async function insertPendingActual(
   tx: Sql,
   tenantId: string,
-  input: { indicatorId: string; asOf: string; value: string; note: string | null; enteredBy: string; enteredLabel: string },
+  input: {
+    indicatorId: string;
+    asOf: string;
+    value: string;
+    note: string | null;
+    enteredBy: string;
+    enteredLabel: string;
+    warnings?: readonly PlausibilityWarning[];
+    evidence?: { fileId: string; public: boolean } | null;
+  },
 ): Promise<ActualRow> {
   await tx.query(`select pg_advisory_xact_lock($1, hashtext($2::text || '|' || $3::text || '|' || $4::text))`, [
     REVISION_LOCK,
@@ -258,12 +290,16 @@ export async function insertPendingActual(
     input.asOf,
   ]);
   return tx.one<ActualRow>(
-    `insert into indicator_actuals as a (tenant_id, indicator_id, as_of, revision, value, note, status, entered_by, entered_label)
+    `insert into indicator_actuals as a (tenant_id, indicator_id, as_of, revision, value, note, status, entered_by, entered_label,
+       warnings, evidence_file_id, evidence_public)
      values ($1, $2, $3,
        (select coalesce(max(revision), 0) + 1 from indicator_actuals where tenant_id = $1 and indicator_id = $2 and as_of = $3),
-       $4, $5, 'pending', $6, $7)
+       $4, $5, 'pending', $6, $7, $8::jsonb, $9, $10)
      returning ${ACTUAL_COLUMNS}`,
-    [tenantId, input.indicatorId, input.asOf, input.value, input.note, input.enteredBy, input.enteredLabel],
+    [
+      tenantId, input.indicatorId, input.asOf, input.value, input.note, input.enteredBy, input.enteredLabel,
+      JSON.stringify(input.warnings ?? []), input.evidence?.fileId ?? null, input.evidence?.public ?? false,
+    ],
   );
 }
 
@@ -271,21 +307,78 @@ export async function insertPendingActual(
 export function decideActual(
   tx: Sql,
   tenantId: string,
-  input: { indicatorId: string; actualId: string; status: 'approved' | 'rejected'; decidedBy: string; decidedLabel: string },
+  input: {
+    indicatorId: string;
+    actualId: string;
+    status: 'approved' | 'rejected';
+    decidedBy: string;
+    decidedLabel: string;
+    reason: string | null;
+  },
 ): Promise<ActualRow | undefined> {
+  // Never the author's own entry (the four-eyes check holds in the table too).
   return tx.maybeOne<ActualRow>(
-    `update indicator_actuals a set status = $4, decided_by = $5, decided_label = $6, decided_at = now()
+    `update indicator_actuals a set status = $4, decided_by = $5, decided_label = $6, decided_at = now(), reject_reason = $7
       where a.tenant_id = $1 and a.indicator_id = $2 and a.id = $3 and a.status = 'pending'
+        and (a.entered_by is null or a.entered_by <> $5)
       returning ${ACTUAL_COLUMNS}`,
-    [tenantId, input.indicatorId, input.actualId, input.status, input.decidedBy, input.decidedLabel],
+    [tenantId, input.indicatorId, input.actualId, input.status, input.decidedBy, input.decidedLabel, input.reason],
   );
+}
+
+/** One actual of the plan with its indicator's code and department (any status). */
+export function findActual(
+  sql: Sql,
+  tenantId: string,
+  actualId: string,
+): Promise<(ActualRow & { code: string; name: string; unit: string; department_code: string | null; plan_id: string }) | undefined> {
+  return sql.maybeOne(
+    `select ${ACTUAL_COLUMNS}, i.code, i.name, i.unit, i.department_code, i.plan_id
+       from indicator_actuals a join indicators i on i.tenant_id = a.tenant_id and i.id = a.indicator_id
+      where a.tenant_id = $1 and a.id = $2`,
+    [tenantId, actualId],
+  );
+}
+
+/** The actuals a user entered, newest first (every plan, every status). */
+export function listActualsEnteredBy(
+  sql: Sql,
+  tenantId: string,
+  userId: string,
+  limit: number,
+): Promise<(ActualRow & { code: string; name: string; unit: string })[]> {
+  return sql.query(
+    `select ${ACTUAL_COLUMNS}, i.code, i.name, i.unit
+       from indicator_actuals a join indicators i on i.tenant_id = a.tenant_id and i.id = a.indicator_id
+      where a.tenant_id = $1 and a.entered_by = $2 order by a.entered_at desc, a.id limit $3`,
+    [tenantId, userId, limit],
+  );
+}
+
+/** How many pending actuals of a plan others than this user entered (the approver's work list). */
+export async function countPendingFor(sql: Sql, tenantId: string, planId: string, userId: string): Promise<number> {
+  const row = await sql.one<{ n: number }>(
+    `select count(*)::int as n from indicator_actuals a join indicators i on i.tenant_id = a.tenant_id and i.id = a.indicator_id
+      where a.tenant_id = $1 and i.plan_id = $2 and a.status = 'pending' and (a.entered_by is null or a.entered_by <> $3)`,
+    [tenantId, planId, userId],
+  );
+  return row.n;
+}
+
+/** How many of this user's actuals were rejected in the last days (the author's work list). */
+export async function countRecentlyRejected(sql: Sql, tenantId: string, userId: string, since: Date): Promise<number> {
+  const row = await sql.one<{ n: number }>(
+    `select count(*)::int as n from indicator_actuals where tenant_id = $1 and entered_by = $2 and status = 'rejected' and decided_at >= $3`,
+    [tenantId, userId, since],
+  );
+  return row.n;
 }
 
 /** The metric names the plan's indicators are bound to (the current plan, or the plan with this code). */
 export async function boundMetrics(sql: Sql, tenantId: string, code?: string): Promise<string[]> {
   const rows = await sql.query<{ source_metric: string }>(
     `select distinct i.source_metric from indicators i join plans p on p.tenant_id = i.tenant_id and p.id = i.plan_id
-      where i.tenant_id = $1 and i.source_metric is not null and ${code === undefined ? 'p.is_current' : 'p.code = $2'}`,
+      where i.tenant_id = $1 and i.source_metric is not null and i.retired_at is null and ${code === undefined ? 'p.is_current' : 'p.code = $2'}`,
     code === undefined ? [tenantId] : [tenantId, code],
   );
   return rows.map((r) => r.source_metric);

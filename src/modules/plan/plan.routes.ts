@@ -10,7 +10,7 @@ import * as plans from './plan.service.ts';
 import { indicatorsCsv } from './plan.opendata.ts';
 import { planPageRoutes } from './plan.pages.ts';
 import { acceptPlanYaml } from './plan.yaml.ts';
-import { IndicatorListSchema, RecordActualSchema } from './plan.schema.ts';
+import { IndicatorListSchema, RecordActualSchema, RejectActualSchema } from './plan.schema.ts';
 
 const CodeParam = z.object({ code: z.string().max(64) });
 const PlanCodeParam = z.object({ planCode: z.string().max(64) });
@@ -92,7 +92,7 @@ export function planRoutes(app: FastifyInstance, deps: AppDeps): void {
         nameNote: indicator.nameNote,
         description: indicator.description,
         history: indicator.actuals.map((a) => ({ value: a.value, asOf: a.asOf, note: a.note, origin: a.origin, demo: a.isDemo })),
-        revisions: await plans.indicatorRevisions(db, request.tenant.id, indicator.id, staff),
+        revisions: await plans.indicatorRevisions(db, request.tenant.id, indicator.id, staff, staff ? request.auth.user : null, indicator.departmentCode),
       };
     },
   );
@@ -105,28 +105,45 @@ export function planRoutes(app: FastifyInstance, deps: AppDeps): void {
     },
     async (request, reply) => {
       const user = requireRole(request.auth, ['staff', 'plan_manager', 'admin']);
-      return reply.code(201).send(await plans.recordActual(db, request.tenant, user, request.params.code, request.body));
+      return reply.code(201).send(await plans.recordActual(db, request.tenant, user, request.params.code, request.body, { today: plans.todayOf(deps), via: 'api' }));
     },
   );
 
-  for (const [verb, decision] of [['approve', 'approved'], ['reject', 'rejected']] as const) {
-    api.post(
-      `/api/v1/indicators/:code/actuals/:id/${verb}`,
-      {
-        config: { access: access.planManagers },
-        schema: {
-          summary: verb === 'approve' ? '実績値の承認（政策推進課） / Approve an actual' : '実績値の差し戻し / Reject an actual',
-          tags: ['indicators'],
-          security: bearer,
-          params: ActualParam,
-        },
+  const decide = async (request: FastifyRequest, params: { code: string; id: string }, decision: 'approved' | 'rejected', reason: string | null) => {
+    const user = requireRole(request.auth, ['plan_manager', 'admin']);
+    const result = await plans.decideActual(db, request.tenant, user, params.code, params.id, decision, reason, deps.config.publicUrl);
+    if (result.mailed) deps.mail.poke();
+    return result;
+  };
+
+  api.post(
+    '/api/v1/indicators/:code/actuals/:id/approve',
+    {
+      config: { access: access.planManagers },
+      schema: {
+        summary: '実績値の承認（政策推進課、入力者以外） / Approve an actual (not its author)',
+        tags: ['indicators'],
+        security: bearer,
+        params: ActualParam,
       },
-      async (request) => {
-        const user = requireRole(request.auth, ['plan_manager', 'admin']);
-        return plans.decideActual(db, request.tenant, user, request.params.code, request.params.id, decision);
+    },
+    async (request) => decide(request, request.params, 'approved', null),
+  );
+
+  api.post(
+    '/api/v1/indicators/:code/actuals/:id/reject',
+    {
+      config: { access: access.planManagers },
+      schema: {
+        summary: '実績値の差し戻し（理由が必要、入力者に通知） / Reject an actual with a reason (its author is told)',
+        tags: ['indicators'],
+        security: bearer,
+        params: ActualParam,
+        body: RejectActualSchema,
       },
-    );
-  }
+    },
+    async (request) => decide(request, request.params, 'rejected', request.body.reason),
+  );
 
   app.get('/opendata/indicators.json', { config: PUBLIC, schema: { summary: 'オープンデータ：成果指標（JSON） / Open data: indicators (JSON)', tags: ['opendata'] } }, async (request, reply) => {
     reply.header('content-disposition', 'inline; filename="indicators.json"');

@@ -158,6 +158,15 @@ export const RecordActualSchema = z.strictObject({
   note: z.string().trim().max(LIMITS.note).optional(),
 });
 
+/** Body of POST /api/v1/indicators/{code}/actuals/{id}/reject: the reason reaches the author. */
+export const RejectActualSchema = z.strictObject({
+  reason: z
+    .string({ message: bilingual('差し戻す理由を入力してください', 'Give the reason for rejecting') })
+    .trim()
+    .min(1, { message: bilingual('差し戻す理由を入力してください', 'Give the reason for rejecting') })
+    .max(LIMITS.note, { message: bilingual(`理由は${LIMITS.note}文字以内で入力してください`, `The reason must be at most ${LIMITS.note} characters`) }),
+});
+
 // ---- API response shapes (OpenAPI) ----
 
 export const IndicatorItemSchema = z.object({

@@ -23,9 +23,15 @@ import {
   type IndicatorEvaluation,
   type Observation,
 } from './achievement.ts';
-import { canApproveActual, canEnterActual, canManagePlans } from './plan.policy.ts';
+import { canApproveActual, canDecideActual, canEnterActual, canManagePlans, canReadEvidence } from './plan.policy.ts';
+import { plausibilityWarnings, type PlausibilityWarning } from './plan.plausibility.ts';
+import type { WorkItem } from '../module.ts';
+import { checkUpload, loadFile, storeFile, type FileKind } from '../../core/files.ts';
+import { enqueueMail } from '../../core/mail.ts';
+import { translate } from '../../core/i18n.ts';
+import './plan.messages.ts';
 import * as repo from './plan.repository.ts';
-import { PlanDocumentSchema, type PlanDocument } from './plan.schema.ts';
+import { LIMITS, PlanDocumentSchema, type PlanDocument } from './plan.schema.ts';
 
 export const AVERAGE_METRIC = 'plan.averageAchievement';
 
@@ -493,63 +499,142 @@ export async function getIndicator(sql: Sql, env: PlanEnv, tenantId: string, cod
   return { plan, indicator };
 }
 
-/** Every revision of an indicator's records; the public sees approved ones only, and not who entered them. */
-export async function indicatorRevisions(sql: Sql, tenantId: string, indicatorId: string, forStaff: boolean) {
+/**
+ * Every revision of an indicator's records; the public sees approved ones only, and not who
+ * entered them. An evidence file is listed only for a reader who may download it.
+ */
+export async function indicatorRevisions(
+  sql: Sql,
+  tenantId: string,
+  indicatorId: string,
+  forStaff: boolean,
+  viewer: AuthUser | null = null,
+  departmentCode: string | null = null,
+) {
   const rows = await repo.listActualRevisions(sql, tenantId, indicatorId);
   return rows
     .filter((r) => forStaff || r.status === 'approved')
-    .map((r) => ({
-      id: r.id,
-      asOf: r.as_of,
-      revision: r.revision,
-      value: toNumber(r.value),
-      note: r.note,
-      status: r.status,
-      isDemo: r.is_demo,
-      // Who entered and approved is staff information (their e-mail addresses).
-      enteredBy: forStaff ? r.entered_label : null,
-      enteredAt: r.entered_at.toISOString(),
-      decidedBy: forStaff ? r.decided_label : null,
-      decidedAt: r.decided_at?.toISOString() ?? null,
-    }));
+    .map((r) => {
+      const readable =
+        r.evidence_file_id !== null &&
+        canReadEvidence(forStaff ? viewer : null, { status: r.status, evidencePublic: r.evidence_public, enteredBy: r.entered_by, departmentCode });
+      return {
+        id: r.id,
+        asOf: r.as_of,
+        revision: r.revision,
+        value: toNumber(r.value),
+        note: r.note,
+        status: r.status,
+        isDemo: r.is_demo,
+        // Who entered and approved is staff information (their e-mail addresses).
+        enteredBy: forStaff ? r.entered_label : null,
+        enteredAt: r.entered_at.toISOString(),
+        decidedBy: forStaff ? r.decided_label : null,
+        decidedAt: r.decided_at?.toISOString() ?? null,
+        rejectReason: forStaff ? r.reject_reason : null,
+        evidence: readable
+          ? { href: `/plan/actuals/${r.id}/evidence`, filename: r.evidence_filename ?? 'file', byteSize: r.evidence_bytes ?? 0, public: r.evidence_public }
+          : null,
+      };
+    });
 }
 
-/** Staff enter an actual: a pending revision that is neither public nor counted until approved. */
+/** An evidence file sent with an entry (checked by content before anything is stored). */
+export interface EvidenceUpload {
+  filename: string;
+  bytes: Uint8Array;
+  /** 公開: shown to everyone once the actual is approved; otherwise to staff only. */
+  public: boolean;
+}
+
+/** 根拠資料 — the kinds and size an evidence file may have (DESIGN.md "Uploaded files"). */
+export const EVIDENCE_RULES = { kinds: ['pdf', 'png', 'jpeg', 'xlsx', 'csv'] as FileKind[], maxBytes: 5 * 1024 * 1024 } as const;
+
+/** The owner name of the plan's files in core's stored_files. */
+export const EVIDENCE_OWNER = 'plan.evidence';
+
+/**
+ * Staff enter an actual: a pending revision that is neither public nor counted until approved.
+ * Implausible values are stored with their warnings (never refused); an evidence file, when
+ * given, is checked by its content and stored with the entry.
+ */
 export async function recordActual(
   db: Db,
   tenant: Tenant,
   user: AuthUser,
   code: string,
   input: { value: number; asOf: string; note?: string | undefined },
+  options: { today: string; evidence?: EvidenceUpload | null; via?: 'form' | 'api' },
 ) {
+  const evidenceKind = options.evidence ? await checkUpload(options.evidence.bytes, EVIDENCE_RULES, 'evidence') : null;
   return db.transaction(async (tx) => {
     const plan = await planOrThrow(tx, tenant.id);
     const contents = await repo.loadPlanContents(tx, tenant.id, plan.id);
     const indicator = contents.indicators.find((i) => i.code === code);
     if (!indicator) throw new AppError('not_found', { ja: `指標 ${code} はありません`, en: `No indicator ${code}` });
-    if (!canEnterActual(user, { departmentCode: indicator.department_code })) throw new AppError('forbidden');
+    if (!canEnterActual(user, { departmentCode: indicator.department_code })) {
+      throw new AppError('forbidden', { ja: 'この指標は担当課の職員だけが入力できます', en: 'Only the responsible department’s staff enter this indicator' });
+    }
     if (indicator.source_metric === AVERAGE_METRIC) {
       throw new AppError('validation', undefined, [
         { path: 'value', message: '主要施策の目標達成率は自動で計算されるため入力できません / This indicator is computed and cannot be entered' },
       ]);
     }
-    const row = await appendPendingActual(tx, tenant, user, indicator, input);
-    return { id: row.id, indicator: code, asOf: row.as_of, revision: row.revision, value: toNumber(row.value), status: row.status };
+    let evidence: { fileId: string; public: boolean } | null = null;
+    if (options.evidence && evidenceKind) {
+      const stored = await storeFile(tx, tenant.id, { owner: EVIDENCE_OWNER, filename: options.evidence.filename, kind: evidenceKind, bytes: options.evidence.bytes });
+      evidence = { fileId: stored.id, public: options.evidence.public };
+    }
+    const row = await appendPendingActual(tx, tenant, user, plan, indicator, input, { today: options.today, via: options.via ?? 'api', evidence });
+    return {
+      id: row.id,
+      indicator: code,
+      asOf: row.as_of,
+      revision: row.revision,
+      value: toNumber(row.value),
+      status: row.status,
+      warnings: row.warnings,
+      evidence: row.evidence_file_id ? { filename: row.evidence_filename, public: row.evidence_public } : null,
+    };
+  });
+}
+
+/** The plausibility warnings a value would raise for an indicator (inside the caller's transaction). */
+export async function warningsFor(
+  sql: Sql,
+  tenantId: string,
+  plan: repo.PlanRow,
+  indicator: repo.IndicatorRow,
+  input: { value: number; asOf: string },
+  today: string,
+): Promise<PlausibilityWarning[]> {
+  const previous = await repo.previousApprovedActual(sql, tenantId, indicator.id, input.asOf);
+  return plausibilityWarnings({
+    value: input.value,
+    asOf: input.asOf,
+    unit: indicator.unit,
+    baseline: indicator.baseline_value === null ? null : { value: toNumber(indicator.baseline_value), asOf: indicator.baseline_as_of! },
+    target: { value: toNumber(indicator.target_value), dueDate: dueDateOf(indicator) },
+    period: { startFiscalYear: plan.start_fiscal_year, endFiscalYear: plan.end_fiscal_year },
+    previous: previous ? { value: toNumber(previous.value), asOf: previous.as_of } : null,
+    today,
   });
 }
 
 /**
- * Stores one entered value as a pending revision and audits it, inside the caller's
- * transaction (after the caller has checked who may enter it).
+ * Stores one entered value as a pending revision with its plausibility warnings and audits
+ * it, inside the caller's transaction (after the caller has checked who may enter it).
  */
 export async function appendPendingActual(
   tx: Sql,
   tenant: Tenant,
   user: AuthUser,
-  indicator: { id: string; code: string },
+  plan: repo.PlanRow,
+  indicator: repo.IndicatorRow,
   input: { value: number; asOf: string; note?: string | undefined },
-  via: 'form' | 'api' | 'csv' = 'api',
+  options: { today: string; via: 'form' | 'api' | 'csv'; evidence?: { fileId: string; public: boolean } | null },
 ): Promise<repo.ActualRow> {
+  const warnings = await warningsFor(tx, tenant.id, plan, indicator, input, options.today);
   const row = await repo.insertPendingActual(tx, tenant.id, {
     indicatorId: indicator.id,
     asOf: input.asOf,
@@ -557,6 +642,8 @@ export async function appendPendingActual(
     note: input.note?.trim() || null,
     enteredBy: user.id,
     enteredLabel: user.email,
+    warnings,
+    evidence: options.evidence ?? null,
   });
   await appendAudit(tx, {
     tenantId: tenant.id,
@@ -565,12 +652,23 @@ export async function appendPendingActual(
     action: 'actual.record',
     entityType: 'indicator_actual',
     entityId: row.id,
-    details: { indicator: indicator.code, asOf: row.as_of, value: String(input.value), revision: row.revision, via },
+    details: {
+      indicator: indicator.code,
+      asOf: row.as_of,
+      value: String(input.value),
+      revision: row.revision,
+      via: options.via,
+      ...(warnings.length ? { warnings: warnings.map((w) => w.code) } : {}),
+      ...(options.evidence ? { evidence: options.evidence.fileId, evidencePublic: options.evidence.public } : {}),
+    },
   });
   return row;
 }
 
-/** The plan manager approves (or rejects) a pending actual. */
+/**
+ * The plan manager approves or rejects a pending actual. Never their own entry (four-eyes);
+ * a rejection names its reason, which reaches the author by mail and on their entries page.
+ */
 export async function decideActual(
   db: Db,
   tenant: Tenant,
@@ -578,24 +676,39 @@ export async function decideActual(
   code: string,
   actualId: string,
   decision: 'approved' | 'rejected',
-) {
+  reason?: string | null,
+  publicUrl = '',
+): Promise<{ id: string; indicator: string; asOf: string; revision: number; value: number; status: string; mailed: boolean }> {
   if (!canApproveActual(user)) throw new AppError('forbidden');
+  const why = reason?.trim() ?? '';
+  if (decision === 'rejected' && !why) {
+    throw new AppError('validation', undefined, [{ path: 'reason', message: '差し戻す理由を入力してください / Give the reason for rejecting' }]);
+  }
+  if (why.length > LIMITS.note) {
+    throw new AppError('validation', undefined, [
+      { path: 'reason', message: `理由は${LIMITS.note}文字以内で入力してください / The reason must be at most ${LIMITS.note} characters` },
+    ]);
+  }
   return db.transaction(async (tx) => {
     const plan = await planOrThrow(tx, tenant.id);
     const contents = await repo.loadPlanContents(tx, tenant.id, plan.id);
     const indicator = contents.indicators.find((i) => i.code === code);
     if (!indicator) throw new AppError('not_found', { ja: `指標 ${code} はありません`, en: `No indicator ${code}` });
+    const existing = await repo.findActual(tx, tenant.id, actualId);
+    if (!existing || existing.indicator_id !== indicator.id || existing.status !== 'pending') {
+      throw new AppError('not_found', { ja: '承認待ちの実績が見つかりません', en: 'No pending actual with this id' });
+    }
+    if (!canDecideActual(user, { enteredBy: existing.entered_by })) throw new AppError('forbidden', FOUR_EYES);
     const row = await repo.decideActual(tx, tenant.id, {
       indicatorId: indicator.id,
       actualId,
       status: decision,
       decidedBy: user.id,
       decidedLabel: user.email,
+      reason: decision === 'rejected' ? why : why || null,
     });
-    if (!row) {
-      throw new AppError('not_found', { ja: '承認待ちの実績が見つかりません', en: 'No pending actual with this id' });
-    }
-    await bumpDataVersion(tx, tenant.id, PLAN_SCOPE);
+    if (!row) throw new AppError('conflict', { ja: 'この実績は既に処理されています', en: 'This actual has already been decided' });
+    if (decision === 'approved') await bumpDataVersion(tx, tenant.id, PLAN_SCOPE);
     await appendAudit(tx, {
       tenantId: tenant.id,
       actorId: user.id,
@@ -603,10 +716,86 @@ export async function decideActual(
       action: decision === 'approved' ? 'actual.approve' : 'actual.reject',
       entityType: 'indicator_actual',
       entityId: row.id,
-      details: { indicator: code, asOf: row.as_of, revision: row.revision },
+      details: { indicator: code, asOf: row.as_of, revision: row.revision, ...(decision === 'rejected' ? { reason: why } : {}) },
     });
-    return { id: row.id, indicator: code, asOf: row.as_of, revision: row.revision, value: toNumber(row.value), status: row.status };
+    let mailed = false;
+    if (decision === 'rejected' && row.entered_by) {
+      await mailRejection(tx, tenant, { code, name: indicator.name, asOf: row.as_of, value: row.value, reason: why, to: row.entered_label, url: `${publicUrl}/staff/plan/mine` });
+      mailed = true;
+    }
+    return { id: row.id, indicator: code, asOf: row.as_of, revision: row.revision, value: toNumber(row.value), status: row.status, mailed };
   });
+}
+
+/** Why an approver may not decide their own entry (four-eyes). */
+export const FOUR_EYES = {
+  ja: '自分で入力した実績は承認・差し戻しできません。別の承認者が判断します',
+  en: 'You entered this actual: another approver must decide it',
+};
+
+/** Queues the mail telling the author their entry was rejected, and why (in the caller's transaction). */
+async function mailRejection(
+  tx: Sql,
+  tenant: Tenant,
+  m: { code: string; name: string; asOf: string; value: string; reason: string; to: string; url: string },
+): Promise<void> {
+  if (!m.to.includes('@')) return;
+  const params = { code: m.code, name: m.name, asOf: m.asOf, value: m.value, reason: m.reason, url: m.url };
+  await enqueueMail(tx, {
+    tenantId: tenant.id,
+    to: m.to,
+    subject: `${translate('ja', 'plan.mail.rejectedSubject', params)} / ${translate('en', 'plan.mail.rejectedSubject', params)}`,
+    text: `${translate('ja', 'plan.mail.rejectedBody', { ...params, city: tenant.nameJa })}\n\n----\n\n${translate('en', 'plan.mail.rejectedBody', { ...params, city: tenant.nameEn })}\n`,
+  });
+}
+
+/** The actuals the user entered, newest first, with their states and any rejection reason. */
+export async function myEntries(sql: Sql, tenantId: string, user: AuthUser, limit = 200) {
+  return repo.listActualsEnteredBy(sql, tenantId, user.id, limit);
+}
+
+/** One entered actual for its decision page: pending, and the approver is not its author. */
+export async function actualForDecision(sql: Sql, tenantId: string, user: AuthUser, actualId: string) {
+  if (!canApproveActual(user)) throw new AppError('forbidden');
+  const row = await repo.findActual(sql, tenantId, actualId);
+  const plan = await planOrThrow(sql, tenantId);
+  if (!row || row.plan_id !== plan.id) throw new AppError('not_found', { ja: '実績が見つかりません', en: 'No such actual' });
+  return { row, mayDecide: row.status === 'pending' && canDecideActual(user, { enteredBy: row.entered_by }) };
+}
+
+/**
+ * An actual's evidence file for this reader: 404 when the actual has none or the reader may
+ * not see it (a private file's existence is not revealed to those who may not read it).
+ */
+export async function evidenceFile(sql: Sql, tenantId: string, user: AuthUser | null, actualId: string, signedIn = user !== null) {
+  const row = await repo.findActual(sql, tenantId, actualId);
+  if (!row || !row.evidence_file_id) throw new AppError('not_found');
+  const allowed = canReadEvidence(user, {
+    status: row.status,
+    evidencePublic: row.evidence_public,
+    enteredBy: row.entered_by,
+    departmentCode: row.department_code,
+  });
+  // Anonymous readers are asked to sign in; signed-in readers without the right see 404.
+  if (!allowed) throw new AppError(signedIn ? 'not_found' : 'unauthenticated');
+  const file = await loadFile(sql, tenantId, EVIDENCE_OWNER, row.evidence_file_id);
+  if (!file) throw new AppError('not_found');
+  return file;
+}
+
+/** The plan's lines of a staff member's work list: entries to decide, and their own rejected entries. */
+export async function planWorkItems(sql: Sql, tenantId: string, user: AuthUser, lang: Lang, now: Date): Promise<WorkItem[]> {
+  const items: WorkItem[] = [];
+  const plan = await repo.findCurrentPlan(sql, tenantId);
+  if (plan && canApproveActual(user)) {
+    const n = await repo.countPendingFor(sql, tenantId, plan.id, user.id);
+    if (n > 0) items.push({ label: translate(lang, 'plan.work.pending', { count: n }), count: n, href: '/staff/plan/approvals', kind: 'task' });
+  }
+  if (user.role !== 'citizen') {
+    const n = await repo.countRecentlyRejected(sql, tenantId, user.id, new Date(now.getTime() - 30 * 24 * 3600 * 1000));
+    if (n > 0) items.push({ label: translate(lang, 'plan.work.rejected', { count: n }), count: n, href: '/staff/plan/mine', kind: 'task' });
+  }
+  return items;
 }
 
 /** Pending actuals of the current plan, for the approval queue. */

@@ -9,7 +9,9 @@ import { formatDateEn, formatJapaneseDate, formatJapaneseFiscalYear, formatWeste
 import { translate, type Lang } from '../../core/i18n.ts';
 import { achievementRate, comparedFigures, expectedValueAt, projectAtTarget, type Grade, type GradeCounts } from './achievement.ts';
 import type { CsvCheck } from './plan.csv-import.ts';
-import { canEnterActual } from './plan.policy.ts';
+import { canDecideActual, canEnterActual } from './plan.policy.ts';
+import type { PlausibilityWarning } from './plan.plausibility.ts';
+import type { ActualRow } from './plan.repository.ts';
 import {
   AVERAGE_METRIC,
   type ActualPoint,
@@ -472,6 +474,7 @@ export interface RevisionRow {
   decidedAt: string | null;
   note: string | null;
   isDemo: boolean;
+  evidence: { href: string; label: string; visibility: string } | null;
 }
 
 /** Revision history rows; who entered and decided is shown to staff only. */
@@ -494,6 +497,13 @@ export function revisionRows(
     decidedAt: r.decidedAt ? formatDateTime(r.decidedAt, lang) : null,
     note: r.note,
     isDemo: r.isDemo,
+    evidence: r.evidence
+      ? {
+          href: r.evidence.href,
+          label: translate(lang, 'plan.evidence.download', { name: r.evidence.filename, size: fileSizeText(r.evidence.byteSize) }),
+          visibility: translate(lang, r.evidence.public ? 'plan.evidence.public' : 'plan.evidence.private'),
+        }
+      : null,
   }));
 }
 
@@ -506,26 +516,68 @@ export function entryChoices(indicators: readonly EvaluatedIndicator[], lang: La
 }
 
 /** Rows of the approval queue. */
-export function approvalRows(pending: Awaited<ReturnType<typeof pendingActuals>>, lang: Lang) {
-  return pending.map((p) => {
-    const value = Number(p.value);
-    return {
-      id: p.id,
-      code: p.code,
-      name: p.name,
-      href: `/plan/indicators/${encodeURIComponent(p.code)}`,
-      date: dateText(p.as_of, lang),
-      rowLabel: translate(lang, 'plan.approvals.rowLabel', { code: p.code, date: dateText(p.as_of, lang).main }),
-      value: `${formatNumber(value, lang, 0, 4)}${lang === 'ja' || p.unit === '%' ? '' : ' '}${unitText(p.unit, lang)}`,
-      revision: p.revision,
-      note: p.note,
-      enteredBy: p.entered_label,
-      enteredAt: formatDateTime(p.entered_at.toISOString(), lang),
-    };
+/** Plausibility warnings as sentences in the reader's language (dates and figures formatted). */
+export function warningTexts(warnings: readonly PlausibilityWarning[], lang: Lang): string[] {
+  return warnings.map((w) => {
+    const params: Record<string, string | number> = {};
+    for (const [k, v] of Object.entries(w.params ?? {})) {
+      if (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v)) params[k] = dateText(v, lang).main;
+      else if (typeof v === 'number') params[k] = (k === 'change' && v > 0 ? '+' : '') + formatNumber(v, lang, 0, 3);
+      else params[k] = String(v);
+    }
+    return translate(lang, `plan.warning.${w.code}`, params);
   });
 }
 
-/** Rows of the CSV preview. */
+/** A file size as people read it: 12 KB, 1.5 MB. */
+export function fileSizeText(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${Math.ceil(bytes / 1024)} KB`;
+  return `${(Math.round((bytes / 1024 / 1024) * 10) / 10).toFixed(1)} MB`;
+}
+
+type ActualWithIndicator = ActualRow & { code: string; name: string; unit: string };
+
+/** An entry's evidence link, when it has a file. */
+export function evidenceView(a: Pick<ActualRow, 'id' | 'evidence_file_id' | 'evidence_filename' | 'evidence_bytes' | 'evidence_public'>, lang: Lang) {
+  if (!a.evidence_file_id) return null;
+  return {
+    href: `/plan/actuals/${a.id}/evidence`,
+    label: translate(lang, 'plan.evidence.download', { name: a.evidence_filename ?? 'file', size: fileSizeText(a.evidence_bytes ?? 0) }),
+    visibility: translate(lang, a.evidence_public ? 'plan.evidence.public' : 'plan.evidence.private'),
+  };
+}
+
+/** One entered actual as the staff pages show it (queue, decision page, my entries). */
+export function entryView(p: ActualWithIndicator, lang: Lang) {
+  const value = Number(p.value);
+  return {
+    id: p.id,
+    code: p.code,
+    name: p.name,
+    href: `/plan/indicators/${encodeURIComponent(p.code)}`,
+    date: dateText(p.as_of, lang),
+    rowLabel: translate(lang, 'plan.approvals.rowLabel', { code: p.code, date: dateText(p.as_of, lang).main }),
+    value: `${formatNumber(value, lang, 0, 4)}${lang === 'ja' || p.unit === '%' ? '' : ' '}${unitText(p.unit, lang)}`,
+    revision: p.revision,
+    note: p.note,
+    status: p.status,
+    statusLabel: translate(lang, `plan.status.${p.status}`),
+    enteredBy: p.entered_label,
+    enteredAt: formatDateTime(p.entered_at.toISOString(), lang),
+    decidedBy: p.decided_label,
+    decidedAt: p.decided_at ? formatDateTime(p.decided_at.toISOString(), lang) : null,
+    reason: p.reject_reason,
+    warnings: warningTexts(p.warnings ?? [], lang),
+    evidence: evidenceView(p, lang),
+  };
+}
+
+/** The approval queue: each entry, and whether this approver may decide it (four-eyes). */
+export function approvalRows(pending: Awaited<ReturnType<typeof pendingActuals>>, lang: Lang, user: AuthUser) {
+  return pending.map((p) => ({ ...entryView(p, lang), mayDecide: canDecideActual(user, { enteredBy: p.entered_by }) }));
+}
+
 export function importRows(check: CsvCheck, lang: Lang) {
   return check.rows.map((r) => ({
     line: r.line,
