@@ -161,3 +161,35 @@ export const TokenCreatedResponse = z.object({
 });
 
 export { parseWith as parseForm, toFieldErrors } from '../../core/validation.ts';
+
+/** パスワードの変更 — the current password, the new one twice. */
+export const ChangePasswordForm = z
+  .object({
+    currentPassword: z
+      .string({ error: m('accounts.error.currentPasswordRequired') })
+      .min(1, { error: m('accounts.error.currentPasswordRequired') })
+      .max(ACCOUNT_LIMITS.passwordMax, { error: m('accounts.error.passwordTooLong', { max: ACCOUNT_LIMITS.passwordMax }) }),
+    newPassword: NewPasswordField,
+    newPasswordConfirm: z.string({ error: m('accounts.error.passwordMismatch') }),
+  })
+  .refine((v) => typeof v.newPassword !== 'string' || v.newPassword === v.newPasswordConfirm, {
+    path: ['newPasswordConfirm'],
+    error: m('accounts.error.passwordMismatch'),
+    when: () => true,
+  })
+  .refine((v) => typeof v.newPassword !== 'string' || v.newPassword !== v.currentPassword, {
+    path: ['newPassword'],
+    error: m('accounts.error.passwordUnchanged'),
+    when: () => true,
+  });
+export type ChangePasswordInput = z.infer<typeof ChangePasswordForm>;
+
+/** メールアドレスの変更 — the new address, confirmed by the current password. */
+export const ChangeEmailForm = z.object({
+  newEmail: EmailField,
+  currentPassword: z
+    .string({ error: m('accounts.error.currentPasswordRequired') })
+    .min(1, { error: m('accounts.error.currentPasswordRequired') })
+    .max(ACCOUNT_LIMITS.passwordMax, { error: m('accounts.error.passwordTooLong', { max: ACCOUNT_LIMITS.passwordMax }) }),
+});
+export type ChangeEmailInput = z.infer<typeof ChangeEmailForm>;
