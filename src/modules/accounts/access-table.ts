@@ -40,6 +40,13 @@ export const accessTable: AccessRow[] = [
   ['GET', '/admin/users', 'admin'],
   ['GET', '/admin/users/new', 'admin'],
   ['POST', '/admin/users/new', 'admin'],
+  ['GET', '/admin/users/:id', 'admin'],
+  ['POST', '/admin/users/:id', 'admin'],
+  ['GET', '/admin/users/:id/disable', 'admin'],
   ['POST', '/admin/users/:id/disable', 'admin'],
+  ['POST', '/admin/users/:id/enable', 'admin'],
+  ['GET', '/admin/users/:id/two-factor/reset', 'admin'],
+  ['POST', '/admin/users/:id/two-factor/reset', 'admin'],
+  ['POST', '/admin/users/:id/invitation', 'admin'],
   ['GET', '/admin/outbox', 'admin'],
 ];

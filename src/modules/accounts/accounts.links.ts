@@ -20,7 +20,7 @@ import type { Lang } from '../../core/i18n.ts';
 export const SET_PASSWORD_TTL_SECONDS = 72 * 60 * 60;
 
 /** A stored hash no password matches: the account has no password until one is set by link. */
-export const NO_PASSWORD = '!no-password';
+export const NO_PASSWORD = repo.NO_PASSWORD;
 
 /** Issues a set-password link for a user (inside the caller's transaction); returns the URL. */
 export async function issueSetPasswordLink(

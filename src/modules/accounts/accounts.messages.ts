@@ -320,6 +320,62 @@ export const accountsMessages = defineMessages({
   'accounts.admin.pending': { ja: '送信待ち', en: 'Pending' },
   'accounts.admin.audit': { ja: '監査ログ', en: 'Audit log' },
   'accounts.admin.twoFactor': { ja: '二要素認証', en: 'Two-factor' },
+  'accounts.admin.invite': { ja: '職員を招待', en: 'Invite a member of staff' },
+  'accounts.admin.inviteLead': {
+    ja: '招待した人に、パスワードを設定するためのリンク（72時間有効、1回限り）をメールで送ります。パスワードを管理者が決めたり伝えたりすることはありません。職員・計画管理者・管理者は、最初のログイン時に二要素認証を設定します。',
+    en: 'The person you invite is mailed a link (valid for 72 hours, usable once) where they choose their own password; no administrator ever sets or passes on a password. Staff, plan managers and administrators set up two-factor authentication at their first sign-in.',
+  },
+  'accounts.admin.inviteSubmit': { ja: '招待メールを送る', en: 'Send the invitation' },
+  'accounts.admin.invited': { ja: '招待メールを送りました', en: 'The invitation was sent' },
+  'accounts.admin.statusInvited': { ja: '招待中（パスワード未設定）', en: 'Invited (no password yet)' },
+  'accounts.admin.userTitle': { ja: '利用者：{name}', en: 'User: {name}' },
+  'accounts.admin.edit': { ja: '登録内容の変更', en: 'Edit' },
+  'accounts.admin.save': { ja: '変更を保存する', en: 'Save changes' },
+  'accounts.admin.saved': { ja: '変更を保存しました', en: 'The changes were saved' },
+  'accounts.admin.roleChangeNote': {
+    ja: '役割を変更すると、その人のログインは終了します（二要素認証が必要な役割では、次のログイン時に設定します）。',
+    en: 'Changing the role ends the person’s sign-ins (a role that needs two-factor sets it up at the next sign-in).',
+  },
+  'accounts.admin.account': { ja: 'アカウントの操作', en: 'Account actions' },
+  'accounts.admin.enable': { ja: '再び有効にする', en: 'Enable again' },
+  'accounts.admin.enabled': { ja: '利用者を再び有効にしました', en: 'The user was enabled again' },
+  'accounts.admin.resendInvite': { ja: '招待メールを再送する', en: 'Send the invitation again' },
+  'accounts.admin.resetTwoFactor': { ja: '二要素認証をリセットする', en: 'Reset two-factor authentication' },
+  'accounts.admin.twoFactorReset': {
+    ja: '二要素認証をリセットしました。次のログイン時に設定し直します。',
+    en: 'Two-factor authentication was reset; it is set up again at the next sign-in.',
+  },
+  'accounts.admin.confirmDisableTitle': { ja: '{email} を無効にしますか', en: 'Disable {email}?' },
+  'accounts.admin.confirmDisableBody': {
+    ja: '無効にすると、この人はログインできなくなり、ログイン中の端末やAPIトークンも使えなくなります。記録は残り、後で再び有効にできます。',
+    en: 'Once disabled, this person cannot sign in, and their sessions and API tokens stop working. Their records stay, and you can enable the account again later.',
+  },
+  'accounts.admin.confirmResetTitle': { ja: '{email} の二要素認証をリセットしますか', en: 'Reset two-factor authentication of {email}?' },
+  'accounts.admin.confirmResetBody': {
+    ja: '認証アプリと回復コードが使えなくなり、ログイン中の端末からはログアウトします。本人であることを確認してから行ってください。次のログイン時に設定し直します。この操作は監査ログに記録されます。',
+    en: 'Their authenticator app and recovery codes stop working and they are signed out everywhere. Make sure you are dealing with the person themself. They set it up again at their next sign-in. This is recorded in the audit log.',
+  },
+  'accounts.admin.confirmYes': { ja: 'はい、実行します', en: 'Yes, go ahead' },
+  'accounts.admin.cancel': { ja: '取り消して戻る', en: 'Cancel and go back' },
+  'accounts.admin.created_at': { ja: '登録日時', en: 'Created' },
+  'accounts.admin.self': { ja: '（あなた）', en: '(you)' },
+  'accounts.admin.selfNote': {
+    ja: '自分のアカウントは無効にできません。二要素認証のリセットは別の管理者に依頼してください。',
+    en: 'You cannot disable your own account; ask another administrator to reset your two-factor authentication.',
+  },
+  'accounts.error.lastAdmin': {
+    ja: '管理者が一人もいなくなるため、この変更はできません。先に別の管理者を置いてください',
+    en: 'This would leave no administrator; make someone else an administrator first',
+  },
+  'accounts.mail.inviteSubject': { ja: '【響き Hibiki】アカウントへの招待', en: '[Hibiki] You are invited' },
+  'accounts.mail.inviteBody': {
+    ja: '{name} 様\n\n{city} の響き Hibiki に「{role}」として招待されました。次のリンクを72時間以内に開き、ご自身でパスワードを設定してください（リンクは1回だけ使えます）。{twoFactor}\n\n{link}\n\nお心当たりのない場合は、このメールを破棄してください。',
+    en: 'Dear {name},\n\nYou are invited to Hibiki of {city} as "{role}". Open this link within 72 hours and choose your own password (the link works once).{twoFactor}\n\n{link}\n\nIf you were not expecting this, ignore this email.',
+  },
+  'accounts.mail.inviteTwoFactor': {
+    ja: 'パスワードの設定後、最初のログイン時に二要素認証（認証アプリ）を設定します。',
+    en: ' After setting the password, you set up two-factor authentication (an authenticator app) at your first sign-in.',
+  },
 });
 
 export type AccountsMessageKey = keyof typeof accountsMessages;

@@ -5,6 +5,9 @@
 import type { Role } from '../../core/auth.ts';
 import type { Sql } from '../../core/db/database.ts';
 
+/** A stored hash no password matches: the account has no password until one is set by link (an invitation). */
+export const NO_PASSWORD = '!no-password';
+
 /** What a mailed single-use link is for. */
 export type EmailTokenPurpose = 'verify_email' | 'set_password' | 'reset_password' | 'change_email' | 'sign_in';
 
@@ -278,13 +281,15 @@ export interface UserListRow {
   email_verified: boolean;
   totp_enabled: boolean;
   disabled: boolean;
+  /** False for an invited account whose person has not set a password yet. */
+  has_password: boolean;
   created_at: Date;
 }
 
 const USER_LIST_COLUMNS = `u.id, u.email, u.display_name, u.role, d.code as department_code,
   d.name_ja as department_name_ja, d.name_en as department_name_en,
   u.email_verified_at is not null as email_verified, u.totp_enabled_at is not null as totp_enabled,
-  u.disabled_at is not null as disabled, u.created_at`;
+  u.disabled_at is not null as disabled, u.password_hash <> '${NO_PASSWORD}' as has_password, u.created_at`;
 
 /** Every user of the tenant with their department, by e-mail. */
 export function listUsers(sql: Sql, tenantId: string): Promise<UserListRow[]> {
@@ -358,4 +363,49 @@ export async function countOtherSessions(sql: Sql, tenantId: string, userId: str
 /** Gives a user a new, confirmed e-mail address. */
 export async function changeEmail(sql: Sql, tenantId: string, userId: string, email: string): Promise<void> {
   await sql.query('update users set email = $3, email_verified_at = now(), updated_at = now() where tenant_id = $1 and id = $2', [tenantId, userId, email]);
+}
+
+/**
+ * The ids of the tenant's active administrators, locked until the transaction ends: two
+ * administrators demoting each other at once cannot both see the other still there.
+ */
+export async function lockActiveAdmins(sql: Sql, tenantId: string): Promise<string[]> {
+  const rows = await sql.query<{ id: string }>(
+    "select id from users where tenant_id = $1 and role = 'admin' and disabled_at is null order by id for update",
+    [tenantId],
+  );
+  return rows.map((r) => r.id);
+}
+
+/** Changes a user's display name, role and department. */
+export async function updateUserProfile(
+  sql: Sql,
+  tenantId: string,
+  userId: string,
+  p: { displayName: string; role: Role; departmentId: string | null },
+): Promise<void> {
+  await sql.query(
+    'update users set display_name = $3, role = $4, department_id = $5, updated_at = now() where tenant_id = $1 and id = $2',
+    [tenantId, userId, p.displayName, p.role, p.departmentId],
+  );
+}
+
+/** Re-enables a disabled user; false when it was not disabled. */
+export async function enableUser(sql: Sql, tenantId: string, userId: string): Promise<boolean> {
+  const rows = await sql.query(
+    'update users set disabled_at = null, updated_at = now() where tenant_id = $1 and id = $2 and disabled_at is not null returning id',
+    [tenantId, userId],
+  );
+  return rows.length === 1;
+}
+
+/** Forgets a user's two-factor enrolment and recovery codes (they enrol again); false when none was on. */
+export async function resetTotp(sql: Sql, tenantId: string, userId: string): Promise<boolean> {
+  const rows = await sql.query(
+    `update users set totp_secret_enc = null, totp_enabled_at = null, totp_last_step = null, updated_at = now()
+      where tenant_id = $1 and id = $2 and totp_enabled_at is not null returning id`,
+    [tenantId, userId],
+  );
+  await sql.query('delete from recovery_codes where tenant_id = $1 and user_id = $2', [tenantId, userId]);
+  return rows.length === 1;
 }

@@ -7,7 +7,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { access } from '../../core/access.ts';
-import { requireUser, ROLES, SESSION_COOKIE, type AuthUser } from '../../core/auth.ts';
+import { requireUser, SESSION_COOKIE, type AuthUser } from '../../core/auth.ts';
 import { AppError, type FieldError } from '../../core/errors.ts';
 import { formTitle, readForm } from '../../core/forms.ts';
 import type { Lang } from '../../core/i18n.ts';
@@ -21,7 +21,6 @@ import {
   ChangePasswordForm,
   IdParams,
   LoginForm,
-  NewUserSchema,
   NextQuery,
   parseForm,
   ResendForm,
@@ -38,6 +37,8 @@ import { setPasswordLinkIsLive, setPasswordWithLink } from './accounts.links.ts'
 import { requestPasswordReset } from './accounts.recovery.ts';
 import { changePassword, confirmEmailChange, otherSessionCount, requestEmailChange, signOutOtherSessions } from './accounts.self-service.ts';
 import { SESSION_IDLE_SETTING, SESSION_TTL_MS } from './accounts.sessions.ts';
+import { adminUserRoutes } from './accounts.admin.routes.ts';
+import { formatter, idOf, roleLabel } from './accounts.page-helpers.ts';
 
 const PAGE = { schema: { hide: true }, config: { access: access.public } };
 const SIGNED_IN_PAGE = { schema: { hide: true }, config: { access: access.user } };
@@ -625,60 +626,7 @@ export function accountsRoutes(app: FastifyInstance, deps: AppDeps): void {
     });
   });
 
-  app.get('/admin/users', ADMIN_PAGE, async (request, reply) => {
-    const user = requireUser(request.auth);
-    authorize(canManageUsers(user));
-    const users = await service.listUsersForAdmin(db, request.tenant);
-    const done = (request.query as Record<string, unknown>).done;
-    return reply.page(`${VIEWS}/admin-users.njk`, {
-      title: text('accounts.admin.users', request.lang),
-      breadcrumbs: adminCrumbs(request.lang, text('accounts.admin.users', request.lang)),
-      users: users.map((u) => ({ ...u, roleLabel: roleLabel(u.role, request.lang), self: u.id === user.id })),
-      notice: done === 'created' ? text('accounts.admin.created', request.lang) : done === 'disabled' ? text('accounts.admin.disabled', request.lang) : '',
-    });
-  });
-
-  const newUserPage = async (request: FastifyRequest, reply: FastifyReply, values: Record<string, unknown>, errors: FieldError[]) =>
-    reply.code(errors.length ? 400 : 200).page(`${VIEWS}/admin-user-new.njk`, {
-      title: text('accounts.admin.newUser', request.lang),
-      breadcrumbs: adminCrumbs(request.lang, text('accounts.admin.newUser', request.lang)),
-      values: pick(values, ['email', 'displayName', 'role', 'departmentCode']),
-      roles: ROLES.map((r) => ({ value: r, label: roleLabel(r, request.lang) })),
-      departments: [
-        { value: '', label: text('accounts.field.departmentNone', request.lang) },
-        ...(await service.listDepartments(db, request.tenant)).map((d) => ({
-          value: d.code,
-          label: request.lang === 'ja' ? d.nameJa : d.nameEn,
-        })),
-      ],
-      errors,
-    });
-
-  app.get('/admin/users/new', ADMIN_PAGE, async (request, reply) => {
-    authorize(canManageUsers(requireUser(request.auth)));
-    return newUserPage(request, reply, { role: 'staff' }, []);
-  });
-
-  app.post('/admin/users/new', ADMIN_PAGE, async (request, reply) => {
-    const user = requireUser(request.auth);
-    authorize(canManageUsers(user));
-    const form = parseForm(NewUserSchema, request.body, request.lang);
-    if (!form.ok) return newUserPage(request, reply, bodyOf(request), form.errors);
-    try {
-      await service.adminCreateUser(db, request.tenant, user, form.value, request.lang);
-    } catch (err) {
-      if (err instanceof AppError && err.code === 'validation') return newUserPage(request, reply, bodyOf(request), err.errors);
-      throw err;
-    }
-    return reply.redirect('/admin/users?done=created', 303);
-  });
-
-  app.post('/admin/users/:id/disable', ADMIN_PAGE, async (request, reply) => {
-    const user = requireUser(request.auth);
-    authorize(canManageUsers(user));
-    await service.adminDisableUser(db, request.tenant, user, idOf(request.params));
-    return reply.redirect('/admin/users?done=disabled', 303);
-  });
+  adminUserRoutes(app, deps, adminCrumbs);
 
   app.get('/admin/outbox', ADMIN_PAGE, async (request, reply) => {
     authorize(canReadOutbox(requireUser(request.auth)));
@@ -712,20 +660,9 @@ function nextOf(query: unknown): string {
   return service.safeNext(parsed.success ? parsed.data.next : undefined);
 }
 
-/** The :id of a path, or 404 when it is not an id at all. */
-function idOf(params: unknown): string {
-  const parsed = IdParams.safeParse(params);
-  if (!parsed.success) throw new AppError('not_found');
-  return parsed.data.id;
-}
-
 /** The submitted text fields worth showing again in a re-rendered form (never passwords). */
 function pick(values: Record<string, unknown>, keys: string[]): Record<string, string> {
   return Object.fromEntries(keys.map((k) => [k, typeof values[k] === 'string' ? values[k] : '']));
-}
-
-function roleLabel(role: string, lang: Lang): string {
-  return text(`accounts.role.${role}` as AccountsMessageKey, lang);
 }
 
 function tokenJson(t: service.TokenSummary) {
@@ -738,26 +675,3 @@ function tokenJson(t: service.TokenSummary) {
   };
 }
 
-const DATE_TIME: Record<Lang, Intl.DateTimeFormat> = {
-  ja: new Intl.DateTimeFormat('ja-JP', {
-    timeZone: 'Asia/Tokyo',
-    year: 'numeric',
-    month: 'numeric',
-    day: 'numeric',
-    hour: '2-digit',
-    minute: '2-digit',
-  }),
-  en: new Intl.DateTimeFormat('en-GB', {
-    timeZone: 'Asia/Tokyo',
-    year: 'numeric',
-    month: 'short',
-    day: 'numeric',
-    hour: '2-digit',
-    minute: '2-digit',
-  }),
-};
-
-/** Formats timestamps in Japan time for a page (templates call fmt(date)). */
-function formatter(lang: Lang): (d: Date | null | undefined) => string {
-  return (d) => (d ? DATE_TIME[lang].format(d) + (lang === 'en' ? ' JST' : '') : '');
-}

@@ -193,3 +193,46 @@ export const ChangeEmailForm = z.object({
     .max(ACCOUNT_LIMITS.passwordMax, { error: m('accounts.error.passwordTooLong', { max: ACCOUNT_LIMITS.passwordMax }) }),
 });
 export type ChangeEmailInput = z.infer<typeof ChangeEmailForm>;
+
+/** 所属課 — a department code as a form sends it ('' for none). */
+const DepartmentCodeField = z
+  .string()
+  .trim()
+  .max(ACCOUNT_LIMITS.departmentCodeMax, { error: m('accounts.error.departmentUnknown') })
+  .optional()
+  .transform((v) => (v ? v : undefined));
+
+/** Roles an administrator invites (citizens sign up themselves). */
+export const INVITED_ROLES = ['staff', 'plan_manager', 'admin'] as const;
+
+/** 職員の招待 — who is invited, as what, in which department; never a password. */
+export const InviteForm = z
+  .object({
+    email: EmailField,
+    displayName: DisplayNameField,
+    role: z.enum(INVITED_ROLES, { error: m('accounts.error.roleInvalid') }),
+    departmentCode: DepartmentCodeField,
+  })
+  .refine((v) => v.role !== 'staff' || Boolean(v.departmentCode), {
+    path: ['departmentCode'],
+    error: m('accounts.error.departmentRequired'),
+    when: () => true,
+  });
+export type InviteInput = z.infer<typeof InviteForm>;
+
+/** An administrator's edit of an account: name, role and department. */
+export const EditUserForm = z
+  .object({
+    displayName: DisplayNameField,
+    role: z.enum(ROLES, { error: m('accounts.error.roleInvalid') }),
+    departmentCode: DepartmentCodeField,
+  })
+  .refine((v) => v.role !== 'staff' || Boolean(v.departmentCode), {
+    path: ['departmentCode'],
+    error: m('accounts.error.departmentRequired'),
+    when: () => true,
+  });
+export type EditUserInput = z.infer<typeof EditUserForm>;
+
+/** The confirmation step's answer (the confirmation page sends it; a bare post does not). */
+export const ConfirmForm = z.object({ confirm: z.literal('yes') });
