@@ -8,6 +8,8 @@ export const accessTable: AccessRow[] = [
   ['GET', '/signup', 'public'],
   ['POST', '/signup', 'public'],
   ['GET', '/signup/sent', 'public'],
+  ['GET', '/terms', 'public'],
+  ['GET', '/terms/privacy', 'public'],
   ['POST', '/signup/resend', 'public'],
   ['GET', '/verify-email', 'public'],
   ['GET', '/account/set-password', 'public'],

@@ -76,6 +76,20 @@ export const accountsMessages = defineMessages({
   'accounts.error.currentPasswordWrong': { ja: '現在のパスワードが正しくありません', en: 'Your current password is not right' },
   'accounts.error.passwordUnchanged': { ja: '現在と異なるパスワードにしてください', en: 'Choose a password different from the current one' },
   'accounts.error.emailUnchanged': { ja: '現在と同じメールアドレスです', en: 'This is already your email address' },
+  'accounts.error.agreeRequired': {
+    ja: '利用規約とプライバシーポリシーに同意してください',
+    en: 'Agree to the terms of use and the privacy policy',
+  },
+  'accounts.signup.agree': {
+    ja: '利用規約とプライバシーポリシー（アカウント）に同意します',
+    en: 'I agree to the terms of use and the privacy policy (accounts)',
+  },
+  'accounts.signup.agreeHint': { ja: '内容は次のページでご確認ください（版：{version}）', en: 'Read them on these pages (version {version})' },
+  'accounts.terms.title': { ja: '利用規約', en: 'Terms of use' },
+  'accounts.terms.privacyTitle': { ja: 'プライバシーポリシー（アカウント）', en: 'Privacy policy (accounts)' },
+  'accounts.terms.version': { ja: '版：{version}（{effective} 施行）', en: 'Version {version} (in force from {effective})' },
+  'accounts.account.agreements': { ja: '同意した規約', en: 'Agreed terms' },
+  'accounts.account.agreedAt': { ja: '{title} 版 {version}（{at} に同意）', en: '{title}, version {version} (agreed {at})' },
   'accounts.error.tokenNameRequired': { ja: 'トークン名を入力してください', en: 'Enter a name for the token' },
   'accounts.error.tokenNameTooLong': { ja: 'トークン名は{max}文字以内にしてください', en: 'Use at most {max} characters for the token name' },
 

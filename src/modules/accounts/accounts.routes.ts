@@ -35,6 +35,7 @@ import {
 import * as service from './accounts.service.ts';
 import { setPasswordLinkIsLive, setPasswordWithLink } from './accounts.links.ts';
 import { requestPasswordReset } from './accounts.recovery.ts';
+import { agreementPage, AGREEMENTS } from './accounts.agreements.ts';
 import { changePassword, confirmEmailChange, otherSessionCount, requestEmailChange, signOutOtherSessions } from './accounts.self-service.ts';
 import { SESSION_IDLE_SETTING, SESSION_TTL_MS } from './accounts.sessions.ts';
 import { adminUserRoutes } from './accounts.admin.routes.ts';
@@ -69,12 +70,21 @@ export function accountsRoutes(app: FastifyInstance, deps: AppDeps): void {
   const signupPage = (request: FastifyRequest, reply: FastifyReply, values: Record<string, unknown>, errors: FieldError[]) =>
     reply.code(errors.length ? 400 : 200).page(`${VIEWS}/signup.njk`, {
       title: text('accounts.signup.title', request.lang),
-      values: pick(values, ['email', 'displayName']),
+      values: { ...pick(values, ['email', 'displayName']), agree: values.agree === 'yes' },
       errors,
       limits: ACCOUNT_LIMITS,
+      termsVersion: AGREEMENTS.terms.version,
     });
 
   app.get('/signup', PAGE, async (request, reply) => signupPage(request, reply, {}, []));
+
+  for (const [url, document] of [['/terms', 'terms'], ['/terms/privacy', 'privacy']] as const) {
+    app.get(url, PAGE, async (request, reply) => {
+      const city = request.lang === 'ja' ? request.tenant.nameJa : request.tenant.nameEn;
+      const page = agreementPage(document, request.lang, city);
+      return reply.page(`${VIEWS}/agreement.njk`, { title: page.title, page });
+    });
+  }
 
   app.post('/signup', PAGE, async (request, reply) => {
     const form = parseForm(SignupForm, request.body, request.lang);

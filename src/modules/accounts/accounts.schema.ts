@@ -64,6 +64,8 @@ export const SignupForm = z
     displayName: DisplayNameField,
     password: NewPasswordField,
     passwordConfirm: z.string({ error: m('accounts.error.passwordMismatch') }),
+    /** 利用規約・プライバシーポリシーへの同意 — the checkbox sends "yes". */
+    agree: z.literal('yes', { error: m('accounts.error.agreeRequired') }),
   })
   // `when` lets the cross-field checks report alongside the per-field ones (every error at once).
   .refine(passwordNotEmail, { path: ['password'], error: m('accounts.error.passwordIsEmail'), when: () => true })

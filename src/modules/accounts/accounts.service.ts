@@ -18,6 +18,7 @@ import { enqueueMail, listOutbox, type OutboxEntry } from '../../core/mail.ts';
 import { clearRateLimit, enforceRateLimits, hitRateLimit, releaseRateLimit, type RateLimit } from '../../core/rate-limit.ts';
 import { findDepartment, listDepartments as listTenantDepartments, type Department, type Tenant } from '../../core/tenancy.ts';
 import { accountsText } from './accounts.messages.ts';
+import { recordAgreements } from './accounts.agreements.ts';
 import { canRevokeApiToken, requiresTwoFactor } from './accounts.policy.ts';
 import * as repo from './accounts.repository.ts';
 import { createApiToken, createSession, destroySession, hashPassword, revokeApiToken, verifyPassword } from './accounts.sessions.ts';
@@ -190,6 +191,7 @@ export async function signUp(
         { email: input.email, password: input.password, displayName: input.displayName, role: 'citizen', emailVerified: false },
         { lang, passwordHash },
       );
+      await recordAgreements(tx, tenant.id, user.id, deps.clock.now());
       await queueVerificationMail(tx, config, tenant, { ...user, displayName: input.displayName });
       await appendAudit(tx, {
         tenantId: tenant.id,

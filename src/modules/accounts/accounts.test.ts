@@ -9,6 +9,7 @@ import { accountsMessages } from './accounts.messages.ts';
 import { ensureDepartment } from '../../core/tenancy.ts';
 import { DEMO_DEPARTMENTS } from '../../seed.ts';
 import { createUserAccount, findUserByEmail, seedDemoAccounts } from './accounts.service.ts';
+import { AGREEMENTS } from './accounts.agreements.ts';
 
 let ctx: TestContext;
 /** The app's clock: TOTP codes, set-up signatures and sign-in limits read it, never the wall clock. */
@@ -86,7 +87,7 @@ async function enrolTotp(client: TestClient, email: string): Promise<{ secret: s
 describe('sign-up and e-mail confirmation', () => {
   it('signs a citizen up, mails a confirmation link, and lets them sign in only after confirming', async () => {
     const { tenant, client } = await setup();
-    const res = await client.submit('/signup', {
+    const res = await client.submit('/signup', { agree: 'yes',
       email: 'Hanako@Example.JP',
       displayName: '前橋 花子',
       password: 'a-long-passphrase-2026',
@@ -127,7 +128,7 @@ describe('sign-up and e-mail confirmation', () => {
 
   it('rejects invalid sign-up input with 400 and an error summary linking to every bad field', async () => {
     const { tenant, client } = await setup();
-    const res = await client.submit('/signup', { email: 'not-an-email', displayName: '', password: 'short', passwordConfirm: 'other' });
+    const res = await client.submit('/signup', { agree: 'yes', email: 'not-an-email', displayName: '', password: 'short', passwordConfirm: 'other' });
     assert.equal(res.statusCode, 400);
     assert.ok(res.body.includes('class="error-summary"'));
     for (const field of ['email', 'displayName', 'password', 'passwordConfirm']) {
@@ -139,9 +140,34 @@ describe('sign-up and e-mail confirmation', () => {
     assert.equal((await listOutbox(ctx.db, tenant.id)).length, 0);
   });
 
+  it('asks agreement to the versioned terms and privacy policy, shown on pages, and stores the agreed versions', async () => {
+    const { tenant, client } = await setup();
+    const form = await client.get('/signup');
+    assert.ok(form.body.includes('href="/terms"') && form.body.includes('href="/terms/privacy"') && form.body.includes('name="agree"'));
+    const fields = { email: 'agree@example.jp', displayName: '同意 花子', password: 'a-long-passphrase-2026', passwordConfirm: 'a-long-passphrase-2026' };
+    const refused = await client.submit('/signup', fields);
+    assert.equal(refused.statusCode, 400);
+    assert.ok(refused.body.includes('href="#agree"') && refused.body.includes('id="agree-error"') && refused.body.includes(ja('accounts.error.agreeRequired')));
+    assert.equal(await findUserByEmail(ctx.db, tenant.id, 'agree@example.jp'), undefined, 'nothing stored without agreement');
+    assert.equal((await client.submit('/signup', { ...fields, agree: 'yes' })).statusCode, 303);
+    const user = await findUserByEmail(ctx.db, tenant.id, 'agree@example.jp');
+    const rows = await ctx.db.query<{ document: string; version: string; agreed_at: Date }>(
+      'select document, version, agreed_at from user_agreements where tenant_id = $1 and user_id = $2 order by document',
+      [tenant.id, user!.id],
+    );
+    assert.deepEqual(rows.map((r) => [r.document, r.version]), [['privacy', AGREEMENTS.privacy.version], ['terms', AGREEMENTS.terms.version]]);
+    assert.equal(rows[0]!.agreed_at.getTime(), clock.now().getTime(), 'the time of agreement, from the app’s clock');
+    for (const [url, ja_, en] of [['/terms', '利用規約', 'Terms of use'], ['/terms/privacy', 'プライバシーポリシー', 'Privacy policy']] as const) {
+      const page = await client.get(`${url}?lang=ja`);
+      assert.equal(page.statusCode, 200);
+      assert.ok(page.body.includes(ja_) && page.body.includes(AGREEMENTS.terms.version) && page.body.includes(tenant.nameJa), url);
+      assert.ok((await client.get(`${url}?lang=en`)).body.includes(en), `${url} in English`);
+    }
+  });
+
   it('refuses a password equal to the e-mail address', async () => {
     const { client } = await setup();
-    const res = await client.submit('/signup', {
+    const res = await client.submit('/signup', { agree: 'yes',
       email: 'long-address@example.jp',
       displayName: 'x',
       password: 'long-address@example.jp',
@@ -154,7 +180,7 @@ describe('sign-up and e-mail confirmation', () => {
   it('answers a sign-up with a taken address like any other, without revealing or changing the account', async () => {
     const { tenant, client } = await setup();
     await makeUser(tenant, 'citizen', 'taken@example.jp');
-    const res = await client.submit('/signup', {
+    const res = await client.submit('/signup', { agree: 'yes',
       email: 'taken@example.jp',
       displayName: 'Someone',
       password: 'another-passphrase',
@@ -168,7 +194,7 @@ describe('sign-up and e-mail confirmation', () => {
 
   it('sends a new confirmation link on request, at most three an hour', async () => {
     const { tenant, client } = await setup();
-    await client.submit('/signup', {
+    await client.submit('/signup', { agree: 'yes',
       email: 'resend@example.jp',
       displayName: 'Resend',
       password: 'resend-password-1',
@@ -564,7 +590,7 @@ describe('the account page and API tokens', () => {
     const anonymous = new TestClient(ctx.app, tenant.host);
     const signup = await anonymous.submit(
       '/signup',
-      { email: 'csrf@example.jp', displayName: 'x', password: 'long-enough-password', passwordConfirm: 'long-enough-password' },
+      { agree: 'yes', email: 'csrf@example.jp', displayName: 'x', password: 'long-enough-password', passwordConfirm: 'long-enough-password' },
       { csrf: null },
     );
     assert.equal(signup.statusCode, 403);
@@ -613,7 +639,7 @@ describe('administration', () => {
 
     await makeUser(tenant, 'citizen', 'mail-me@example.jp');
     await new TestClient(ctx.app, tenant.host).submit('/signup/resend', { email: 'mail-me@example.jp' });
-    await new TestClient(ctx.app, tenant.host).submit('/signup', {
+    await new TestClient(ctx.app, tenant.host).submit('/signup', { agree: 'yes',
       email: 'outbox@example.jp',
       displayName: 'Outbox',
       password: 'outbox-password-1',
