@@ -4,6 +4,7 @@
  * link's hash is stored; using it once spends it.
  */
 import { appendAudit } from '../../core/audit.ts';
+import type { Clock } from '../../core/clock.ts';
 import type { Config } from '../../core/config.ts';
 import { randomToken, sha256 } from '../../core/crypto.ts';
 import type { Db, Sql } from '../../core/db/database.ts';
@@ -19,19 +20,21 @@ import type { Lang } from '../../core/i18n.ts';
 export const SET_PASSWORD_TTL_SECONDS = 72 * 60 * 60;
 
 /** A stored hash no password matches: the account has no password until one is set by link. */
-export const NO_PASSWORD = '!no-password';
+export const NO_PASSWORD = repo.NO_PASSWORD;
 
 /** Issues a set-password link for a user (inside the caller's transaction); returns the URL. */
 export async function issueSetPasswordLink(
   tx: Sql,
   config: Config,
-  tenant: Tenant,
+  tenant: Pick<Tenant, 'id'>,
   userId: string,
   purpose: 'set_password' | 'reset_password' = 'set_password',
   ttlSeconds = SET_PASSWORD_TTL_SECONDS,
+  /** The clock's time the link's lifetime starts from (the database's time when omitted). */
+  at?: Date,
 ): Promise<string> {
   const token = randomToken();
-  await repo.insertEmailToken(tx, { tenantId: tenant.id, userId, tokenHash: sha256(token), purpose, ttlSeconds });
+  await repo.insertEmailToken(tx, { tenantId: tenant.id, userId, tokenHash: sha256(token), purpose, ttlSeconds, ...(at ? { at } : {}) });
   return `${config.publicUrl}/account/set-password?token=${encodeURIComponent(token)}`;
 }
 
@@ -76,23 +79,29 @@ export async function createFirstAdministrator(db: Db, config: Config, tenant: T
   });
 }
 
-/** True when the link is live (the form is worth showing). */
-export async function setPasswordLinkIsLive(db: Db, tenant: Tenant, token: string | undefined): Promise<boolean> {
+const PASSWORD_LINKS = ['set_password', 'reset_password'] as const;
+
+/** True when the link is live at the clock's time (the form is worth showing). */
+export async function setPasswordLinkIsLive(db: Db, clock: Clock, tenant: Tenant, token: string | undefined): Promise<boolean> {
   if (!token) return false;
-  const row = await db.maybeOne(
-    `select 1 from email_tokens where tenant_id = $1 and token_hash = $2 and purpose in ('set_password', 'reset_password')
-        and used_at is null and expires_at > now()`,
-    [tenant.id, sha256(token)],
-  );
-  return row !== undefined;
+  return repo.emailTokenIsLive(db, tenant.id, sha256(token), PASSWORD_LINKS, clock.now());
 }
 
 /**
- * Sets the password of the link's user and spends the link; their other sessions end. Returns
- * false when the link is unknown, used or expired; a weak password is a validation error (the
- * link stays good).
+ * Sets the password of the link's user and spends the link (and any other password link they
+ * hold); every session of theirs ends. Returns false when the link is unknown, used or expired
+ * at the clock's time, or the account was disabled; a weak password is a validation error
+ * (the link stays good).
  */
-export async function setPasswordWithLink(db: Db, tenant: Tenant, token: string, password: string, confirm: string, lang: Lang): Promise<boolean> {
+export async function setPasswordWithLink(
+  db: Db,
+  clock: Clock,
+  tenant: Tenant,
+  token: string,
+  password: string,
+  confirm: string,
+  lang: Lang,
+): Promise<false | 'set_password' | 'reset_password'> {
   const parsed = NewPasswordField.safeParse(password);
   const errors = parsed.success ? [] : toFieldErrors(parsed.error.issues, lang).map((e) => ({ ...e, path: 'password' }));
   if (parsed.success && password !== confirm) {
@@ -101,20 +110,22 @@ export async function setPasswordWithLink(db: Db, tenant: Tenant, token: string,
   if (errors.length) throw new AppError('validation', undefined, errors);
   const passwordHash = await hashPassword(password);
   return db.transaction(async (tx) => {
-    let used = await repo.consumeEmailToken(tx, tenant.id, sha256(token), 'set_password');
-    used ??= await repo.consumeEmailToken(tx, tenant.id, sha256(token), 'reset_password');
+    const now = clock.now();
+    const used = await repo.consumeEmailToken(tx, tenant.id, sha256(token), PASSWORD_LINKS, now);
     if (!used) return false;
-    await repo.setPasswordHash(tx, tenant.id, used.user_id, passwordHash);
-    await repo.deleteSessionsOf(tx, tenant.id, used.user_id);
     const user = await repo.findUserById(tx, tenant.id, used.user_id);
+    if (!user || user.disabled) return false;
+    await repo.setPasswordHash(tx, tenant.id, used.user_id, passwordHash);
+    await repo.spendEmailTokensOf(tx, tenant.id, used.user_id, PASSWORD_LINKS, now);
+    await repo.deleteSessionsOf(tx, tenant.id, used.user_id);
     await appendAudit(tx, {
       tenantId: tenant.id,
       actorId: used.user_id,
-      actorLabel: user?.email ?? 'link',
-      action: 'user.password_set',
+      actorLabel: user.email,
+      action: used.purpose === 'reset_password' ? 'user.password_reset' : 'user.password_set',
       entityType: 'user',
       entityId: used.user_id,
     });
-    return true;
+    return used.purpose === 'reset_password' ? 'reset_password' : 'set_password';
   });
 }

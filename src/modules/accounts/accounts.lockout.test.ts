@@ -294,7 +294,7 @@ describe('sign-up and resend limits', () => {
   after(async () => ctx.close());
 
   const signUp = (client: TestClient, email: string, csrf: string) =>
-    client.submit('/signup', { email, displayName: '市民 太郎', password: 'long-enough-password-1', passwordConfirm: 'long-enough-password-1' }, { csrf });
+    client.submit('/signup', { agree: 'yes', email, displayName: '市民 太郎', password: 'long-enough-password-1', passwordConfirm: 'long-enough-password-1' }, { csrf });
 
   it('takes at most the per-client number of sign-ups from one address, and mails only those', async () => {
     const tenant = await newTenant(ctx.db);

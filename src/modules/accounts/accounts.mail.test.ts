@@ -48,7 +48,7 @@ describe('mail delivery', () => {
   it('delivers a sign-up confirmation from the outbox through an SMTP server and marks it sent', async () => {
     const tenant = await newTenant(ctx.db);
     const client = new TestClient(ctx.app, tenant.host);
-    const signup = await client.submit('/signup', {
+    const signup = await client.submit('/signup', { agree: 'yes',
       email: 'smtp-test@example.jp',
       displayName: 'SMTP Test',
       password: 'smtp-test-password',

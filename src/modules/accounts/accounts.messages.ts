@@ -72,6 +72,24 @@ export const accountsMessages = defineMessages({
     ja: '設定画面の有効期限が切れました。もう一度読み取ってください',
     en: 'The set-up page has expired; please scan the new code',
   },
+  'accounts.error.currentPasswordRequired': { ja: '現在のパスワードを入力してください', en: 'Enter your current password' },
+  'accounts.error.currentPasswordWrong': { ja: '現在のパスワードが正しくありません', en: 'Your current password is not right' },
+  'accounts.error.passwordUnchanged': { ja: '現在と異なるパスワードにしてください', en: 'Choose a password different from the current one' },
+  'accounts.error.emailUnchanged': { ja: '現在と同じメールアドレスです', en: 'This is already your email address' },
+  'accounts.error.agreeRequired': {
+    ja: '利用規約とプライバシーポリシーに同意してください',
+    en: 'Agree to the terms of use and the privacy policy',
+  },
+  'accounts.signup.agree': {
+    ja: '利用規約とプライバシーポリシー（アカウント）に同意します',
+    en: 'I agree to the terms of use and the privacy policy (accounts)',
+  },
+  'accounts.signup.agreeHint': { ja: '内容は次のページでご確認ください（版：{version}）', en: 'Read them on these pages (version {version})' },
+  'accounts.terms.title': { ja: '利用規約', en: 'Terms of use' },
+  'accounts.terms.privacyTitle': { ja: 'プライバシーポリシー（アカウント）', en: 'Privacy policy (accounts)' },
+  'accounts.terms.version': { ja: '版：{version}（{effective} 施行）', en: 'Version {version} (in force from {effective})' },
+  'accounts.account.agreements': { ja: '同意した規約', en: 'Agreed terms' },
+  'accounts.account.agreedAt': { ja: '{title} 版 {version}（{at} に同意）', en: '{title}, version {version} (agreed {at})' },
   'accounts.error.tokenNameRequired': { ja: 'トークン名を入力してください', en: 'Enter a name for the token' },
   'accounts.error.tokenNameTooLong': { ja: 'トークン名は{max}文字以内にしてください', en: 'Use at most {max} characters for the token name' },
 
@@ -117,6 +135,31 @@ export const accountsMessages = defineMessages({
   'accounts.setPassword.doneTitle': { ja: 'パスワードを設定しました', en: 'Your password is set' },
   'accounts.setPassword.doneBody': { ja: '新しいパスワードでログインしてください。', en: 'Sign in with your new password.' },
   'accounts.login.submit': { ja: 'ログイン', en: 'Sign in' },
+  'accounts.forgot.link': { ja: 'パスワードをお忘れの方', en: 'Forgotten your password?' },
+  'accounts.forgot.title': { ja: 'パスワードの再設定', en: 'Reset your password' },
+  'accounts.forgot.lead': {
+    ja: '登録したメールアドレスを入力してください。パスワードを再設定するためのリンク（60分間有効、1回限り）をお送りします。',
+    en: 'Enter the email address of your account. We will send you a link to choose a new password (valid for 60 minutes, usable once).',
+  },
+  'accounts.forgot.submit': { ja: '再設定のリンクを送る', en: 'Send the reset link' },
+  'accounts.forgot.sentTitle': { ja: 'メールをご確認ください', en: 'Check your email' },
+  'accounts.forgot.sentBody': {
+    ja: '入力されたメールアドレスがアカウントに登録されていれば、パスワード再設定のリンクを送りました。リンクは60分間有効で、1回だけ使えます。数分たっても届かない場合は、迷惑メールフォルダを確認するか、もう一度お試しください。',
+    en: 'If the address you entered belongs to an account, we have sent it a link to reset the password. The link is valid for 60 minutes and works once. If nothing arrives within a few minutes, check your spam folder or try again.',
+  },
+  'accounts.forgot.resetDoneBody': {
+    ja: '新しいパスワードを設定しました。ほかの端末でのログインはすべて終了しました。新しいパスワードでログインしてください。',
+    en: 'Your new password is set, and every other sign-in has been ended. Sign in with your new password.',
+  },
+  'accounts.mail.resetSubject': { ja: '【響き Hibiki】パスワードの再設定', en: '[Hibiki] Reset your password' },
+  'accounts.mail.resetBody': {
+    ja: '{name} 様\n\nパスワード再設定のご依頼を受け付けました。次のリンクを60分以内に開き、新しいパスワードを設定してください（リンクは1回だけ使えます）。\n\n{link}\n\nお心当たりのない場合は、このメールを破棄してください。パスワードは変更されません。',
+    en: 'Dear {name},\n\nWe received a request to reset your password. Open this link within 60 minutes to choose a new one (the link works once):\n\n{link}\n\nIf you did not ask for this, ignore this email: your password stays as it is.',
+  },
+  'accounts.setPassword.invalidBody': {
+    ja: 'リンクの有効期限が切れたか、既に使用されています。パスワードの再設定は、ログイン画面の「パスワードをお忘れの方」からもう一度お申し込みください。',
+    en: 'The link has expired or was already used. To reset your password, ask again from "Forgotten your password?" on the sign-in page.',
+  },
   'accounts.login.noAccount': { ja: 'アカウントをお持ちでない方は新規登録', en: 'No account yet? Create one' },
   'accounts.login.invalid': {
     ja: 'メールアドレスまたはパスワードが正しくありません',
@@ -206,6 +249,64 @@ export const accountsMessages = defineMessages({
   'accounts.tokens.back': { ja: 'アカウントに戻る', en: 'Back to your account' },
   'accounts.tokens.caption': { ja: '発行済みのAPIトークン', en: 'Your API tokens' },
 
+  // Changing the password and the address, sessions
+  'accounts.self.security': { ja: 'ログインとセキュリティ', en: 'Sign-in and security' },
+  'accounts.self.changePassword': { ja: 'パスワードを変更する', en: 'Change your password' },
+  'accounts.self.changePasswordLead': {
+    ja: '現在のパスワードと新しいパスワードを入力してください。変更すると、この端末以外でのログインはすべて終了します。',
+    en: 'Enter your current password and the new one. Changing it ends every sign-in except this one.',
+  },
+  'accounts.self.currentPassword': { ja: '現在のパスワード', en: 'Current password' },
+  'accounts.self.newPassword': { ja: '新しいパスワード', en: 'New password' },
+  'accounts.self.newPasswordConfirm': { ja: '新しいパスワード（確認）', en: 'Confirm the new password' },
+  'accounts.self.passwordChanged': {
+    ja: 'パスワードを変更しました。ほかの端末でのログインは終了しました。',
+    en: 'Your password was changed, and your other sign-ins were ended.',
+  },
+  'accounts.self.changeEmail': { ja: 'メールアドレスを変更する', en: 'Change your email address' },
+  'accounts.self.changeEmailLead': {
+    ja: '新しいメールアドレスに確認のリンク（24時間有効）を送ります。リンクを開くまでは、現在のアドレスのままです。現在のアドレスにもお知らせを送ります。',
+    en: 'We will send a confirmation link (valid for 24 hours) to the new address; until it is opened, your address stays as it is. We also tell your current address.',
+  },
+  'accounts.self.newEmail': { ja: '新しいメールアドレス', en: 'New email address' },
+  'accounts.self.emailSent': {
+    ja: '新しいメールアドレスに確認のリンクを送りました。リンクを開くと変更が完了します。',
+    en: 'We have sent a confirmation link to the new address. The change is made when you open it.',
+  },
+  'accounts.self.emailChangedTitle': { ja: 'メールアドレスを変更しました', en: 'Your email address was changed' },
+  'accounts.self.emailChangedBody': {
+    ja: '新しいメールアドレスでログインしてください。',
+    en: 'Sign in with your new email address from now on.',
+  },
+  'accounts.self.emailLinkInvalid': {
+    ja: 'リンクの有効期限（24時間）が切れたか、既に使用されています。アカウントの画面からもう一度変更してください。',
+    en: 'The link has expired (after 24 hours) or was already used. Please change the address again from your account page.',
+  },
+  'accounts.self.sessions': { ja: 'ログイン中の端末', en: 'Where you are signed in' },
+  'accounts.self.sessionsOther': { ja: 'この端末のほかに {n} 件のログインがあります。', en: 'You are signed in in {n} other place(s) besides this one.' },
+  'accounts.self.sessionsNone': { ja: 'ほかの端末でのログインはありません。', en: 'You are not signed in anywhere else.' },
+  'accounts.self.endOthers': { ja: 'ほかの端末からログアウトする', en: 'Sign out everywhere else' },
+  'accounts.self.endedOthers': { ja: 'ほかの端末でのログインを終了しました（{n} 件）。', en: 'Your other sign-ins were ended ({n}).' },
+  'accounts.self.idleNote': {
+    ja: '{minutes}分間操作がないと、自動的にログアウトします。',
+    en: 'You are signed out automatically after {minutes} minutes without activity.',
+  },
+  'accounts.mail.passwordChangedSubject': { ja: '【響き Hibiki】パスワードが変更されました', en: '[Hibiki] Your password was changed' },
+  'accounts.mail.passwordChangedBody': {
+    ja: '{name} 様\n\nあなたのアカウントのパスワードが変更されました。ほかの端末でのログインは終了しています。\n\nお心当たりのない場合は、ログイン画面の「パスワードをお忘れの方」から直ちにパスワードを再設定し、市の担当窓口にご連絡ください。',
+    en: 'Dear {name},\n\nThe password of your account was changed, and your other sign-ins were ended.\n\nIf this was not you, reset your password at once from "Forgotten your password?" on the sign-in page, and contact the city.',
+  },
+  'accounts.mail.emailChangeSubject': { ja: '【響き Hibiki】新しいメールアドレスの確認', en: '[Hibiki] Confirm your new email address' },
+  'accounts.mail.emailChangeBody': {
+    ja: '{name} 様\n\nアカウントのメールアドレスをこのアドレスに変更する依頼を受け付けました。次のリンクを24時間以内に開くと、変更が完了します。\n\n{link}\n\nお心当たりのない場合は、このメールを破棄してください。',
+    en: 'Dear {name},\n\nWe received a request to change the email address of an account to this one. Open this link within 24 hours to complete the change:\n\n{link}\n\nIf you did not ask for this, ignore this email.',
+  },
+  'accounts.mail.emailChangeNoticeSubject': { ja: '【響き Hibiki】メールアドレス変更のお知らせ', en: '[Hibiki] A change of your email address' },
+  'accounts.mail.emailChangeNoticeBody': {
+    ja: '{name} 様\n\nあなたのアカウントのメールアドレスを {newEmail} に変更する依頼がありました。新しいアドレスで確認されると変更が完了します。\n\nお心当たりのない場合は、直ちにパスワードを変更し、市の担当窓口にご連絡ください。',
+    en: 'Dear {name},\n\nSomeone asked to change the email address of your account to {newEmail}. The change is made once the new address is confirmed.\n\nIf this was not you, change your password at once and contact the city.',
+  },
+
   // Administration
   'accounts.admin.title': { ja: '管理', en: 'Administration' },
   'accounts.admin.users': { ja: '利用者', en: 'Users' },
@@ -233,6 +334,62 @@ export const accountsMessages = defineMessages({
   'accounts.admin.pending': { ja: '送信待ち', en: 'Pending' },
   'accounts.admin.audit': { ja: '監査ログ', en: 'Audit log' },
   'accounts.admin.twoFactor': { ja: '二要素認証', en: 'Two-factor' },
+  'accounts.admin.invite': { ja: '職員を招待', en: 'Invite a member of staff' },
+  'accounts.admin.inviteLead': {
+    ja: '招待した人に、パスワードを設定するためのリンク（72時間有効、1回限り）をメールで送ります。パスワードを管理者が決めたり伝えたりすることはありません。職員・計画管理者・管理者は、最初のログイン時に二要素認証を設定します。',
+    en: 'The person you invite is mailed a link (valid for 72 hours, usable once) where they choose their own password; no administrator ever sets or passes on a password. Staff, plan managers and administrators set up two-factor authentication at their first sign-in.',
+  },
+  'accounts.admin.inviteSubmit': { ja: '招待メールを送る', en: 'Send the invitation' },
+  'accounts.admin.invited': { ja: '招待メールを送りました', en: 'The invitation was sent' },
+  'accounts.admin.statusInvited': { ja: '招待中（パスワード未設定）', en: 'Invited (no password yet)' },
+  'accounts.admin.userTitle': { ja: '利用者：{name}', en: 'User: {name}' },
+  'accounts.admin.edit': { ja: '登録内容の変更', en: 'Edit' },
+  'accounts.admin.save': { ja: '変更を保存する', en: 'Save changes' },
+  'accounts.admin.saved': { ja: '変更を保存しました', en: 'The changes were saved' },
+  'accounts.admin.roleChangeNote': {
+    ja: '役割を変更すると、その人のログインは終了します（二要素認証が必要な役割では、次のログイン時に設定します）。',
+    en: 'Changing the role ends the person’s sign-ins (a role that needs two-factor sets it up at the next sign-in).',
+  },
+  'accounts.admin.account': { ja: 'アカウントの操作', en: 'Account actions' },
+  'accounts.admin.enable': { ja: '再び有効にする', en: 'Enable again' },
+  'accounts.admin.enabled': { ja: '利用者を再び有効にしました', en: 'The user was enabled again' },
+  'accounts.admin.resendInvite': { ja: '招待メールを再送する', en: 'Send the invitation again' },
+  'accounts.admin.resetTwoFactor': { ja: '二要素認証をリセットする', en: 'Reset two-factor authentication' },
+  'accounts.admin.twoFactorReset': {
+    ja: '二要素認証をリセットしました。次のログイン時に設定し直します。',
+    en: 'Two-factor authentication was reset; it is set up again at the next sign-in.',
+  },
+  'accounts.admin.confirmDisableTitle': { ja: '{email} を無効にしますか', en: 'Disable {email}?' },
+  'accounts.admin.confirmDisableBody': {
+    ja: '無効にすると、この人はログインできなくなり、ログイン中の端末やAPIトークンも使えなくなります。記録は残り、後で再び有効にできます。',
+    en: 'Once disabled, this person cannot sign in, and their sessions and API tokens stop working. Their records stay, and you can enable the account again later.',
+  },
+  'accounts.admin.confirmResetTitle': { ja: '{email} の二要素認証をリセットしますか', en: 'Reset two-factor authentication of {email}?' },
+  'accounts.admin.confirmResetBody': {
+    ja: '認証アプリと回復コードが使えなくなり、ログイン中の端末からはログアウトします。本人であることを確認してから行ってください。次のログイン時に設定し直します。この操作は監査ログに記録されます。',
+    en: 'Their authenticator app and recovery codes stop working and they are signed out everywhere. Make sure you are dealing with the person themself. They set it up again at their next sign-in. This is recorded in the audit log.',
+  },
+  'accounts.admin.confirmYes': { ja: 'はい、実行します', en: 'Yes, go ahead' },
+  'accounts.admin.cancel': { ja: '取り消して戻る', en: 'Cancel and go back' },
+  'accounts.admin.created_at': { ja: '登録日時', en: 'Created' },
+  'accounts.admin.self': { ja: '（あなた）', en: '(you)' },
+  'accounts.admin.selfNote': {
+    ja: '自分のアカウントは無効にできません。二要素認証のリセットは別の管理者に依頼してください。',
+    en: 'You cannot disable your own account; ask another administrator to reset your two-factor authentication.',
+  },
+  'accounts.error.lastAdmin': {
+    ja: '管理者が一人もいなくなるため、この変更はできません。先に別の管理者を置いてください',
+    en: 'This would leave no administrator; make someone else an administrator first',
+  },
+  'accounts.mail.inviteSubject': { ja: '【響き Hibiki】アカウントへの招待', en: '[Hibiki] You are invited' },
+  'accounts.mail.inviteBody': {
+    ja: '{name} 様\n\n{city} の響き Hibiki に「{role}」として招待されました。次のリンクを72時間以内に開き、ご自身でパスワードを設定してください（リンクは1回だけ使えます）。{twoFactor}\n\n{link}\n\nお心当たりのない場合は、このメールを破棄してください。',
+    en: 'Dear {name},\n\nYou are invited to Hibiki of {city} as "{role}". Open this link within 72 hours and choose your own password (the link works once).{twoFactor}\n\n{link}\n\nIf you were not expecting this, ignore this email.',
+  },
+  'accounts.mail.inviteTwoFactor': {
+    ja: 'パスワードの設定後、最初のログイン時に二要素認証（認証アプリ）を設定します。',
+    en: ' After setting the password, you set up two-factor authentication (an authenticator app) at your first sign-in.',
+  },
 });
 
 export type AccountsMessageKey = keyof typeof accountsMessages;

@@ -4,6 +4,10 @@ import type { Role } from '../../core/auth.ts';
 import {
   canCreateApiToken,
   canDisableUser,
+  canEditUser,
+  canEnableUser,
+  canResetTwoFactor,
+  leavesAnAdministrator,
   canManageUsers,
   canReadAuditLog,
   canReadOutbox,
@@ -65,4 +69,28 @@ describe('accounts policy', () => {
       assert.equal(canRevokeApiToken(c.actor, { userId: c.owner }), c.allowed);
     });
   }
+});
+
+describe('user administration policy', () => {
+  const admin = user('admin', 'a-1');
+  it('lets an administrator enable only a disabled account, and nobody else', () => {
+    assert.equal(canEnableUser(admin, { disabled: true }), true);
+    assert.equal(canEnableUser(admin, { disabled: false }), false);
+    assert.equal(canEnableUser(user('staff'), { disabled: true }), false);
+    assert.equal(canEnableUser(null, { disabled: true }), false);
+  });
+  it('lets an administrator edit accounts and reset someone else’s enrolled two-factor', () => {
+    assert.equal(canEditUser(admin), true);
+    assert.equal(canEditUser(user('plan_manager')), false);
+    assert.equal(canResetTwoFactor(admin, { id: 's-1', totp_enabled: true }), true);
+    assert.equal(canResetTwoFactor(admin, { id: 's-1', totp_enabled: false }), false, 'nothing to reset');
+    assert.equal(canResetTwoFactor(admin, { id: 'a-1', totp_enabled: true }), false, 'not their own');
+    assert.equal(canResetTwoFactor(user('staff'), { id: 's-1', totp_enabled: true }), false);
+  });
+  it('refuses a change that would leave no active administrator', () => {
+    assert.equal(leavesAnAdministrator(['a-1'], 'a-1', false), false, 'the only administrator demoted or disabled');
+    assert.equal(leavesAnAdministrator(['a-1'], 'a-1', true), true, 'renamed, still administrator');
+    assert.equal(leavesAnAdministrator(['a-1', 'a-2'], 'a-1', false), true, 'another remains');
+    assert.equal(leavesAnAdministrator(['a-1'], 's-1', false), true, 'someone else changed');
+  });
 });

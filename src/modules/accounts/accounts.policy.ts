@@ -27,6 +27,33 @@ export function canDisableUser(user: Actor | null, target: { id: string; disable
   return canManageUsers(user) && user!.id !== target.id && !target.disabled;
 }
 
+/** Re-enables a disabled account: an administrator. */
+export function canEnableUser(user: Actor | null, target: { disabled: boolean }): boolean {
+  return canManageUsers(user) && target.disabled;
+}
+
+/** Edits an account's name, role and department: an administrator (see leavesAnAdministrator). */
+export function canEditUser(user: Actor | null): boolean {
+  return canManageUsers(user);
+}
+
+/**
+ * Resets a lost two-factor enrolment: an administrator, for someone else (one who lost their own
+ * device signs in with a recovery code, or asks another administrator).
+ */
+export function canResetTwoFactor(user: Actor | null, target: { id: string; totp_enabled: boolean }): boolean {
+  return canManageUsers(user) && user!.id !== target.id && target.totp_enabled;
+}
+
+/**
+ * 管理者が残るか — whether a change leaves the municipality at least one active administrator:
+ * `activeAdminIds` are today's, `target` the account changed, `staysAdmin` whether it is an
+ * active administrator afterwards.
+ */
+export function leavesAnAdministrator(activeAdminIds: readonly string[], target: string, staysAdmin: boolean): boolean {
+  return staysAdmin || activeAdminIds.some((id) => id !== target);
+}
+
 /**
  * Issues API tokens for themselves: any signed-in user, from a browser session. A token cannot
  * mint tokens, so revoking a stolen one ends its holder's access (and for staff, a token is

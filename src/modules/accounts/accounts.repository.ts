@@ -5,6 +5,9 @@
 import type { Role } from '../../core/auth.ts';
 import type { Sql } from '../../core/db/database.ts';
 
+/** A stored hash no password matches: the account has no password until one is set by link (an invitation). */
+export const NO_PASSWORD = '!no-password';
+
 /** What a mailed single-use link is for. */
 export type EmailTokenPurpose = 'verify_email' | 'set_password' | 'reset_password' | 'change_email' | 'sign_in';
 
@@ -97,15 +100,18 @@ export async function rememberDevice(sql: Sql, tenantId: string, userId: string,
   );
 }
 
-/** Stores an e-mail token (hashed) valid for ttlSeconds. */
+/**
+ * Stores an e-mail token (hashed) valid for ttlSeconds from `at` (the app's clock; the
+ * database's time when omitted). A change_email token keeps the new address.
+ */
 export async function insertEmailToken(
   sql: Sql,
-  t: { tenantId: string; userId: string; tokenHash: string; purpose: EmailTokenPurpose; ttlSeconds: number },
+  t: { tenantId: string; userId: string; tokenHash: string; purpose: EmailTokenPurpose; ttlSeconds: number; at?: Date; newEmail?: string },
 ): Promise<void> {
   await sql.query(
-    `insert into email_tokens (tenant_id, token_hash, user_id, purpose, expires_at)
-     values ($1, $2, $3, $4, now() + make_interval(secs => $5))`,
-    [t.tenantId, t.tokenHash, t.userId, t.purpose, t.ttlSeconds],
+    `insert into email_tokens (tenant_id, token_hash, user_id, purpose, expires_at, new_email)
+     values ($1, $2, $3, $4, coalesce($6::timestamptz, now()) + make_interval(secs => $5), $7)`,
+    [t.tenantId, t.tokenHash, t.userId, t.purpose, t.ttlSeconds, t.at ?? null, t.newEmail ?? null],
   );
 }
 
@@ -142,27 +148,48 @@ export async function countRecentTokensOf(
   return row.n;
 }
 
-/** Whether a token of this purpose is live (not used, not expired). */
-export async function emailTokenIsLive(sql: Sql, tenantId: string, tokenHash: string, purpose: EmailTokenPurpose): Promise<boolean> {
+/** Whether a token of one of these purposes is live (not used, not expired at `at`, the database's time when omitted). */
+export async function emailTokenIsLive(
+  sql: Sql,
+  tenantId: string,
+  tokenHash: string,
+  purpose: EmailTokenPurpose | readonly EmailTokenPurpose[],
+  at?: Date,
+): Promise<boolean> {
   const row = await sql.maybeOne(
-    'select 1 from email_tokens where tenant_id = $1 and token_hash = $2 and purpose = $3 and used_at is null and expires_at > now()',
-    [tenantId, tokenHash, purpose],
+    `select 1 from email_tokens where tenant_id = $1 and token_hash = $2 and purpose = any($3::text[])
+        and used_at is null and expires_at > coalesce($4::timestamptz, now())`,
+    [tenantId, tokenHash, typeof purpose === 'string' ? [purpose] : purpose, at ?? null],
   );
   return row !== undefined;
 }
 
-/** Uses up a live e-mail token; its user, or undefined when unknown, used or expired. */
+/**
+ * Uses up a live e-mail token of one of these purposes (live at `at`, the database's time when
+ * omitted); its user, purpose and new address, or undefined when unknown, used or expired.
+ */
 export function consumeEmailToken(
   sql: Sql,
   tenantId: string,
   tokenHash: string,
-  purpose: EmailTokenPurpose,
-): Promise<{ user_id: string } | undefined> {
+  purpose: EmailTokenPurpose | readonly EmailTokenPurpose[],
+  at?: Date,
+): Promise<{ user_id: string; purpose: EmailTokenPurpose; new_email: string | null } | undefined> {
   return sql.maybeOne(
-    `update email_tokens set used_at = now()
-      where tenant_id = $1 and token_hash = $2 and purpose = $3 and used_at is null and expires_at > now()
-      returning user_id`,
-    [tenantId, tokenHash, purpose],
+    `update email_tokens set used_at = coalesce($4::timestamptz, now())
+      where tenant_id = $1 and token_hash = $2 and purpose = any($3::text[]) and used_at is null
+        and expires_at > coalesce($4::timestamptz, now())
+      returning user_id, purpose, new_email`,
+    [tenantId, tokenHash, typeof purpose === 'string' ? [purpose] : purpose, at ?? null],
+  );
+}
+
+/** Spends every live token of these purposes a user still holds (a password was just set: older links stop working). */
+export async function spendEmailTokensOf(sql: Sql, tenantId: string, userId: string, purposes: readonly EmailTokenPurpose[], at?: Date): Promise<void> {
+  await sql.query(
+    `update email_tokens set used_at = coalesce($4::timestamptz, now())
+      where tenant_id = $1 and user_id = $2 and purpose = any($3::text[]) and used_at is null`,
+    [tenantId, userId, purposes, at ?? null],
   );
 }
 
@@ -254,13 +281,15 @@ export interface UserListRow {
   email_verified: boolean;
   totp_enabled: boolean;
   disabled: boolean;
+  /** False for an invited account whose person has not set a password yet. */
+  has_password: boolean;
   created_at: Date;
 }
 
 const USER_LIST_COLUMNS = `u.id, u.email, u.display_name, u.role, d.code as department_code,
   d.name_ja as department_name_ja, d.name_en as department_name_en,
   u.email_verified_at is not null as email_verified, u.totp_enabled_at is not null as totp_enabled,
-  u.disabled_at is not null as disabled, u.created_at`;
+  u.disabled_at is not null as disabled, u.password_hash <> '${NO_PASSWORD}' as has_password, u.created_at`;
 
 /** Every user of the tenant with their department, by e-mail. */
 export function listUsers(sql: Sql, tenantId: string): Promise<UserListRow[]> {
@@ -314,4 +343,69 @@ export async function countActiveAdmins(sql: Sql, tenantId: string): Promise<num
     [tenantId],
   );
   return row.n;
+}
+
+/** Ends every session of a user but one; how many ended. */
+export async function deleteOtherSessions(sql: Sql, tenantId: string, userId: string, keepHash: string): Promise<number> {
+  const rows = await sql.query('delete from sessions where tenant_id = $1 and user_id = $2 and token_hash <> $3 returning 1', [tenantId, userId, keepHash]);
+  return rows.length;
+}
+
+/** Live sessions of a user besides one. */
+export async function countOtherSessions(sql: Sql, tenantId: string, userId: string, keepHash: string): Promise<number> {
+  const row = await sql.one<{ n: number }>(
+    'select count(*)::int as n from sessions where tenant_id = $1 and user_id = $2 and token_hash <> $3 and expires_at > now()',
+    [tenantId, userId, keepHash],
+  );
+  return row.n;
+}
+
+/** Gives a user a new, confirmed e-mail address. */
+export async function changeEmail(sql: Sql, tenantId: string, userId: string, email: string): Promise<void> {
+  await sql.query('update users set email = $3, email_verified_at = now(), updated_at = now() where tenant_id = $1 and id = $2', [tenantId, userId, email]);
+}
+
+/**
+ * The ids of the tenant's active administrators, locked until the transaction ends: two
+ * administrators demoting each other at once cannot both see the other still there.
+ */
+export async function lockActiveAdmins(sql: Sql, tenantId: string): Promise<string[]> {
+  const rows = await sql.query<{ id: string }>(
+    "select id from users where tenant_id = $1 and role = 'admin' and disabled_at is null order by id for update",
+    [tenantId],
+  );
+  return rows.map((r) => r.id);
+}
+
+/** Changes a user's display name, role and department. */
+export async function updateUserProfile(
+  sql: Sql,
+  tenantId: string,
+  userId: string,
+  p: { displayName: string; role: Role; departmentId: string | null },
+): Promise<void> {
+  await sql.query(
+    'update users set display_name = $3, role = $4, department_id = $5, updated_at = now() where tenant_id = $1 and id = $2',
+    [tenantId, userId, p.displayName, p.role, p.departmentId],
+  );
+}
+
+/** Re-enables a disabled user; false when it was not disabled. */
+export async function enableUser(sql: Sql, tenantId: string, userId: string): Promise<boolean> {
+  const rows = await sql.query(
+    'update users set disabled_at = null, updated_at = now() where tenant_id = $1 and id = $2 and disabled_at is not null returning id',
+    [tenantId, userId],
+  );
+  return rows.length === 1;
+}
+
+/** Forgets a user's two-factor enrolment and recovery codes (they enrol again); false when none was on. */
+export async function resetTotp(sql: Sql, tenantId: string, userId: string): Promise<boolean> {
+  const rows = await sql.query(
+    `update users set totp_secret_enc = null, totp_enabled_at = null, totp_last_step = null, updated_at = now()
+      where tenant_id = $1 and id = $2 and totp_enabled_at is not null returning id`,
+    [tenantId, userId],
+  );
+  await sql.query('delete from recovery_codes where tenant_id = $1 and user_id = $2', [tenantId, userId]);
+  return rows.length === 1;
 }

@@ -7,9 +7,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { access } from '../../core/access.ts';
-import { requireUser, ROLES, SESSION_COOKIE, type AuthUser } from '../../core/auth.ts';
+import { requireUser, SESSION_COOKIE, type AuthUser } from '../../core/auth.ts';
 import { AppError, type FieldError } from '../../core/errors.ts';
-import { formTitle } from '../../core/forms.ts';
+import { formTitle, readForm } from '../../core/forms.ts';
 import type { Lang } from '../../core/i18n.ts';
 import { cookieOptions } from '../../core/web.ts';
 import type { AppDeps } from '../module.ts';
@@ -17,9 +17,10 @@ import { accountsText as text, type AccountsMessageKey } from './accounts.messag
 import { canCreateApiToken, canManageUsers, canReadOutbox, requiresTwoFactor } from './accounts.policy.ts';
 import {
   ACCOUNT_LIMITS,
+  ChangeEmailForm,
+  ChangePasswordForm,
   IdParams,
   LoginForm,
-  NewUserSchema,
   NextQuery,
   parseForm,
   ResendForm,
@@ -33,7 +34,12 @@ import {
 } from './accounts.schema.ts';
 import * as service from './accounts.service.ts';
 import { setPasswordLinkIsLive, setPasswordWithLink } from './accounts.links.ts';
-import { SESSION_TTL_MS } from './accounts.sessions.ts';
+import { requestPasswordReset } from './accounts.recovery.ts';
+import { agreementPage, AGREEMENTS } from './accounts.agreements.ts';
+import { changePassword, confirmEmailChange, otherSessionCount, requestEmailChange, signOutOtherSessions } from './accounts.self-service.ts';
+import { SESSION_IDLE_SETTING, SESSION_TTL_MS } from './accounts.sessions.ts';
+import { adminUserRoutes } from './accounts.admin.routes.ts';
+import { formatter, idOf, roleLabel } from './accounts.page-helpers.ts';
 
 const PAGE = { schema: { hide: true }, config: { access: access.public } };
 const SIGNED_IN_PAGE = { schema: { hide: true }, config: { access: access.user } };
@@ -64,12 +70,21 @@ export function accountsRoutes(app: FastifyInstance, deps: AppDeps): void {
   const signupPage = (request: FastifyRequest, reply: FastifyReply, values: Record<string, unknown>, errors: FieldError[]) =>
     reply.code(errors.length ? 400 : 200).page(`${VIEWS}/signup.njk`, {
       title: text('accounts.signup.title', request.lang),
-      values: pick(values, ['email', 'displayName']),
+      values: { ...pick(values, ['email', 'displayName']), agree: values.agree === 'yes' },
       errors,
       limits: ACCOUNT_LIMITS,
+      termsVersion: AGREEMENTS.terms.version,
     });
 
   app.get('/signup', PAGE, async (request, reply) => signupPage(request, reply, {}, []));
+
+  for (const [url, document] of [['/terms', 'terms'], ['/terms/privacy', 'privacy']] as const) {
+    app.get(url, PAGE, async (request, reply) => {
+      const city = request.lang === 'ja' ? request.tenant.nameJa : request.tenant.nameEn;
+      const page = agreementPage(document, request.lang, city);
+      return reply.page(`${VIEWS}/agreement.njk`, { title: page.title, page });
+    });
+  }
 
   app.post('/signup', PAGE, async (request, reply) => {
     const form = parseForm(SignupForm, request.body, request.lang);
@@ -113,8 +128,8 @@ export function accountsRoutes(app: FastifyInstance, deps: AppDeps): void {
   const invalidLink = (request: FastifyRequest, reply: FastifyReply) =>
     reply.code(400).header('cache-control', 'no-store').page(`${VIEWS}/message.njk`, {
       title: text('accounts.verify.invalidTitle', request.lang),
-      body: text('accounts.verify.invalidBody', request.lang),
-      link: { href: '/login', label: text('accounts.login.title', request.lang) },
+      body: text('accounts.setPassword.invalidBody', request.lang),
+      link: { href: '/login/forgot', label: text('accounts.forgot.title', request.lang) },
     });
   const setPasswordPage = (request: FastifyRequest, reply: FastifyReply, token: string, errors: FieldError[]) => {
     const heading = text('accounts.setPassword.title', request.lang);
@@ -127,7 +142,7 @@ export function accountsRoutes(app: FastifyInstance, deps: AppDeps): void {
   app.get('/account/set-password', PAGE, async (request, reply) => {
     const query = VerifyEmailQuery.safeParse(request.query);
     const token = query.success ? query.data.token : undefined;
-    if (!token || !(await setPasswordLinkIsLive(db, request.tenant, token))) return invalidLink(request, reply);
+    if (!token || !(await setPasswordLinkIsLive(db, deps.clock, request.tenant, token))) return invalidLink(request, reply);
     return setPasswordPage(request, reply, token, []);
   });
 
@@ -137,18 +152,46 @@ export function accountsRoutes(app: FastifyInstance, deps: AppDeps): void {
     const password = typeof body.password === 'string' ? body.password : '';
     const confirm = typeof body.passwordConfirm === 'string' ? body.passwordConfirm : '';
     if (!token) return invalidLink(request, reply);
+    let done: Awaited<ReturnType<typeof setPasswordWithLink>>;
     try {
-      if (!(await setPasswordWithLink(db, request.tenant, token, password, confirm, request.lang))) return invalidLink(request, reply);
+      done = await setPasswordWithLink(db, deps.clock, request.tenant, token, password, confirm, request.lang);
+      if (!done) return invalidLink(request, reply);
     } catch (err) {
       if (err instanceof AppError && err.code === 'validation') return setPasswordPage(request, reply, token, err.errors);
       throw err;
     }
-    return reply.page(`${VIEWS}/message.njk`, {
+    return reply.header('cache-control', 'no-store').page(`${VIEWS}/message.njk`, {
       title: text('accounts.setPassword.doneTitle', request.lang),
-      body: text('accounts.setPassword.doneBody', request.lang),
+      body: text(done === 'reset_password' ? 'accounts.forgot.resetDoneBody' : 'accounts.setPassword.doneBody', request.lang),
       link: { href: '/login', label: text('accounts.login.title', request.lang) },
     });
   });
+
+  // ---- A forgotten password: the same answer for every address (accounts.recovery.ts) --------
+
+  const forgotPage = (request: FastifyRequest, reply: FastifyReply, values: Record<string, string>, errors: FieldError[]) => {
+    const heading = text('accounts.forgot.title', request.lang);
+    return reply
+      .code(errors.length ? 400 : 200)
+      .page(`${VIEWS}/forgot.njk`, { title: formTitle(heading, errors, request.lang), heading, values, errors });
+  };
+
+  app.get('/login/forgot', PAGE, async (request, reply) => forgotPage(request, reply, { email: '' }, []));
+
+  app.post('/login/forgot', PAGE, async (request, reply) => {
+    const form = readForm(ResendForm, request.body, ['email'], request.lang);
+    if (!form.ok) return forgotPage(request, reply, form.values, form.errors);
+    await requestPasswordReset(db, deps, request.tenant, { email: form.value.email, clientAddress: request.ip });
+    return reply.redirect('/login/forgot/sent', 303);
+  });
+
+  app.get('/login/forgot/sent', PAGE, async (request, reply) =>
+    reply.page(`${VIEWS}/message.njk`, {
+      title: text('accounts.forgot.sentTitle', request.lang),
+      body: text('accounts.forgot.sentBody', request.lang),
+      link: { href: '/login', label: text('accounts.login.title', request.lang) },
+    }),
+  );
 
   // ---- Sign-in, two-factor, sign-out ---------------------------------------------------------
 
@@ -380,9 +423,21 @@ export function accountsRoutes(app: FastifyInstance, deps: AppDeps): void {
   // ---- The account page and API tokens ---------------------------------------------------------
 
   const accountPage = async (request: FastifyRequest, reply: FastifyReply, user: AuthUser, status: number, errors: FieldError[]) => {
+    const lang = request.lang;
     const { profile, tokens } = await service.accountOverview(db, request.tenant, user);
-    return reply.code(status).page(`${VIEWS}/account.njk`, {
+    const sessionHash = request.auth.via === 'session' ? request.auth.sessionHash : null;
+    const query = (request.query ?? {}) as Record<string, unknown>;
+    const ended = Number.parseInt(String(query.n ?? ''), 10);
+    const notices: Record<string, string> = {
+      password: text('accounts.self.passwordChanged', lang),
+      email: text('accounts.self.emailSent', lang),
+      ended: text('accounts.self.endedOthers', lang, { n: Number.isSafeInteger(ended) && ended >= 0 ? ended : 0 }),
+    };
+    return reply.code(status).header('cache-control', 'no-store').page(`${VIEWS}/account.njk`, {
       title: text('accounts.account.title', request.lang),
+      notice: typeof query.done === 'string' ? (notices[query.done] ?? '') : '',
+      otherSessions: sessionHash ? await otherSessionCount(db, request.tenant, user, sessionHash) : null,
+      idleMinutes: await deps.settings.get<number>(db, request.tenant.id, SESSION_IDLE_SETTING.key),
       profile,
       roleLabel: roleLabel(profile.role, request.lang),
       tokens,
@@ -394,6 +449,101 @@ export function accountsRoutes(app: FastifyInstance, deps: AppDeps): void {
   };
 
   app.get('/account', SIGNED_IN_PAGE, async (request, reply) => accountPage(request, reply, requireUser(request.auth), 200, []));
+
+  // ---- Changing one's own password and address, and one's sessions (accounts.self-service.ts) --
+
+  /** The signed-in user of a browser session: these changes are made in a browser, never with an API token. */
+  const browserUser = (request: FastifyRequest) => {
+    const user = requireUser(request.auth);
+    if (request.auth.via !== 'session' || !request.auth.sessionHash) throw new AppError('forbidden');
+    return { user, sessionHash: request.auth.sessionHash };
+  };
+  const selfCrumbs = (lang: Lang, here: string) => [{ href: '/account', label: text('accounts.account.title', lang) }, { label: here }];
+
+  const changePasswordPage = (request: FastifyRequest, reply: FastifyReply, errors: FieldError[]) => {
+    const heading = text('accounts.self.changePassword', request.lang);
+    return reply
+      .code(errors.length ? 400 : 200)
+      .header('cache-control', 'no-store')
+      .page(`${VIEWS}/change-password.njk`, {
+        title: formTitle(heading, errors, request.lang),
+        heading,
+        errors,
+        breadcrumbs: selfCrumbs(request.lang, heading),
+      });
+  };
+
+  app.get('/account/password', SIGNED_IN_PAGE, async (request, reply) => {
+    browserUser(request);
+    return changePasswordPage(request, reply, []);
+  });
+
+  app.post('/account/password', SIGNED_IN_PAGE, async (request, reply) => {
+    const { user, sessionHash } = browserUser(request);
+    const form = readForm(ChangePasswordForm, request.body, ['currentPassword', 'newPassword', 'newPasswordConfirm'], request.lang);
+    if (!form.ok) return changePasswordPage(request, reply, form.errors);
+    try {
+      await changePassword(db, deps, request.tenant, { user, sessionHash, form: form.value }, request.lang);
+    } catch (err) {
+      if (err instanceof AppError && err.code === 'validation') return changePasswordPage(request, reply, err.errors);
+      throw err;
+    }
+    mail.poke();
+    return reply.redirect('/account?done=password', 303);
+  });
+
+  const changeEmailPage = (request: FastifyRequest, reply: FastifyReply, values: Record<string, string>, errors: FieldError[]) => {
+    const heading = text('accounts.self.changeEmail', request.lang);
+    return reply
+      .code(errors.length ? 400 : 200)
+      .header('cache-control', 'no-store')
+      .page(`${VIEWS}/change-email.njk`, {
+        title: formTitle(heading, errors, request.lang),
+        heading,
+        values,
+        currentEmail: request.auth.user?.email ?? '',
+        errors,
+        breadcrumbs: selfCrumbs(request.lang, heading),
+      });
+  };
+
+  app.get('/account/email', SIGNED_IN_PAGE, async (request, reply) => {
+    browserUser(request);
+    return changeEmailPage(request, reply, { newEmail: '' }, []);
+  });
+
+  app.post('/account/email', SIGNED_IN_PAGE, async (request, reply) => {
+    const { user } = browserUser(request);
+    const form = readForm(ChangeEmailForm, request.body, ['newEmail', 'currentPassword'], request.lang);
+    if (!form.ok) return changeEmailPage(request, reply, { newEmail: form.values.newEmail }, form.errors);
+    try {
+      await requestEmailChange(db, deps, request.tenant, { user, form: form.value }, request.lang);
+    } catch (err) {
+      if (err instanceof AppError && err.code === 'validation') return changeEmailPage(request, reply, { newEmail: form.values.newEmail }, err.errors);
+      throw err;
+    }
+    mail.poke();
+    return reply.redirect('/account?done=email', 303);
+  });
+
+  app.get('/account/email/confirm', PAGE, async (request, reply) => {
+    const query = VerifyEmailQuery.safeParse(request.query);
+    const ok = await confirmEmailChange(db, deps.clock, request.tenant, query.success ? query.data.token : undefined);
+    return reply
+      .code(ok ? 200 : 400)
+      .header('cache-control', 'no-store')
+      .page(`${VIEWS}/message.njk`, {
+        title: text(ok ? 'accounts.self.emailChangedTitle' : 'accounts.verify.invalidTitle', request.lang),
+        body: text(ok ? 'accounts.self.emailChangedBody' : 'accounts.self.emailLinkInvalid', request.lang),
+        link: ok ? { href: '/account', label: text('accounts.account.title', request.lang) } : { href: '/login', label: text('accounts.login.title', request.lang) },
+      });
+  });
+
+  app.post('/account/sessions/end-others', SIGNED_IN_PAGE, async (request, reply) => {
+    const { user, sessionHash } = browserUser(request);
+    const ended = await signOutOtherSessions(db, request.tenant, user, sessionHash);
+    return reply.redirect(`/account?done=ended&n=${ended}`, 303);
+  });
 
   app.post('/account/tokens', SIGNED_IN_PAGE, async (request, reply) => {
     const user = requireUser(request.auth);
@@ -486,60 +636,7 @@ export function accountsRoutes(app: FastifyInstance, deps: AppDeps): void {
     });
   });
 
-  app.get('/admin/users', ADMIN_PAGE, async (request, reply) => {
-    const user = requireUser(request.auth);
-    authorize(canManageUsers(user));
-    const users = await service.listUsersForAdmin(db, request.tenant);
-    const done = (request.query as Record<string, unknown>).done;
-    return reply.page(`${VIEWS}/admin-users.njk`, {
-      title: text('accounts.admin.users', request.lang),
-      breadcrumbs: adminCrumbs(request.lang, text('accounts.admin.users', request.lang)),
-      users: users.map((u) => ({ ...u, roleLabel: roleLabel(u.role, request.lang), self: u.id === user.id })),
-      notice: done === 'created' ? text('accounts.admin.created', request.lang) : done === 'disabled' ? text('accounts.admin.disabled', request.lang) : '',
-    });
-  });
-
-  const newUserPage = async (request: FastifyRequest, reply: FastifyReply, values: Record<string, unknown>, errors: FieldError[]) =>
-    reply.code(errors.length ? 400 : 200).page(`${VIEWS}/admin-user-new.njk`, {
-      title: text('accounts.admin.newUser', request.lang),
-      breadcrumbs: adminCrumbs(request.lang, text('accounts.admin.newUser', request.lang)),
-      values: pick(values, ['email', 'displayName', 'role', 'departmentCode']),
-      roles: ROLES.map((r) => ({ value: r, label: roleLabel(r, request.lang) })),
-      departments: [
-        { value: '', label: text('accounts.field.departmentNone', request.lang) },
-        ...(await service.listDepartments(db, request.tenant)).map((d) => ({
-          value: d.code,
-          label: request.lang === 'ja' ? d.nameJa : d.nameEn,
-        })),
-      ],
-      errors,
-    });
-
-  app.get('/admin/users/new', ADMIN_PAGE, async (request, reply) => {
-    authorize(canManageUsers(requireUser(request.auth)));
-    return newUserPage(request, reply, { role: 'staff' }, []);
-  });
-
-  app.post('/admin/users/new', ADMIN_PAGE, async (request, reply) => {
-    const user = requireUser(request.auth);
-    authorize(canManageUsers(user));
-    const form = parseForm(NewUserSchema, request.body, request.lang);
-    if (!form.ok) return newUserPage(request, reply, bodyOf(request), form.errors);
-    try {
-      await service.adminCreateUser(db, request.tenant, user, form.value, request.lang);
-    } catch (err) {
-      if (err instanceof AppError && err.code === 'validation') return newUserPage(request, reply, bodyOf(request), err.errors);
-      throw err;
-    }
-    return reply.redirect('/admin/users?done=created', 303);
-  });
-
-  app.post('/admin/users/:id/disable', ADMIN_PAGE, async (request, reply) => {
-    const user = requireUser(request.auth);
-    authorize(canManageUsers(user));
-    await service.adminDisableUser(db, request.tenant, user, idOf(request.params));
-    return reply.redirect('/admin/users?done=disabled', 303);
-  });
+  adminUserRoutes(app, deps, adminCrumbs);
 
   app.get('/admin/outbox', ADMIN_PAGE, async (request, reply) => {
     authorize(canReadOutbox(requireUser(request.auth)));
@@ -573,20 +670,9 @@ function nextOf(query: unknown): string {
   return service.safeNext(parsed.success ? parsed.data.next : undefined);
 }
 
-/** The :id of a path, or 404 when it is not an id at all. */
-function idOf(params: unknown): string {
-  const parsed = IdParams.safeParse(params);
-  if (!parsed.success) throw new AppError('not_found');
-  return parsed.data.id;
-}
-
 /** The submitted text fields worth showing again in a re-rendered form (never passwords). */
 function pick(values: Record<string, unknown>, keys: string[]): Record<string, string> {
   return Object.fromEntries(keys.map((k) => [k, typeof values[k] === 'string' ? values[k] : '']));
-}
-
-function roleLabel(role: string, lang: Lang): string {
-  return text(`accounts.role.${role}` as AccountsMessageKey, lang);
 }
 
 function tokenJson(t: service.TokenSummary) {
@@ -599,26 +685,3 @@ function tokenJson(t: service.TokenSummary) {
   };
 }
 
-const DATE_TIME: Record<Lang, Intl.DateTimeFormat> = {
-  ja: new Intl.DateTimeFormat('ja-JP', {
-    timeZone: 'Asia/Tokyo',
-    year: 'numeric',
-    month: 'numeric',
-    day: 'numeric',
-    hour: '2-digit',
-    minute: '2-digit',
-  }),
-  en: new Intl.DateTimeFormat('en-GB', {
-    timeZone: 'Asia/Tokyo',
-    year: 'numeric',
-    month: 'short',
-    day: 'numeric',
-    hour: '2-digit',
-    minute: '2-digit',
-  }),
-};
-
-/** Formats timestamps in Japan time for a page (templates call fmt(date)). */
-function formatter(lang: Lang): (d: Date | null | undefined) => string {
-  return (d) => (d ? DATE_TIME[lang].format(d) + (lang === 'en' ? ' JST' : '') : '');
-}

@@ -64,6 +64,8 @@ export const SignupForm = z
     displayName: DisplayNameField,
     password: NewPasswordField,
     passwordConfirm: z.string({ error: m('accounts.error.passwordMismatch') }),
+    /** 利用規約・プライバシーポリシーへの同意 — the checkbox sends "yes". */
+    agree: z.literal('yes', { error: m('accounts.error.agreeRequired') }),
   })
   // `when` lets the cross-field checks report alongside the per-field ones (every error at once).
   .refine(passwordNotEmail, { path: ['password'], error: m('accounts.error.passwordIsEmail'), when: () => true })
@@ -161,3 +163,78 @@ export const TokenCreatedResponse = z.object({
 });
 
 export { parseWith as parseForm, toFieldErrors } from '../../core/validation.ts';
+
+/** パスワードの変更 — the current password, the new one twice. */
+export const ChangePasswordForm = z
+  .object({
+    currentPassword: z
+      .string({ error: m('accounts.error.currentPasswordRequired') })
+      .min(1, { error: m('accounts.error.currentPasswordRequired') })
+      .max(ACCOUNT_LIMITS.passwordMax, { error: m('accounts.error.passwordTooLong', { max: ACCOUNT_LIMITS.passwordMax }) }),
+    newPassword: NewPasswordField,
+    newPasswordConfirm: z.string({ error: m('accounts.error.passwordMismatch') }),
+  })
+  .refine((v) => typeof v.newPassword !== 'string' || v.newPassword === v.newPasswordConfirm, {
+    path: ['newPasswordConfirm'],
+    error: m('accounts.error.passwordMismatch'),
+    when: () => true,
+  })
+  .refine((v) => typeof v.newPassword !== 'string' || v.newPassword !== v.currentPassword, {
+    path: ['newPassword'],
+    error: m('accounts.error.passwordUnchanged'),
+    when: () => true,
+  });
+export type ChangePasswordInput = z.infer<typeof ChangePasswordForm>;
+
+/** メールアドレスの変更 — the new address, confirmed by the current password. */
+export const ChangeEmailForm = z.object({
+  newEmail: EmailField,
+  currentPassword: z
+    .string({ error: m('accounts.error.currentPasswordRequired') })
+    .min(1, { error: m('accounts.error.currentPasswordRequired') })
+    .max(ACCOUNT_LIMITS.passwordMax, { error: m('accounts.error.passwordTooLong', { max: ACCOUNT_LIMITS.passwordMax }) }),
+});
+export type ChangeEmailInput = z.infer<typeof ChangeEmailForm>;
+
+/** 所属課 — a department code as a form sends it ('' for none). */
+const DepartmentCodeField = z
+  .string()
+  .trim()
+  .max(ACCOUNT_LIMITS.departmentCodeMax, { error: m('accounts.error.departmentUnknown') })
+  .optional()
+  .transform((v) => (v ? v : undefined));
+
+/** Roles an administrator invites (citizens sign up themselves). */
+export const INVITED_ROLES = ['staff', 'plan_manager', 'admin'] as const;
+
+/** 職員の招待 — who is invited, as what, in which department; never a password. */
+export const InviteForm = z
+  .object({
+    email: EmailField,
+    displayName: DisplayNameField,
+    role: z.enum(INVITED_ROLES, { error: m('accounts.error.roleInvalid') }),
+    departmentCode: DepartmentCodeField,
+  })
+  .refine((v) => v.role !== 'staff' || Boolean(v.departmentCode), {
+    path: ['departmentCode'],
+    error: m('accounts.error.departmentRequired'),
+    when: () => true,
+  });
+export type InviteInput = z.infer<typeof InviteForm>;
+
+/** An administrator's edit of an account: name, role and department. */
+export const EditUserForm = z
+  .object({
+    displayName: DisplayNameField,
+    role: z.enum(ROLES, { error: m('accounts.error.roleInvalid') }),
+    departmentCode: DepartmentCodeField,
+  })
+  .refine((v) => v.role !== 'staff' || Boolean(v.departmentCode), {
+    path: ['departmentCode'],
+    error: m('accounts.error.departmentRequired'),
+    when: () => true,
+  });
+export type EditUserInput = z.infer<typeof EditUserForm>;
+
+/** The confirmation step's answer (the confirmation page sends it; a bare post does not). */
+export const ConfirmForm = z.object({ confirm: z.literal('yes') });

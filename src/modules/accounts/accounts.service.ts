@@ -18,7 +18,8 @@ import { enqueueMail, listOutbox, type OutboxEntry } from '../../core/mail.ts';
 import { clearRateLimit, enforceRateLimits, hitRateLimit, releaseRateLimit, type RateLimit } from '../../core/rate-limit.ts';
 import { findDepartment, listDepartments as listTenantDepartments, type Department, type Tenant } from '../../core/tenancy.ts';
 import { accountsText } from './accounts.messages.ts';
-import { canDisableUser, canRevokeApiToken, requiresTwoFactor } from './accounts.policy.ts';
+import { recordAgreements } from './accounts.agreements.ts';
+import { canRevokeApiToken, requiresTwoFactor } from './accounts.policy.ts';
 import * as repo from './accounts.repository.ts';
 import { createApiToken, createSession, destroySession, hashPassword, revokeApiToken, verifyPassword } from './accounts.sessions.ts';
 import { NewUserSchema, toFieldErrors, type SignupInput } from './accounts.schema.ts';
@@ -190,6 +191,7 @@ export async function signUp(
         { email: input.email, password: input.password, displayName: input.displayName, role: 'citizen', emailVerified: false },
         { lang, passwordHash },
       );
+      await recordAgreements(tx, tenant.id, user.id, deps.clock.now());
       await queueVerificationMail(tx, config, tenant, { ...user, displayName: input.displayName });
       await appendAudit(tx, {
         tenantId: tenant.id,
@@ -893,24 +895,6 @@ export async function adminCreateUser(
     if (err instanceof AppError && err.code === 'conflict') throw new AppError('validation', undefined, err.errors);
     throw err;
   }
-}
-
-/** An administrator disables an account: its sessions end and its tokens stop working. */
-export async function adminDisableUser(db: Db, tenant: Tenant, actor: AuthUser, userId: string): Promise<void> {
-  await db.transaction(async (tx) => {
-    const target = await repo.findUserById(tx, tenant.id, userId);
-    if (!target) throw new AppError('not_found');
-    if (!canDisableUser(actor, target)) throw new AppError('forbidden');
-    await repo.disableUser(tx, tenant.id, userId);
-    await appendAudit(tx, {
-      tenantId: tenant.id,
-      actorId: actor.id,
-      actorLabel: actor.email,
-      action: 'user.disable',
-      entityType: 'user',
-      entityId: userId,
-    });
-  });
 }
 
 /** The tenant's mail outbox, newest first. */

@@ -7,6 +7,8 @@ import { hash as argonHash, verify as argonVerify } from '@node-rs/argon2';
 import { ANONYMOUS, type Auth, type Authenticator, type AuthUser, type Role } from '../../core/auth.ts';
 import { randomToken, sha256 } from '../../core/crypto.ts';
 import type { Sql } from '../../core/db/database.ts';
+import type { JobDefinition } from '../../core/scheduler.ts';
+import type { SettingDefinition } from '../../core/settings.ts';
 
 /** How long a session lasts once two-factor is done. */
 export const SESSION_TTL_MS = 12 * 60 * 60 * 1000;
@@ -71,17 +73,61 @@ export async function createSession(sql: Sql, tenantId: string, userId: string, 
   return token;
 }
 
-/** The session's user, or ANONYMOUS when the cookie is unknown, expired or the user disabled. */
+/** The municipality's setting: minutes without a request after which a session ends. */
+export const SESSION_IDLE_SETTING = {
+  key: 'accounts.sessionIdleMinutes',
+  type: 'integer',
+  default: 60,
+  min: 5,
+  max: SESSION_TTL_MS / 60_000,
+  label: { ja: '操作がない場合の自動ログアウト（分）', en: 'Sign out after this many minutes without activity' },
+  hint: {
+    ja: 'ログイン中に操作がないまま、この時間が過ぎるとログアウトします（5〜720分）',
+    en: 'A session with no request for this long ends (5–720 minutes)',
+  },
+} as const satisfies SettingDefinition;
+
+/**
+ * The tenant's idle minutes in SQL, for a row alias with tenant_id. Read here rather than through
+ * the settings registry because it is needed on every request, inside the session's own query
+ * (the registry writes only values it accepts; anything else reads as the default).
+ */
+export const IDLE_MINUTES_SQL = (alias: string) => `coalesce((select case when jsonb_typeof(ts.value) = 'number' then (ts.value #>> '{}')::int end
+     from tenant_settings ts where ts.tenant_id = ${alias}.tenant_id and ts.key = '${SESSION_IDLE_SETTING.key}'), ${SESSION_IDLE_SETTING.default})`;
+
+/** A session's last request is written at most this often (not on every request). */
+const LAST_SEEN_GRANULARITY_SECONDS = 60;
+
+/**
+ * The session's user, or ANONYMOUS when the cookie is unknown, expired, idle longer than the
+ * municipality's idle timeout, or the user disabled. A live session's last request time moves on.
+ */
 export async function authenticateSession(sql: Sql, tenantId: string, token: string): Promise<Auth> {
   const tokenHash = sha256(token);
-  const row = await sql.maybeOne<UserRow & { mfa_passed: boolean }>(
-    `select ${USER_COLUMNS}, s.mfa_passed
+  const row = await sql.maybeOne<UserRow & { mfa_passed: boolean; stale: boolean }>(
+    `select ${USER_COLUMNS}, s.mfa_passed, s.last_seen_at < now() - make_interval(secs => $3) as stale
        from sessions s join users u on u.tenant_id = s.tenant_id and u.id = s.user_id ${JOIN_DEPARTMENT}
-      where s.tenant_id = $1 and s.token_hash = $2 and s.expires_at > now() and u.disabled_at is null`,
-    [tenantId, tokenHash],
+      where s.tenant_id = $1 and s.token_hash = $2 and s.expires_at > now() and u.disabled_at is null
+        and s.last_seen_at > now() - make_interval(mins => ${IDLE_MINUTES_SQL('s')})`,
+    [tenantId, tokenHash, LAST_SEEN_GRANULARITY_SECONDS],
   );
   if (!row) return ANONYMOUS;
+  if (row.stale) await sql.query('update sessions set last_seen_at = now() where tenant_id = $1 and token_hash = $2', [tenantId, tokenHash]);
   return { user: toAuthUser(row), via: 'session', mfaPassed: row.mfa_passed, sessionHash: tokenHash };
+}
+
+/**
+ * Removes sessions that ended by `now` (past their lifetime, or idle longer than their
+ * municipality's timeout) and e-mail links spent or expired more than a week ago, for every
+ * municipality. Run by the scheduler (accounts.sessionSweep).
+ */
+export async function sweepSessions(sql: Sql, now: Date): Promise<{ sessions: number; links: number }> {
+  const sessions = await sql.query(
+    `delete from sessions s where s.expires_at <= $1 or s.last_seen_at <= $1::timestamptz - make_interval(mins => ${IDLE_MINUTES_SQL('s')}) returning 1`,
+    [now],
+  );
+  const links = await sql.query(`delete from email_tokens where expires_at < $1::timestamptz - interval '7 days' returning 1`, [now]);
+  return { sessions: sessions.length, links: links.length };
 }
 
 /** Ends a session. */
@@ -137,3 +183,18 @@ export const authenticator: Authenticator = {
   session: authenticateSession,
   bearer: authenticateToken,
 };
+
+/** The scheduler job that sweeps ended sessions and old links (every 15 minutes). */
+export const SESSION_SWEEP_JOB = 'accounts.sessionSweep';
+
+export function sessionSweepJob(): JobDefinition {
+  return {
+    name: SESSION_SWEEP_JOB,
+    everySeconds: 15 * 60,
+    keepRunsDays: 7,
+    async run(ctx) {
+      const removed = await sweepSessions(ctx.db, ctx.now);
+      return `${removed.sessions} sessions, ${removed.links} links removed`;
+    },
+  };
+}

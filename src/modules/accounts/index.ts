@@ -3,7 +3,8 @@ import type { HibikiModule } from '../module.ts';
 import { accountsMessages } from './accounts.messages.ts';
 import { accountsRoutes } from './accounts.routes.ts';
 import { seedDemoAccounts } from './accounts.service.ts';
-import { authenticator } from './accounts.sessions.ts';
+import { authenticator, SESSION_IDLE_SETTING, sessionSweepJob } from './accounts.sessions.ts';
+import { passwordResetJob } from './accounts.recovery.ts';
 
 export const accountsModule: HibikiModule = {
   name: 'accounts',
@@ -11,6 +12,8 @@ export const accountsModule: HibikiModule = {
   routes: accountsRoutes,
   messages: [accountsMessages],
   authenticator,
+  jobs: (deps) => [passwordResetJob(deps), sessionSweepJob()],
+  settings: [SESSION_IDLE_SETTING],
   nav: [{ href: '/admin', label: { ja: '管理', en: 'Administration' }, audience: ['admin'] }],
   seedDemo: (tx, tenant) => seedDemoAccounts(tx, tenant),
 };
