@@ -17,6 +17,11 @@ export type Row = Record<string, unknown>;
 export interface Sql {
   /** Runs one parameterised statement and returns its rows. */
   query<T = Row>(text: string, params?: readonly unknown[]): Promise<T[]>;
+  /**
+   * query() for a hot path: on PostgreSQL the statement is prepared under `name` (one name per
+   * text, fixed in the code) and parsed and planned once per connection instead of every call.
+   */
+  queryNamed<T = Row>(name: string, text: string, params?: readonly unknown[]): Promise<T[]>;
   /** Exactly one row, or throws. */
   one<T = Row>(text: string, params?: readonly unknown[]): Promise<T>;
   /** The first row, or undefined. */
@@ -46,7 +51,7 @@ const INT8 = 20;
 const NUMERIC = 1700;
 const DATE = 1082;
 
-type RawQuery = (text: string, params?: readonly unknown[]) => Promise<Row[]>;
+type RawQuery = (text: string, params?: readonly unknown[], name?: string) => Promise<Row[]>;
 
 function sqlOf(
   raw: RawQuery,
@@ -56,6 +61,7 @@ function sqlOf(
   return {
     ...where,
     query: <T>(text: string, params?: readonly unknown[]) => raw(text, params) as Promise<T[]>,
+    queryNamed: <T>(name: string, text: string, params?: readonly unknown[]) => raw(text, params, name) as Promise<T[]>,
     async one<T>(text: string, params?: readonly unknown[]) {
       const rows = await raw(text, params);
       if (rows.length !== 1) throw new Error(`expected one row, got ${rows.length}`);
@@ -222,8 +228,8 @@ export async function openPostgres(url: string, poolSize = 10): Promise<Db> {
   await pool.query('select 1');
   const rawOf =
     (c: pg.Pool | pg.PoolClient): RawQuery =>
-    async (text, params) =>
-      (await c.query<Row>(text, params as unknown[] | undefined)).rows;
+    async (text, params, name) =>
+      (name ? await c.query<Row>({ name, text, values: params as unknown[] | undefined }) : await c.query<Row>(text, params as unknown[] | undefined)).rows;
   const identity = {};
   const base = sqlOf(rawOf(pool), async (text) => {
     await pool.query(text);
@@ -283,6 +289,7 @@ export function deferredDb(opening: Promise<Db>, kind: Db['kind']): Db {
       return ready.identity;
     },
     query: async (text, params) => (await the()).query(text, params),
+    queryNamed: async (name, text, params) => (await the()).queryNamed(name, text, params),
     one: async (text, params) => (await the()).one(text, params),
     maybeOne: async (text, params) => (await the()).maybeOne(text, params),
     exec: async (text) => (await the()).exec(text),

@@ -191,7 +191,9 @@ export interface NewApplication {
  * The audit insert is the one core's appendAudit() makes, folded into this statement.
  */
 export async function insertApplication(sql: Sql, tenantId: string, a: NewApplication): Promise<{ id: string; receiptNumber: string } | null> {
-  const row = await sql.maybeOne<{ id: string; receiptNumber: string }>(
+  // Prepared once per connection: parsing and planning this statement cost more than running it.
+  const [row] = await sql.queryNamed<{ id: string; receiptNumber: string }>(
+    'procedures.insertApplication',
     `with p as (select 1 from procedures where tenant_id = $1 and id = $2 and published_version = $3),
      s as (select nextval('procedure_receipt_seq') as n from p),
      app as (

@@ -13,23 +13,36 @@
  * the id of its key (the first 16 hex digits of the key's SHA-256), so a rotation re-seals
  * the records of older keys in the background (procedures.rotate job).
  */
-import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { createHash, createHmac, createSecretKey, randomBytes, randomUUID, type KeyObject } from 'node:crypto';
 import type { Config } from '../../core/config.ts';
-import { decrypt, encrypt, hmac, safeEqual } from '../../core/crypto.ts';
+import { decrypt, encrypt, safeEqual } from '../../core/crypto.ts';
 
 const ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789'; // no 0/O, 1/I
 const PASSWORD_LENGTH = 16;
 
-/** 80 bits as 16 letters of the alphabet, in groups of four ("ABCD-EFGH-JKLM-NPQR"). */
-function passwordOf(bytes: Buffer): string {
-  let bits = 0n;
-  for (const b of bytes.subarray(0, 10)) bits = (bits << 8n) | BigInt(b);
+/** 80 bits (the first 10 bytes) as 16 letters of the alphabet, in groups of four ("ABCD-EFGH-JKLM-NPQR"). */
+export function passwordOf(bytes: Buffer): string {
   let s = '';
+  // Five bits a letter, read from the end of the 80 bits (the lowest bits first).
   for (let i = 0; i < PASSWORD_LENGTH; i++) {
-    s += ALPHABET[Number(bits & 31n)];
-    bits >>= 5n;
+    const bit = 79 - 5 * i - 4; // the letter's highest bit, counted from the first byte's top
+    const at = bit >> 3;
+    const word = ((bytes[at]! << 8) | (bytes[at + 1] ?? 0)) >> (16 - 5 - (bit & 7));
+    s += ALPHABET[word & 31];
+    if (i % 4 === 3 && i < PASSWORD_LENGTH - 1) s += '-';
   }
-  return s.match(/.{4}/g)!.join('-');
+  return s;
+}
+
+/** The server secret as a key object, made once (an HMAC under a string key converts it every call). */
+const secretKeys = new Map<string, KeyObject>();
+function hmacOf(secret: string, text: string): string {
+  let key = secretKeys.get(secret);
+  if (!key) {
+    if (secretKeys.size > 16) secretKeys.clear();
+    secretKeys.set(secret, (key = createSecretKey(Buffer.from(secret, 'utf8'))));
+  }
+  return createHmac('sha256', key).update(text).digest('base64url');
 }
 
 /** A fresh inquiry password, shown to the applicant once. */
@@ -53,7 +66,7 @@ function normalisePassword(p: string): string {
 
 /** What the database stores for the password. */
 export function hashInquiryPassword(config: Pick<Config, 'secret'>, password: string): string {
-  return hmac(config.secret, `procedures.inquiry|${normalisePassword(password)}`);
+  return hmacOf(config.secret, `procedures.inquiry|${normalisePassword(password)}`);
 }
 
 /** Constant-time check of a typed password against the stored hash. */
@@ -64,17 +77,18 @@ export function inquiryPasswordMatches(config: Pick<Config, 'secret'>, password:
 
 /** A keyed hash of text (idempotency keys, request bodies): comparable, not reversible. */
 export function keyedHash(config: Pick<Config, 'secret'>, purpose: string, text: string): string {
-  return hmac(config.secret, `procedures.${purpose}|${text}`);
+  return hmacOf(config.secret, `procedures.${purpose}|${text}`);
 }
 
-/** A UUID whose first 48 bits are the time in milliseconds (the version 7 layout). */
+/**
+ * A UUID whose first 48 bits are the time in milliseconds (the version 7 layout). The random
+ * bits come from randomUUID(), which draws on a batch of entropy instead of asking OpenSSL
+ * every call.
+ */
 export function timeOrderedUuid(at: Date): string {
-  const b = randomBytes(16);
-  b.writeUIntBE(at.getTime(), 0, 6);
-  b[6] = (b[6]! & 0x0f) | 0x70;
-  b[8] = (b[8]! & 0x3f) | 0x80;
-  const h = b.toString('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  const r = randomUUID(); // xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx: 122 random bits
+  const t = at.getTime().toString(16).padStart(12, '0').slice(-12);
+  return `${t.slice(0, 8)}-${t.slice(8, 12)}-7${r.slice(15, 18)}-${r.slice(19)}`;
 }
 
 /** The id stored beside a record sealed with key. */
