@@ -107,6 +107,15 @@ export async function redeemInvitation(tx: Sql, tenantId: string, surveyId: stri
   return exists ? 'used' : 'unknown';
 }
 
+/** Marks these codes used in one statement (rows locked in index order); how many were unused. */
+export async function redeemInvitations(tx: Sql, tenantId: string, surveyId: string, hashes: readonly string[]): Promise<number> {
+  const rows = await tx.query(
+    'update survey_invitations set used = true where tenant_id = $1 and survey_id = $2 and code_hash = any($3::text[]) and not used returning 1',
+    [tenantId, surveyId, [...hashes].sort()],
+  );
+  return rows.length;
+}
+
 /** Whether each code is known and unused (for an import's dry run). */
 export async function invitationStates(sql: Sql, tenantId: string, surveyId: string, hashes: readonly string[]): Promise<Map<string, boolean>> {
   const rows = await sql.query<{ code_hash: string; used: boolean }>(
@@ -154,19 +163,37 @@ export async function insertResponses(tx: Sql, tenantId: string, surveyId: strin
   );
 }
 
-/** Adds to the running tallies, in a fixed key order (concurrent answers lock rows in the same order). */
-export async function addTallies(tx: Sql, tenantId: string, surveyId: string, increments: ReadonlyMap<string, number>): Promise<void> {
-  if (increments.size === 0) return;
-  const keys = [...increments.keys()].sort();
-  const questions = keys.map((k) => k.slice(0, k.indexOf('\u0000')));
-  const choices = keys.map((k) => k.slice(k.indexOf('\u0000') + 1));
-  const counts = keys.map((k) => increments.get(k)!);
-  await tx.query(
-    `insert into survey_tallies as t (tenant_id, survey_id, question_code, choice_code, n)
-     select $1, $2, q, c, n from unnest($3::text[], $4::text[], $5::integer[]) with ordinality as u(q, c, n, i) order by i
-     on conflict (tenant_id, survey_id, question_code, choice_code) do update set n = t.n + excluded.n`,
-    [tenantId, surveyId, questions, choices, counts],
-  );
+/** The columns of cell tally keys ("question\0sex\0age group\0choice"), for unnest. */
+function cellColumns(keys: readonly string[], cells: ReadonlyMap<string, number>): [string[], string[], string[], string[], number[]] {
+  const parts = keys.map((k) => k.split('\u0000'));
+  return [parts.map((p) => p[0]!), parts.map((p) => p[1]!), parts.map((p) => p[2]!), parts.map((p) => p[3]!), keys.map((k) => cells.get(k)!)];
+}
+
+/**
+ * Adds to the running tallies (totals, then cells), each in a fixed key order: concurrent
+ * answers lock the same rows in the same order, so they wait for each other but never deadlock.
+ */
+export async function addTallies(tx: Sql, tenantId: string, surveyId: string, increments: ReadonlyMap<string, number>, cells: ReadonlyMap<string, number>): Promise<void> {
+  if (increments.size > 0) {
+    const keys = [...increments.keys()].sort();
+    const questions = keys.map((k) => k.slice(0, k.indexOf('\u0000')));
+    const choices = keys.map((k) => k.slice(k.indexOf('\u0000') + 1));
+    const counts = keys.map((k) => increments.get(k)!);
+    await tx.query(
+      `insert into survey_tallies as t (tenant_id, survey_id, question_code, choice_code, n)
+       select $1, $2, q, c, n from unnest($3::text[], $4::text[], $5::integer[]) with ordinality as u(q, c, n, i) order by i
+       on conflict (tenant_id, survey_id, question_code, choice_code) do update set n = t.n + excluded.n`,
+      [tenantId, surveyId, questions, choices, counts],
+    );
+  }
+  if (cells.size > 0) {
+    await tx.query(
+      `insert into survey_cell_tallies as t (tenant_id, survey_id, question_code, sex, age_group, choice_code, n)
+       select $1, $2, u.q, u.sex, u.age, u.c, u.n from unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::integer[]) with ordinality as u(q, sex, age, c, n, i) order by u.i
+       on conflict (tenant_id, survey_id, question_code, sex, age_group, choice_code) do update set n = t.n + excluded.n`,
+      [tenantId, surveyId, ...cellColumns([...cells.keys()].sort(), cells)],
+    );
+  }
 }
 
 export interface Tally {
@@ -182,24 +209,59 @@ export async function loadTallies(sql: Sql, tenantId: string, surveyId: string):
   );
 }
 
-/** The tallies recounted from the responses themselves (the proof that the running ones are right). */
-export async function recountTallies(sql: Sql, tenantId: string, surveyId: string, questions: readonly Question[]): Promise<Tally[]> {
-  const rows = await sql.query<{ answers: Record<string, unknown> }>('select answers from survey_responses where tenant_id = $1 and survey_id = $2', [
-    tenantId,
-    surveyId,
-  ]);
-  const counts = new Map<string, number>();
-  for (const r of rows) {
-    for (const [key, n] of tallyKeys(questions, r.answers)) counts.set(key, (counts.get(key) ?? 0) + n);
+/**
+ * The tallies recounted in this process from the stored answers (an implementation apart from
+ * the database's recount), page by page.
+ */
+export async function recountTallies(sql: Sql, tenantId: string, surveyId: string, questions: readonly Question[]): Promise<{ totals: Tally[]; cells: CellTally[] }> {
+  const totals = new Map<string, number>();
+  const cells = new Map<string, number>();
+  for await (const page of responsePages(sql, tenantId, surveyId)) {
+    for (const r of page) {
+      for (const [key, n] of tallyKeys(questions, r.answers)) totals.set(key, (totals.get(key) ?? 0) + n);
+      for (const [key, n] of cellKeys(questions, r)) cells.set(key, (cells.get(key) ?? 0) + n);
+    }
   }
-  return [...counts].map(([k, n]) => ({ questionCode: k.slice(0, k.indexOf('\u0000')), choiceCode: k.slice(k.indexOf('\u0000') + 1), n }));
+  return {
+    totals: [...totals].map(([k, n]) => ({ questionCode: k.slice(0, k.indexOf('\u0000')), choiceCode: k.slice(k.indexOf('\u0000') + 1), n })),
+    cells: [...cells].map(([k, n]) => {
+      const [questionCode, sex, ageGroup, choiceCode] = k.split('\u0000') as [string, string, string, string];
+      return { questionCode, sex, ageGroup, choiceCode, n };
+    }),
+  };
 }
 
-/** Rebuilds the tallies from the responses (seeding, repair). */
-export async function rebuildTallies(tx: Sql, tenantId: string, surveyId: string, questions: readonly Question[]): Promise<void> {
+/**
+ * The tally keys of every stored response, counted by the database itself (the same keys as
+ * `tallyKeys`): `byCell` adds the respondent's sex and age group ('' when not given) for the
+ * perception questions, the ones weighted by them.
+ */
+export function recountSql(byCell: boolean): string {
+  const cell = byCell ? `coalesce(r.sex, ''), coalesce(r.age_group, ''), ` : '';
+  return `select r.tenant_id, r.survey_id, q.code, ${cell}k.choice, count(*)::integer
+       from survey_responses r
+       join survey_questions q on q.tenant_id = r.tenant_id and q.survey_id = r.survey_id${byCell ? ` and q.kind = 'perception'` : ''}
+       cross join lateral (select r.answers -> q.code as a, q.kind in ('text', 'number') as free) v
+       cross join lateral (
+         select e as choice from jsonb_array_elements_text(case when not v.free and jsonb_typeof(v.a) = 'array' then v.a else '[]' end) e
+         union all
+         select case when coalesce(jsonb_typeof(v.a), 'null') = 'null' then '' when v.free then '*' when jsonb_typeof(v.a) = 'array' then '' else v.a #>> '{}' end
+          where v.free or jsonb_typeof(v.a) is distinct from 'array' or jsonb_array_length(v.a) = 0
+       ) k
+      where r.tenant_id = $1 and r.survey_id = $2
+      group by r.tenant_id, r.survey_id, q.code, ${cell}k.choice`;
+}
+
+/** Rebuilds the running tallies (totals and per cell) and the respondent count from the responses (seeding, bulk loads, repair). */
+export async function rebuildTallies(tx: Sql, tenantId: string, surveyId: string): Promise<void> {
   await tx.query('delete from survey_tallies where tenant_id = $1 and survey_id = $2', [tenantId, surveyId]);
-  const recount = await recountTallies(tx, tenantId, surveyId, questions);
-  await addTallies(tx, tenantId, surveyId, new Map(recount.map((t) => [`${t.questionCode}\u0000${t.choiceCode}`, t.n])));
+  await tx.query('delete from survey_cell_tallies where tenant_id = $1 and survey_id = $2', [tenantId, surveyId]);
+  await tx.query(`insert into survey_tallies (tenant_id, survey_id, question_code, choice_code, n) ${recountSql(false)}`, [tenantId, surveyId]);
+  await tx.query(`insert into survey_cell_tallies (tenant_id, survey_id, question_code, sex, age_group, choice_code, n) ${recountSql(true)}`, [tenantId, surveyId]);
+  await tx.query(
+    `update surveys set respondents = (select count(*) from survey_responses where tenant_id = $1 and survey_id = $2) where tenant_id = $1 and id = $2`,
+    [tenantId, surveyId],
+  );
 }
 
 /**
@@ -220,14 +282,47 @@ export function tallyKeys(questions: readonly Question[], answers: Record<string
   return keys;
 }
 
-/** Responses per weighting cell, with how many gave one of `choices` to the question. */
-export async function cellCounts(sql: Sql, tenantId: string, surveyId: string, questionCode: string, choices: readonly string[]) {
-  return sql.query<{ sex: string | null; ageGroup: string | null; respondents: number; hits: number }>(
-    `select sex, age_group as "ageGroup", count(*)::integer as respondents,
-            count(*) filter (where answers->>$3 = any($4::text[]))::integer as hits
-       from survey_responses where tenant_id = $1 and survey_id = $2 group by sex, age_group`,
-    [tenantId, surveyId, questionCode, choices],
+/**
+ * The cell tally keys ("question\0sex\0age group\0choice") a stored response adds: its
+ * perception questions' keys within its sex × age group cell ('' for an attribute not given).
+ */
+export function cellKeys(questions: readonly Question[], row: Pick<ResponseRow, 'sex' | 'ageGroup' | 'answers'>): Map<string, number> {
+  const cell = `${row.sex ?? ''}\u0000${row.ageGroup ?? ''}\u0000`;
+  const out = new Map<string, number>();
+  for (const [k, n] of tallyKeys(questions.filter((q) => q.kind === 'perception'), row.answers)) {
+    const key = k.replace('\u0000', `\u0000${cell}`);
+    out.set(key, (out.get(key) ?? 0) + n);
+  }
+  return out;
+}
+
+export interface CellTally {
+  questionCode: string;
+  sex: string;
+  ageGroup: string;
+  choiceCode: string;
+  n: number;
+}
+
+/** The running tallies per weighting cell of a survey's perception questions. */
+export async function loadCellTallies(sql: Sql, tenantId: string, surveyId: string): Promise<CellTally[]> {
+  return sql.query<CellTally>(
+    `select question_code as "questionCode", sex, age_group as "ageGroup", choice_code as "choiceCode", n
+       from survey_cell_tallies where tenant_id = $1 and survey_id = $2 and n > 0`,
+    [tenantId, surveyId],
   );
+}
+
+/** The tallies, totals or per cell, recounted by the database from the stored answers. */
+export async function recountInDatabase(sql: Sql, tenantId: string, surveyId: string) {
+  const [totals, cells] = await Promise.all([
+    sql.query<{ q: string; c: string; n: number }>(`select q, c, n from (${recountSql(false)}) as x(t, s, q, c, n)`, [tenantId, surveyId]),
+    sql.query<{ q: string; sex: string; age: string; c: string; n: number }>(`select q, sex, age, c, n from (${recountSql(true)}) as x(t, s, q, sex, age, c, n)`, [tenantId, surveyId]),
+  ]);
+  return {
+    totals: totals.map((r): Tally => ({ questionCode: r.q, choiceCode: r.c, n: r.n })),
+    cells: cells.map((r): CellTally => ({ questionCode: r.q, sex: r.sex, ageGroup: r.age, choiceCode: r.c, n: r.n })),
+  };
 }
 
 export async function loadStrata(sql: Sql, tenantId: string, surveyId: string) {
@@ -306,8 +401,10 @@ export async function storeAnswer(
   hash: string,
   row: ResponseRow,
   increments: ReadonlyMap<string, number>,
+  cells: ReadonlyMap<string, number>,
 ): Promise<'ok' | 'used' | 'unknown' | 'closed'> {
   const keys = [...increments.keys()].sort();
+  const cellKeys = [...cells.keys()].sort();
   const result = await tx.one<{ redeemed: number; counted: number }>(
     `with inv as (
        update survey_invitations set used = true where tenant_id = $1 and survey_id = $2 and code_hash = $3 and not used returning 1
@@ -320,8 +417,13 @@ export async function storeAnswer(
        insert into survey_tallies as t (tenant_id, survey_id, question_code, choice_code, n)
        select $1, $2, q, c, n from unnest($11::text[], $12::text[], $13::integer[]) with ordinality as u(q, c, n, i), s order by i
        on conflict (tenant_id, survey_id, question_code, choice_code) do update set n = t.n + excluded.n returning 1
+     ), c as (
+       insert into survey_cell_tallies as t (tenant_id, survey_id, question_code, sex, age_group, choice_code, n)
+       select $1, $2, u.q, u.sex, u.age, u.c, u.n from unnest($14::text[], $15::text[], $16::text[], $17::text[], $18::integer[]) with ordinality as u(q, sex, age, c, n, i), s order by u.i
+       on conflict (tenant_id, survey_id, question_code, sex, age_group, choice_code) do update set n = t.n + excluded.n returning 1
      )
-     select (select count(*) from inv)::integer as redeemed, (select count(*) from s)::integer + 0 * (select count(*) from r) + 0 * (select count(*) from t) as counted`,
+     select (select count(*) from inv)::integer as redeemed,
+            (select count(*) from s)::integer + 0 * (select count(*) from r) + 0 * (select count(*) from t) + 0 * (select count(*) from c) as counted`,
     [
       tenantId,
       surveyId,
@@ -336,6 +438,7 @@ export async function storeAnswer(
       keys.map((k) => k.slice(0, k.indexOf('\u0000'))),
       keys.map((k) => k.slice(k.indexOf('\u0000') + 1)),
       keys.map((k) => increments.get(k)!),
+      ...cellColumns(cellKeys, cells),
     ],
   );
   if (result.redeemed === 0) {

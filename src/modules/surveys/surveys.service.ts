@@ -254,7 +254,7 @@ export async function submitResponse(deps: AppDeps, tenant: Tenant, who: Request
   const outcome = await deps.db.transaction(async (tx) => {
     // Counted in the answer's own transaction (one commit per answer).
     if (!staff) await enforceRateLimits(tx, deps.clock, tenant.id, [{ rule: RATE_LIMITS.answerPerClient, key: who.ip }]);
-    const result = await repo.storeAnswer(tx, tenant.id, survey.id, hashCode(input!.invitation), row, repo.tallyKeys(questions, stored));
+    const result = await repo.storeAnswer(tx, tenant.id, survey.id, hashCode(input!.invitation), row, repo.tallyKeys(questions, stored), repo.cellKeys(questions, row));
     // Closed between the read and the write: the code's use is rolled back with the rest.
     if (result === 'closed') throw new AppError('conflict', stateMsg('surveys.error.notOpen', 'closed'));
     if (result === 'ok' && staff) await appendAudit(tx, { tenantId: tenant.id, ...actor(who.user!), action: 'survey.paper_answer', entityType: 'survey', entityId: survey.code });
@@ -321,6 +321,7 @@ export async function resultsOf(sql: Sql, tenantId: string, survey: repo.Survey)
     repo.loadStrata(sql, tenantId, survey.id),
     repo.previousPublished(sql, tenantId, survey.fiscalYear),
   ]);
+  const cellTallies = strata.length ? await repo.loadCellTallies(sql, tenantId, survey.id) : [];
   const n = survey.respondents;
   const out: SurveyResults['questions'] = [];
   for (const q of questions) {
@@ -337,11 +338,20 @@ export async function resultsOf(sql: Sql, tenantId: string, survey: repo.Survey)
         break;
       }
       if (strata.length) {
-        const positives = q.choices.filter((c) => c.positive).map((c) => c.code);
-        const cells = await repo.cellCounts(sql, tenantId, survey.id, q.code, positives);
+        // From the running tallies per cell: each respondent adds exactly one of the question's keys in their cell.
+        const positives = new Set(q.choices.filter((c) => c.positive).map((c) => c.code));
+        const cells = new Map<string, { respondents: number; hits: number }>();
+        for (const t of cellTallies) {
+          if (t.questionCode !== q.code) continue;
+          const key = `${t.sex}\u0000${t.ageGroup}`;
+          const c = cells.get(key) ?? { respondents: 0, hits: 0 };
+          c.respondents += t.n;
+          if (positives.has(t.choiceCode)) c.hits += t.n;
+          cells.set(key, c);
+        }
         weighted = postStratified(
           strata.map((s) => {
-            const c = cells.find((x) => x.sex === s.sex && x.ageGroup === s.ageGroup);
+            const c = cells.get(`${s.sex}\u0000${s.ageGroup}`);
             return { key: `${s.sex}|${s.ageGroup}`, population: s.population, respondents: c?.respondents ?? 0, hits: c?.hits ?? 0 };
           }),
         );
@@ -366,14 +376,27 @@ export async function setStrata(deps: AppDeps, tenant: Tenant, user: AuthUser, c
   });
 }
 
-/** Running tallies against a full recount of the stored answers (equal unless something is broken). */
+/**
+ * The running tallies (totals and per cell) and the respondent count against a full recount of
+ * the stored answers by the database: equal unless something is broken.
+ */
 export async function verifyTallies(sql: Sql, tenantId: string, code: string) {
   const survey = await surveyOrThrow(sql, tenantId, code);
-  const questions = await repo.loadQuestions(sql, tenantId, survey.id);
-  const key = (t: repo.Tally) => `${t.questionCode}\u0000${t.choiceCode}`;
-  const running = new Map((await repo.loadTallies(sql, tenantId, survey.id)).filter((t) => t.n > 0).map((t) => [key(t), t.n]));
-  const recount = new Map((await repo.recountTallies(sql, tenantId, survey.id, questions)).map((t) => [key(t), t.n]));
-  const responses = await sql.one<{ n: number }>('select count(*)::integer as n from survey_responses where tenant_id = $1 and survey_id = $2', [tenantId, survey.id]);
-  const same = running.size === recount.size && [...running].every(([k, n]) => recount.get(k) === n) && responses.n === survey.respondents;
+  const [running, cells, recount, responses] = await Promise.all([
+    repo.loadTallies(sql, tenantId, survey.id),
+    repo.loadCellTallies(sql, tenantId, survey.id),
+    repo.recountInDatabase(sql, tenantId, survey.id),
+    sql.one<{ n: number }>('select count(*)::integer as n from survey_responses where tenant_id = $1 and survey_id = $2', [tenantId, survey.id]),
+  ]);
+  const same = sameTallies(running, recount.totals) && sameTallies(cells, recount.cells) && responses.n === survey.respondents;
   return { same, respondents: survey.respondents, stored: responses.n };
+}
+
+/** Whether two sets of tallies (totals or per cell) have the same non-zero counts. */
+export function sameTallies(a: readonly (repo.Tally | repo.CellTally)[], b: readonly (repo.Tally | repo.CellTally)[]): boolean {
+  const key = (t: repo.Tally | repo.CellTally) => ('sex' in t ? [t.questionCode, t.sex, t.ageGroup, t.choiceCode] : [t.questionCode, t.choiceCode]).join('\u0000');
+  const map = (ts: readonly (repo.Tally | repo.CellTally)[]) => new Map(ts.filter((t) => t.n > 0).map((t) => [key(t), t.n]));
+  const x = map(a);
+  const y = map(b);
+  return x.size === y.size && [...x].every(([k, n]) => y.get(k) === n);
 }
