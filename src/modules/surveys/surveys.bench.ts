@@ -111,7 +111,7 @@ try {
   const loaded = elapsed(t0);
   t0 = Date.now();
   await db.transaction((tx) => repo.rebuildTallies(tx, tenant.id, survey.id));
-  await db.exec('vacuum analyze survey_responses; vacuum analyze survey_tallies; vacuum analyze survey_cell_tallies');
+  for (const table of ['survey_responses', 'survey_tallies', 'survey_cell_tallies']) await db.exec(`vacuum analyze ${table}`);
   console.log(`  ${answers.toLocaleString('en')} answers bulk-loaded in ${loaded}, tallies rebuilt from them in ${elapsed(t0)}`);
 
   // ------------------------------------------------------------------ submissions
@@ -140,11 +140,22 @@ try {
   await run(submit, 1); // warm-up
   const bare: number[] = [];
   const submitted: number[] = [];
+  const wal = async () => db.one<{ records: string; fpi: string; bytes: string }>('select wal_records as records, wal_fpi as fpi, wal_bytes as bytes from pg_stat_wal');
+  const diag = process.argv.includes('--diag');
+  const perOp = async (what: string, rate: number, w0: { records: string; fpi: string; bytes: string }) => {
+    const w1 = await wal();
+    const ops = rate * seconds;
+    if (diag) console.log(`  (${what}: ${((Number(w1.bytes) - Number(w0.bytes)) / ops).toFixed(0)} WAL bytes, ${((Number(w1.fpi) - Number(w0.fpi)) / ops).toFixed(2)} full pages, ${((Number(w1.records) - Number(w0.records)) / ops).toFixed(1)} records per op)`);
+  };
   for (let round = 0; round < 2; round++) {
+    let w0 = await wal();
     bare.push(await run(async () => {
       await db.query('insert into bench_rows (tenant_id, body) values ($1, $2)', [tenant.id, 'x'.repeat(200)]);
     }));
+    await perOp('bare', bare[round]!, w0);
+    w0 = await wal();
     submitted.push(await run(submit));
+    await perOp('answer', submitted[round]!, w0);
   }
   const b = bare.reduce((s, x) => s + x, 0) / bare.length;
   const s = submitted.reduce((t, x) => t + x, 0) / submitted.length;
