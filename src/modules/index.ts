@@ -11,6 +11,7 @@ import { proceduresModule } from './procedures/index.ts';
 import { facilitiesModule } from './facilities/index.ts';
 import { seriesModule } from './series/index.ts';
 import { monitoringModule } from './monitoring/index.ts';
+import { executiveModule } from './executive/index.ts';
 
 export const modules: HibikiModule[] = [
   siteModule,
@@ -24,4 +25,5 @@ export const modules: HibikiModule[] = [
   facilitiesModule,
   seriesModule,
   monitoringModule,
+  executiveModule,
 ];
