@@ -121,22 +121,18 @@ export async function importAnswers(deps: AppDeps, tenant: Tenant, user: AuthUse
   problems.sort((a, b) => a.line - b.line);
   if (dryRun || problems.length) return { rows: data.length, imported: 0, problems };
   await deps.db.transaction(async (tx) => {
-    // The survey's row first, as an answer takes it (then the codes, the tallies): no deadlock with answers arriving meanwhile.
-    if (!(await repo.lockForAnswers(tx, tenant.id, survey.id, ['open', 'closed']))) {
-      throw new AppError('conflict', { ja: translate('ja', 'surveys.error.notOpen', { state: '' }), en: translate('en', 'surveys.error.notOpen', { state: '' }) });
+    for (const h of hashes) {
+      if ((await repo.redeemInvitation(tx, tenant.id, survey.id, h)) !== 'ok') {
+        throw new AppError('conflict', { ja: translate('ja', 'surveys.error.usedInvitation'), en: translate('en', 'surveys.error.usedInvitation') });
+      }
     }
-    // Used meanwhile (a web answer or another import): nothing is stored.
-    if ((await repo.redeemInvitations(tx, tenant.id, survey.id, hashes)) !== hashes.length) {
-      throw new AppError('conflict', { ja: translate('ja', 'surveys.error.usedInvitation'), en: translate('en', 'surveys.error.usedInvitation') });
+    if (!(await repo.countRespondent(tx, tenant.id, survey.id, rows.length, ['open', 'closed']))) {
+      throw new AppError('conflict', { ja: translate('ja', 'surveys.error.notOpen', { state: '' }), en: translate('en', 'surveys.error.notOpen', { state: '' }) });
     }
     await repo.insertResponses(tx, tenant.id, survey.id, rows);
     const increments = new Map<string, number>();
-    const cells = new Map<string, number>();
-    for (const r of rows) {
-      for (const [k, n] of repo.tallyKeys(questions, r.answers)) increments.set(k, (increments.get(k) ?? 0) + n);
-      for (const [k, n] of repo.cellKeys(questions, r)) cells.set(k, (cells.get(k) ?? 0) + n);
-    }
-    await repo.addTallies(tx, tenant.id, survey.id, rows.length, increments, cells);
+    for (const r of rows) for (const [k, n] of repo.tallyKeys(questions, r.answers)) increments.set(k, (increments.get(k) ?? 0) + n);
+    await repo.addTallies(tx, tenant.id, survey.id, increments);
     await appendAudit(tx, { tenantId: tenant.id, actorId: user.id, actorLabel: user.email, action: 'survey.import', entityType: 'survey', entityId: survey.code, details: { rows: rows.length } });
   });
   return { rows: data.length, imported: rows.length, problems: [] };

@@ -102,7 +102,7 @@ async function insertDemo(tx: Sql, tenant: Tenant, d: DemoSurvey, state: { publi
     isDemo: true,
   }));
   await repo.insertResponses(tx, tenant.id, survey.id, rows);
-  await repo.rebuildTallies(tx, tenant.id, survey.id);
+  await repo.rebuildTallies(tx, tenant.id, survey.id, d.questions);
   await tx.query(
     `update surveys set respondents = $3, state = $4, opened_on = $5, closed_on = $6, published_on = $7 where tenant_id = $1 and id = $2`,
     state.published

@@ -12,7 +12,7 @@ import { todayJst } from '../../core/dates.ts';
 import type { Sql } from '../../core/db/database.ts';
 import { AppError, type FieldError } from '../../core/errors.ts';
 import { translate, type Lang } from '../../core/i18n.ts';
-import { hitRateLimit, RateLimitedError, type RateLimit } from '../../core/rate-limit.ts';
+import { enforceRateLimits, hitRateLimit, RateLimitedError, type RateLimit } from '../../core/rate-limit.ts';
 import type { Tenant } from '../../core/tenancy.ts';
 import { parseWith } from '../../core/validation.ts';
 import type { AppDeps } from '../module.ts';
@@ -29,11 +29,9 @@ import { postStratified, twoProportionTest, type Change, type Share } from './su
 export const SURVEYS_SCOPE = 'surveys';
 
 export const RATE_LIMITS = {
-  /**
-   * Unknown or used codes from one client address (a household or an office shares one):
-   * once ten are counted in the window, every answer from it is refused before its code is
-   * even looked at, so guessing is slowed to a crawl while honest answers cost no write.
-   */
+  /** Answers from one client address (a household or an office shares one). */
+  answerPerClient: { bucket: 'surveys.answer.client', limit: 120, windowSeconds: 600 },
+  /** Unknown codes from one client address: guessing is slowed to a crawl. */
   missPerClient: { bucket: 'surveys.miss.client', limit: 10, windowSeconds: 600 },
 } as const satisfies Record<string, RateLimit>;
 
@@ -239,7 +237,7 @@ export interface Requester {
  * survey not open 409, bad answers 400 — each storing nothing.
  */
 export async function submitResponse(deps: AppDeps, tenant: Tenant, who: Requester, code: string, body: unknown, lang: Lang): Promise<{ survey: string; received: true }> {
-  const found = answerable.get(`${tenant.id}:${code}`) ?? (await readForAnswers(deps.db, tenant.id, code));
+  const found = await repo.findSurveyWithQuestions(deps.db, tenant.id, code);
   if (!found) throw new AppError('not_found', msg('surveys.error.notFound', { code: code.slice(0, LIMITS.code) }));
   const { survey, questions } = found;
   const parsed = parseWith(ResponseSchema, body, lang);
@@ -253,50 +251,24 @@ export async function submitResponse(deps: AppDeps, tenant: Tenant, who: Request
   throwIfAny(errors);
   const attrs: { sex?: string | undefined; ageGroup?: string | undefined; area?: string | undefined } = input!.attributes ?? {};
   const row: repo.ResponseRow = { channel, receivedOn: today(deps), sex: attrs.sex ?? null, ageGroup: attrs.ageGroup ?? null, area: attrs.area ?? null, answers: stored, isDemo: survey.isDemo };
-  const store = (sql: Sql, limit: repo.AnswerLimit | null) =>
-    repo.storeAnswer(sql, tenant.id, survey.id, hashCode(input!.invitation), row, repo.tallyKeys(questions, stored), repo.cellKeys(questions, row), limit);
-  let outcome: repo.StoreOutcome;
-  if (staff) {
-    outcome = await deps.db.transaction(async (tx) => {
-      const result = await store(tx, null);
-      if (result === 'ok') await appendAudit(tx, { tenantId: tenant.id, ...actor(who.user!), action: 'survey.paper_answer', entityType: 'survey', entityId: survey.code });
-      return result;
-    });
-  } else {
-    // One statement committed on its own: the rate limit checked, the answer and its tallies.
-    const rule = RATE_LIMITS.missPerClient;
-    outcome = await store(deps.db, { bucket: rule.bucket, keyHash: sha256(who.ip), limit: rule.limit, windowSeconds: rule.windowSeconds, now: deps.clock.now() });
-  }
-  if (typeof outcome === 'object') throw new RateLimitedError(outcome.rateLimited);
-  if (outcome === 'closed') {
-    // Closed since it was read: say what it is now.
-    answerable.delete(`${tenant.id}:${code}`);
-    const now = await repo.findSurvey(deps.db, tenant.id, code);
-    throw new AppError('conflict', stateMsg('surveys.error.notOpen', now && now.state !== 'open' ? now.state : 'closed'));
-  }
-  if (!staff && (outcome === 'used' || outcome === 'unknown')) {
-    const miss = await hitRateLimit(deps.db, deps.clock, tenant.id, RATE_LIMITS.missPerClient, who.ip);
-    if (!miss.allowed) throw new RateLimitedError(miss.retryAfterSeconds);
-  }
+  const outcome = await deps.db.transaction(async (tx) => {
+    // Counted in the answer's own transaction (one commit per answer).
+    if (!staff) await enforceRateLimits(tx, deps.clock, tenant.id, [{ rule: RATE_LIMITS.answerPerClient, key: who.ip }]);
+    const result = await repo.storeAnswer(tx, tenant.id, survey.id, hashCode(input!.invitation), row, repo.tallyKeys(questions, stored));
+    // Closed between the read and the write: the code's use is rolled back with the rest.
+    if (result === 'closed') throw new AppError('conflict', stateMsg('surveys.error.notOpen', 'closed'));
+    if (result === 'ok' && staff) await appendAudit(tx, { tenantId: tenant.id, ...actor(who.user!), action: 'survey.paper_answer', entityType: 'survey', entityId: survey.code });
+    return result;
+  });
   if (outcome === 'used') throw new AppError('conflict', msg('surveys.error.usedInvitation'));
-  if (outcome === 'unknown') throw new AppError('not_found', msg('surveys.error.unknownInvitation'));
-  return { survey: survey.code, received: true };
-}
-
-/**
- * Open surveys with their questions, by tenant and code, so an answer costs one statement.
- * Safe to keep: a survey's questions never change once it exists, and the answer's statement
- * itself checks that the survey (by id) is still open.
- */
-const answerable = new Map<string, { survey: repo.Survey; questions: repo.Question[] }>();
-
-async function readForAnswers(sql: Sql, tenantId: string, code: string) {
-  const found = await repo.findSurveyWithQuestions(sql, tenantId, code);
-  if (found?.survey.state === 'open') {
-    if (answerable.size > 1000) answerable.clear();
-    answerable.set(`${tenantId}:${code}`, found);
+  if (outcome === 'unknown') {
+    if (!staff) {
+      const miss = await hitRateLimit(deps.db, deps.clock, tenant.id, RATE_LIMITS.missPerClient, who.ip);
+      if (!miss.allowed) throw new RateLimitedError(miss.retryAfterSeconds);
+    }
+    throw new AppError('not_found', msg('surveys.error.unknownInvitation'));
   }
-  return found;
+  return { survey: survey.code, received: true };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -349,7 +321,6 @@ export async function resultsOf(sql: Sql, tenantId: string, survey: repo.Survey)
     repo.loadStrata(sql, tenantId, survey.id),
     repo.previousPublished(sql, tenantId, survey.fiscalYear),
   ]);
-  const cellTallies = strata.length ? await repo.loadCellTallies(sql, tenantId, survey.id) : [];
   const n = survey.respondents;
   const out: SurveyResults['questions'] = [];
   for (const q of questions) {
@@ -366,20 +337,11 @@ export async function resultsOf(sql: Sql, tenantId: string, survey: repo.Survey)
         break;
       }
       if (strata.length) {
-        // From the running tallies per cell: each respondent adds exactly one of the question's keys in their cell.
-        const positives = new Set(q.choices.filter((c) => c.positive).map((c) => c.code));
-        const cells = new Map<string, { respondents: number; hits: number }>();
-        for (const t of cellTallies) {
-          if (t.questionCode !== q.code) continue;
-          const key = `${t.sex}\u0000${t.ageGroup}`;
-          const c = cells.get(key) ?? { respondents: 0, hits: 0 };
-          c.respondents += t.n;
-          if (positives.has(t.choiceCode)) c.hits += t.n;
-          cells.set(key, c);
-        }
+        const positives = q.choices.filter((c) => c.positive).map((c) => c.code);
+        const cells = await repo.cellCounts(sql, tenantId, survey.id, q.code, positives);
         weighted = postStratified(
           strata.map((s) => {
-            const c = cells.get(`${s.sex}\u0000${s.ageGroup}`);
+            const c = cells.find((x) => x.sex === s.sex && x.ageGroup === s.ageGroup);
             return { key: `${s.sex}|${s.ageGroup}`, population: s.population, respondents: c?.respondents ?? 0, hits: c?.hits ?? 0 };
           }),
         );
@@ -404,27 +366,14 @@ export async function setStrata(deps: AppDeps, tenant: Tenant, user: AuthUser, c
   });
 }
 
-/**
- * The running tallies (totals and per cell) and the respondent count against a full recount of
- * the stored answers by the database: equal unless something is broken.
- */
+/** Running tallies against a full recount of the stored answers (equal unless something is broken). */
 export async function verifyTallies(sql: Sql, tenantId: string, code: string) {
   const survey = await surveyOrThrow(sql, tenantId, code);
-  const [running, cells, recount, responses] = await Promise.all([
-    repo.loadTallies(sql, tenantId, survey.id),
-    repo.loadCellTallies(sql, tenantId, survey.id),
-    repo.recountInDatabase(sql, tenantId, survey.id),
-    sql.one<{ n: number }>('select count(*)::integer as n from survey_responses where tenant_id = $1 and survey_id = $2', [tenantId, survey.id]),
-  ]);
-  const same = sameTallies(running, recount.totals) && sameTallies(cells, recount.cells) && responses.n === survey.respondents;
+  const questions = await repo.loadQuestions(sql, tenantId, survey.id);
+  const key = (t: repo.Tally) => `${t.questionCode}\u0000${t.choiceCode}`;
+  const running = new Map((await repo.loadTallies(sql, tenantId, survey.id)).filter((t) => t.n > 0).map((t) => [key(t), t.n]));
+  const recount = new Map((await repo.recountTallies(sql, tenantId, survey.id, questions)).map((t) => [key(t), t.n]));
+  const responses = await sql.one<{ n: number }>('select count(*)::integer as n from survey_responses where tenant_id = $1 and survey_id = $2', [tenantId, survey.id]);
+  const same = running.size === recount.size && [...running].every(([k, n]) => recount.get(k) === n) && responses.n === survey.respondents;
   return { same, respondents: survey.respondents, stored: responses.n };
-}
-
-/** Whether two sets of tallies (totals or per cell) have the same non-zero counts. */
-export function sameTallies(a: readonly (repo.Tally | repo.CellTally)[], b: readonly (repo.Tally | repo.CellTally)[]): boolean {
-  const key = (t: repo.Tally | repo.CellTally) => ('sex' in t ? [t.questionCode, t.sex, t.ageGroup, t.choiceCode] : [t.questionCode, t.choiceCode]).join('\u0000');
-  const map = (ts: readonly (repo.Tally | repo.CellTally)[]) => new Map(ts.filter((t) => t.n > 0).map((t) => [key(t), t.n]));
-  const x = map(a);
-  const y = map(b);
-  return x.size === y.size && [...x].every(([k, n]) => y.get(k) === n);
 }
