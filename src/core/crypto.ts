@@ -2,7 +2,7 @@
  * Small cryptographic helpers: random tokens, SHA-256 for stored token hashes, HMAC, and
  * AES-256-GCM for personal data at rest.
  */
-import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac, createSecretKey, randomBytes, timingSafeEqual, type KeyObject } from 'node:crypto';
 
 /**
  * Random bytes are drawn from the CSPRNG in blocks of POOL_SIZE and handed out once each: a
@@ -31,9 +31,17 @@ export function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
+/** Secrets as key objects, made once: an HMAC under a string key converts the key on every call. */
+const secretKeys = new Map<string, KeyObject>();
+
 /** Base64url HMAC-SHA256 of text under secret. */
 export function hmac(secret: string, text: string): string {
-  return createHmac('sha256', secret).update(text).digest('base64url');
+  let key = secretKeys.get(secret);
+  if (!key) {
+    if (secretKeys.size >= 16) secretKeys.clear();
+    secretKeys.set(secret, (key = createSecretKey(Buffer.from(secret, 'utf8'))));
+  }
+  return createHmac('sha256', key).update(text).digest('base64url');
 }
 
 /** Constant-time string comparison. */

@@ -1,14 +1,12 @@
 /**
- * The small pure pieces of the submission path: the JST date by arithmetic agrees with core's
- * Intl-based todayJst, and the inquiry password is the same 80 bits, letters and grouping as
- * its definition (a retry's password derived from the Idempotency-Key must never change).
+ * The small pure pieces of the submission path: the inquiry password is the same 80 bits,
+ * letters and grouping as its definition (a retry's password derived from the Idempotency-Key
+ * must never change), and ids are time-ordered version 7 UUIDs.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { todayJst } from '../../core/dates.ts';
 import { passwordOf, timeOrderedUuid } from './procedures.secrets.ts';
-import { jstDateOf } from './procedures.workflow.ts';
 
 const ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
 /** The definition: the first 80 bits as a number, five bits a letter from the lowest. */
@@ -24,12 +22,6 @@ function passwordByDefinition(bytes: Buffer): string {
 }
 
 describe('procedures secrets', () => {
-  it('gives the JST date of an instant as todayJst does, around midnight in Tokyo too', () => {
-    const instants = [Date.UTC(2026, 2, 31, 14, 59, 59, 999), Date.UTC(2026, 2, 31, 15, 0, 0, 0), Date.UTC(2000, 1, 28, 15, 0, 0), Date.UTC(2024, 1, 29, 14, 59)];
-    for (let i = 0; i < 2000; i++) instants.push(Date.UTC(1960, 0, 1) + Math.floor(Math.random() * 100 * 365 * 86_400_000));
-    for (const t of instants) assert.equal(jstDateOf(new Date(t)), todayJst(new Date(t)), new Date(t).toISOString());
-  });
-
   it('makes the inquiry password from 80 bits exactly as defined', () => {
     for (let i = 0; i < 5000; i++) {
       const b = randomBytes(i % 2 ? 10 : 32);

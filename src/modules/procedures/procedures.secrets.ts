@@ -13,9 +13,9 @@
  * the id of its key (the first 16 hex digits of the key's SHA-256), so a rotation re-seals
  * the records of older keys in the background (procedures.rotate job).
  */
-import { createHash, createHmac, createSecretKey, randomBytes, randomUUID, type KeyObject } from 'node:crypto';
+import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
 import type { Config } from '../../core/config.ts';
-import { decrypt, encrypt, safeEqual } from '../../core/crypto.ts';
+import { decrypt, encrypt, hmac, safeEqual } from '../../core/crypto.ts';
 
 const ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789'; // no 0/O, 1/I
 const PASSWORD_LENGTH = 16;
@@ -32,17 +32,6 @@ export function passwordOf(bytes: Buffer): string {
     if (i % 4 === 3 && i < PASSWORD_LENGTH - 1) s += '-';
   }
   return s;
-}
-
-/** The server secret as a key object, made once (an HMAC under a string key converts it every call). */
-const secretKeys = new Map<string, KeyObject>();
-function hmacOf(secret: string, text: string): string {
-  let key = secretKeys.get(secret);
-  if (!key) {
-    if (secretKeys.size > 16) secretKeys.clear();
-    secretKeys.set(secret, (key = createSecretKey(Buffer.from(secret, 'utf8'))));
-  }
-  return createHmac('sha256', key).update(text).digest('base64url');
 }
 
 /** A fresh inquiry password, shown to the applicant once. */
@@ -66,7 +55,7 @@ function normalisePassword(p: string): string {
 
 /** What the database stores for the password. */
 export function hashInquiryPassword(config: Pick<Config, 'secret'>, password: string): string {
-  return hmacOf(config.secret, `procedures.inquiry|${normalisePassword(password)}`);
+  return hmac(config.secret, `procedures.inquiry|${normalisePassword(password)}`);
 }
 
 /** Constant-time check of a typed password against the stored hash. */
@@ -77,7 +66,7 @@ export function inquiryPasswordMatches(config: Pick<Config, 'secret'>, password:
 
 /** A keyed hash of text (idempotency keys, request bodies): comparable, not reversible. */
 export function keyedHash(config: Pick<Config, 'secret'>, purpose: string, text: string): string {
-  return hmacOf(config.secret, `procedures.${purpose}|${text}`);
+  return hmac(config.secret, `procedures.${purpose}|${text}`);
 }
 
 /**

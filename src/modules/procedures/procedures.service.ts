@@ -7,7 +7,7 @@
 import { appendAudit, canonicalJson } from '../../core/audit.ts';
 import type { AuthUser } from '../../core/auth.ts';
 import { bumpDataVersion } from '../../core/data-version.ts';
-import { fiscalYearOf } from '../../core/dates.ts';
+import { fiscalYearOf, todayJst } from '../../core/dates.ts';
 import type { Sql } from '../../core/db/database.ts';
 import { AppError, type FieldError } from '../../core/errors.ts';
 import { translate, type Lang } from '../../core/i18n.ts';
@@ -21,7 +21,7 @@ import './procedures.messages.ts';
 import * as repo from './procedures.repository.ts';
 import { BundleSchema, CounterSchema, CreateProcedureSchema, FormSchema, StatusChangeSchema, type CreateProcedure } from './procedures.schema.ts';
 import { hashInquiryPassword, inquiryPasswordMatches, keyedHash, newInquiryPassword, retryPassword, seal, unseal } from './procedures.secrets.ts';
-import { canCorrect, canStaffMove, canWithdraw, isReceiptNumber, jstDateOf, purgeAfter, type Status } from './procedures.workflow.ts';
+import { canCorrect, canStaffMove, canWithdraw, isReceiptNumber, purgeAfter, type Status } from './procedures.workflow.ts';
 
 /** The data-version scope of the statistics and the metric. */
 export const PROCEDURES_SCOPE = 'procedures';
@@ -262,7 +262,7 @@ async function receive(
   options: { idempotencyKey?: string | undefined; isDemo?: boolean; receivedAt?: Date; bundle?: { id: string; receipt: string } },
 ): Promise<Receipt | 'stale'> {
   const now = options.receivedAt ?? deps.clock.now();
-  const today = jstDateOf(now);
+  const today = todayJst(now);
   const password = options.idempotencyKey ? retryPassword(deps.config, tenant.id, p.id, options.idempotencyKey) : newInquiryPassword();
   const keyHash = options.idempotencyKey ? keyedHash(deps.config, 'idempotency', options.idempotencyKey) : null;
   const requestHash = keyedHash(deps.config, 'request', `${p.id}|${version}|${canonicalJson(answers)}`);

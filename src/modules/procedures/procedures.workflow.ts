@@ -48,15 +48,6 @@ export function isReceiptNumber(s: string): boolean {
   return /^[0-9]{4}-[0-9]{8,12}$/.test(s);
 }
 
-/**
- * The JST calendar date of an instant, by arithmetic: Japan has kept UTC+9 without summer time
- * since 1951, so this equals core's todayJst (Intl) for any instant an application can have,
- * at a fraction of its cost on the submission path.
- */
-export function jstDateOf(at: Date): string {
-  return new Date(at.getTime() + 9 * 3_600_000).toISOString().slice(0, 10);
-}
-
 /** The last day personal data is kept: `years` after receipt. */
 export function purgeAfter(receivedOn: string, years: number): string {
   const [y, m, d] = receivedOn.split('-').map(Number) as [number, number, number];
