@@ -70,7 +70,13 @@ async function serve(args: string[], env: Record<string, string> = {}): Promise<
   };
 }
 
+/**
+ * Loads url for `seconds` after one second of the same load that is not counted: the server
+ * has drawn and cached what the URL shows, and the chart warm-up that follows start-up no
+ * longer competes with the measurement.
+ */
 async function load(url: string, headers: Record<string, string> = {}): Promise<{ rps: number; latency: number }> {
+  await autocannon({ url, connections, duration: 1, headers });
   const result = await autocannon({ url, connections, duration: seconds, headers });
   if (result.non2xx > 0 || result.errors > 0) throw new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors`);
   return { rps: result.requests.average, latency: result.latency.mean };
