@@ -276,6 +276,20 @@ describe('plan editing in the browser', () => {
     assert.deepEqual(await exported(tenant, 'maebashi-6-copy'), copy, 'the re-imported plan exports exactly as the edited one did');
   });
 
+  it('creates a plan through the form with its creation in the history; a taken code is refused at its field', async () => {
+    const tenant = await tenantWithPlan();
+    const pm = await person(tenant, 'plan_manager');
+    const fields = { code: 'next-7', title: '第7章', startFiscalYear: '2028', endFiscalYear: '2032', chapterCode: '7', chapterTitle: '第7章', sectionCode: '7-1', sectionTitle: '第1節' };
+    const res = await pm.client.submit('/staff/plan/admin/new', fields, { csrf: pm.csrf });
+    assert.equal(res.statusCode, 303, res.body.slice(0, 800));
+    assert.equal((await exported(tenant, 'next-7')).current, false, 'a new plan does not replace the current one');
+    assert.deepEqual(await changesOf(tenant), [{ action: 'create', entity_type: 'plan', entity_code: 'next-7' }]);
+    const again = await pm.client.submit('/staff/plan/admin/new', { ...fields, code: PLAN }, { csrf: pm.csrf });
+    assert.equal(again.statusCode, 400);
+    assert.match(again.body, /href="#code"/);
+    assert.equal((await changesOf(tenant)).length, 1, 'the refused plan left no history');
+  });
+
   it('edits a section and retires it with its indicators', async () => {
     const tenant = await tenantWithPlan();
     const pm = await person(tenant, 'plan_manager');

@@ -118,9 +118,10 @@ export async function createPlan(
     period: { startFiscalYear: input.startFiscalYear, endFiscalYear: input.endFiscalYear },
     chapters: [{ code: input.chapter.code, title: input.chapter.title, sections: [{ code: input.section.code, title: input.section.title }] }],
   };
-  const created = await importPlan(db, env, tenant, { id: user.id, label: user.email }, doc, lang, { user });
-  await db.transaction(async (tx) => {
-    await edits.insertChange(tx, tenant.id, created.id, { actorId: user.id, actorLabel: user.email, action: 'create', entityType: 'plan', entityCode: input.code, before: undefined, after: doc });
+  // The plan and its first history entry are one transaction: no plan without its creation on record.
+  const created = await importPlan(db, env, tenant, { id: user.id, label: user.email }, doc, lang, {
+    user,
+    then: (tx, plan) => edits.insertChange(tx, tenant.id, plan.id, { actorId: user.id, actorLabel: user.email, action: 'create', entityType: 'plan', entityCode: plan.code, before: undefined, after: doc }),
   });
   return { code: created.code };
 }
