@@ -6,14 +6,11 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { CSRF_COOKIE, csrfTokenFor, SESSION_COOKIE, type Role } from '../../core/auth.ts';
+import type { Role } from '../../core/auth.ts';
 import { ManualClock } from '../../core/clock.ts';
-import { randomToken } from '../../core/crypto.ts';
-import { createSession } from '../accounts/accounts.sessions.ts';
-import { makeUser, type TestUser } from '../../testing/factories.ts';
-import { newTenant, startTestApp, TestClient, type TestContext, type TestTenant } from '../../testing/harness.ts';
-import { demoPlanDocument } from './plan.seed.ts';
-import { importPlan } from './plan.service.ts';
+import { makeUser } from '../../testing/factories.ts';
+import { startTestApp, type TestContext, type TestTenant } from '../../testing/harness.ts';
+import * as support from './plan.test-support.ts';
 
 let ctx: TestContext;
 const clock = new ManualClock('2026-06-01T03:00:00Z');
@@ -27,30 +24,8 @@ after(async () => {
   await ctx.close();
 });
 
-async function tenantWithPlan(): Promise<TestTenant> {
-  const tenant = await newTenant(ctx.db);
-  await importPlan(ctx.db, ctx.deps, tenant, { id: null, label: 'test' }, demoPlanDocument(), 'ja', { demoActuals: true });
-  return tenant;
-}
-
-interface Person {
-  client: TestClient;
-  csrf: string;
-  user: TestUser | null;
-}
-
-/** A browser-like client; with a role, signed in (two-factor done). */
-async function person(tenant: TestTenant, role?: Role): Promise<Person> {
-  const client = new TestClient(ctx.app, tenant.host);
-  const csrfCookie = randomToken();
-  client.jar.cookies.set(CSRF_COOKIE, csrfCookie);
-  let user: TestUser | null = null;
-  if (role) {
-    user = await makeUser(ctx.db, tenant, role, role === 'staff' ? { departmentCode: 'shimin-kyodo' } : {});
-    client.jar.cookies.set(SESSION_COOKIE, await createSession(ctx.db, tenant.id, user.id, true));
-  }
-  return { client, csrf: csrfTokenFor(ctx.config.secret, csrfCookie), user };
-}
+const tenantWithPlan = (): Promise<TestTenant> => support.tenantWithPlan(ctx);
+const person = (tenant: TestTenant, role?: Role): Promise<support.Person> => support.person(ctx, tenant, role);
 
 function api(tenant: TestTenant, method: 'GET' | 'POST', url: string, token?: string, payload?: unknown) {
   return ctx.app.inject({
@@ -100,7 +75,7 @@ async function auditOf(tenant: TestTenant) {
 }
 
 /** The edit form of an indicator as served to a plan manager. */
-async function indicatorForm(pm: Person, code: string): Promise<Record<string, string>> {
+async function indicatorForm(pm: support.Person, code: string): Promise<Record<string, string>> {
   const res = await pm.client.get(`${ADMIN}/indicators/${code}`);
   assert.equal(res.statusCode, 200, res.body.slice(0, 300));
   return formFields(res.body);
