@@ -6,10 +6,11 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Role } from '../../core/auth.ts';
+import type { AuthUser, Role } from '../../core/auth.ts';
 import { ManualClock } from '../../core/clock.ts';
 import { makeUser } from '../../testing/factories.ts';
 import { startTestApp, type TestContext, type TestTenant } from '../../testing/harness.ts';
+import { planWorkItems } from './plan.service.ts';
 import * as support from './plan.test-support.ts';
 
 let ctx: TestContext;
@@ -209,6 +210,22 @@ describe('plan editing in the browser', () => {
     assert.deepEqual(await changesOf(tenant), [{ action: 'retire', entity_type: 'indicator', entity_code: '6-1-2' }]);
     assert.deepEqual((await auditOf(tenant)).map((a) => a.action), ['plan.indicator.retire']);
     assert.equal((await pm.client.submit(`${ADMIN}/indicators/6-1-2/retire`, {}, { csrf: pm.csrf })).statusCode, 404, 'retired once');
+  });
+
+  it('takes a retired indicator’s pending entries off the approval queue and the work list', async () => {
+    const tenant = await tenantWithPlan();
+    const pm = await person(tenant, 'plan_manager');
+    const staff = await person(tenant, 'staff');
+    const entered = await api(tenant, 'POST', '/api/v1/indicators/6-1-2/actuals', staff.user!.token, { value: 20, asOf: '2026-03-31' });
+    assert.equal(entered.statusCode, 201, entered.body);
+    const queued = await pm.client.get('/staff/plan/approvals');
+    assert.match(queued.body, /6-1-2/, 'the entry waits for a decision');
+    assert.equal((await pm.client.submit(`${ADMIN}/indicators/6-1-2/retire`, {}, { csrf: pm.csrf })).statusCode, 303);
+    const after = await pm.client.get('/staff/plan/approvals');
+    assert.equal(after.statusCode, 200);
+    assert.doesNotMatch(after.body, /6-1-2/, 'an entry no one can decide any more is not offered');
+    const work = await planWorkItems(ctx.db, tenant.id, { id: pm.user!.id, role: 'plan_manager', departmentCode: null } as AuthUser, 'ja', clock.now());
+    assert.ok(!work.some((w) => w.href === '/staff/plan/approvals'), 'nor counted in the work list');
   });
 
   it('adds an indicator through the form; it shows on the plan at the end of its section', async () => {
