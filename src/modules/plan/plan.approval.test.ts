@@ -5,18 +5,16 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { CSRF_COOKIE, csrfTokenFor, SESSION_COOKIE, type AuthUser, type Role } from '../../core/auth.ts';
+import type { AuthUser, Role } from '../../core/auth.ts';
 import { ManualClock } from '../../core/clock.ts';
 import { randomToken } from '../../core/crypto.ts';
 import { isSqlState } from '../../core/db/database.ts';
 import { listOutbox } from '../../core/mail.ts';
-import { createSession } from '../accounts/accounts.sessions.ts';
-import { makeUser, type TestUser } from '../../testing/factories.ts';
-import { newTenant, startTestApp, TestClient, type TestContext, type TestTenant } from '../../testing/harness.ts';
+import { startTestApp, type TestContext, type TestTenant } from '../../testing/harness.ts';
 import { canDecideActual, canReadEvidence } from './plan.policy.ts';
 import { plausibilityWarnings, type PlausibilityInput } from './plan.plausibility.ts';
-import { demoPlanDocument } from './plan.seed.ts';
-import { importPlan, pendingActuals, planWorkItems } from './plan.service.ts';
+import * as support from './plan.test-support.ts';
+import { pendingActuals, planWorkItems } from './plan.service.ts';
 
 let ctx: TestContext;
 const clock = new ManualClock('2026-06-01T03:00:00Z');
@@ -28,30 +26,8 @@ after(async () => {
   await ctx.close();
 });
 
-async function tenantWithPlan(): Promise<TestTenant> {
-  const tenant = await newTenant(ctx.db);
-  await importPlan(ctx.db, ctx.deps, tenant, { id: null, label: 'test' }, demoPlanDocument(), 'ja', { demoActuals: true });
-  return tenant;
-}
-
-interface Person {
-  client: TestClient;
-  csrf: string;
-  user: TestUser | null;
-}
-
-/** A browser-like client; with a role, signed in (two-factor done). Staff default to 市民協働課 (6-1-x). */
-async function person(tenant: TestTenant, role?: Role, departmentCode?: string): Promise<Person> {
-  const client = new TestClient(ctx.app, tenant.host);
-  const csrfCookie = randomToken();
-  client.jar.cookies.set(CSRF_COOKIE, csrfCookie);
-  let user: TestUser | null = null;
-  if (role) {
-    user = await makeUser(ctx.db, tenant, role, role === 'staff' ? { departmentCode: departmentCode ?? 'shimin-kyodo' } : {});
-    client.jar.cookies.set(SESSION_COOKIE, await createSession(ctx.db, tenant.id, user.id, true));
-  }
-  return { client, csrf: csrfTokenFor(ctx.config.secret, csrfCookie), user };
-}
+const tenantWithPlan = (): Promise<TestTenant> => support.tenantWithPlan(ctx);
+const person = (tenant: TestTenant, role?: Role, departmentCode?: string): Promise<support.Person> => support.person(ctx, tenant, role, departmentCode);
 
 function api(tenant: TestTenant, method: 'GET' | 'POST', url: string, token?: string, payload?: unknown) {
   return ctx.app.inject({
@@ -82,7 +58,7 @@ function multipart(fields: Record<string, string>, file?: { name: string; filena
   return { payload: Buffer.concat(chunks), contentType: `multipart/form-data; boundary=${boundary}` };
 }
 
-async function enterWithFile(p: Person, fields: Record<string, string>, file?: { filename: string; type: string; content: Buffer }) {
+async function enterWithFile(p: support.Person, fields: Record<string, string>, file?: { filename: string; type: string; content: Buffer }) {
   const body = multipart({ _csrf: p.csrf, ...fields }, file ? { name: 'evidence', ...file } : undefined);
   return p.client.request({ method: 'POST', url: '/staff/plan/actuals/new', payload: body.payload, headers: { 'content-type': body.contentType, accept: 'text/html' } });
 }

@@ -6,8 +6,10 @@
 import type { FieldError } from '../../core/errors.ts';
 import { formValues } from '../../core/forms.ts';
 import { translate, type Lang } from '../../core/i18n.ts';
+import { fieldErrorsOf } from '../../core/validation.ts';
 import type { IndicatorDoc, IndicatorInput, SectionDoc, SectionInput } from './plan.editing.ts';
 import { parseAsOfText, parseFigureText } from './plan.forms.ts';
+import { IndicatorSchema } from './plan.schema.ts';
 import './plan.messages.ts';
 
 export const HEADER_FIELDS = ['title', 'startFiscalYear', 'endFiscalYear'] as const;
@@ -158,6 +160,21 @@ export function indicatorFromForm(body: unknown, lang: Lang) {
     },
     source: !source || source === 'manual' ? { kind: 'manual' } : { kind: 'metric', metric: source },
   };
+  // Every error at once: while a figure or date cannot be read, the import's own indicator
+  // schema still names the other fields' problems (a blank name beside an unreadable baseline).
+  if (errors.length) {
+    const { section: _section, ...indicator } = input;
+    const parsed = IndicatorSchema.safeParse(indicator);
+    if (!parsed.success) {
+      const taken = new Set(errors.map((e) => e.path));
+      for (const e of fieldErrorsOf(parsed.error.issues, lang)) {
+        const field = indicatorField(e.path);
+        if (taken.has(field)) continue;
+        taken.add(field);
+        errors.push({ path: field, message: e.message });
+      }
+    }
+  }
   return { values, errors, input };
 }
 

@@ -242,7 +242,10 @@ export function planEditingRoutes(app: FastifyInstance, deps: AppDeps): void {
     const { doc } = await editing.planForEditing(db, request.tenant.id, user, planCode);
     const title = existing ? t(lang, 'plan.edit.indicatorTitle', { code: existing }) : t(lang, 'plan.edit.newIndicator');
     const href = planHref(planCode);
-    const departments = await listDepartments(db, request.tenant.id, { activeOnly: true });
+    const departments = (await listDepartments(db, request.tenant.id, { activeOnly: true })).map((d) => ({ value: d.code, label: `${lang === 'ja' ? d.nameJa : d.nameEn} (${d.code})` }));
+    // The indicator's own department stays choosable (and selected) even when it is not an
+    // active department on record, or saving the form unchanged would silently drop it.
+    if (values.department && !departments.some((d) => d.value === values.department)) departments.push({ value: values.department, label: values.department });
     return reply.code(errors.length ? 400 : 200).page('plan/views/admin-indicator.njk', {
       title: formTitle(title, errors, lang),
       heading: title,
@@ -250,7 +253,7 @@ export function planEditingRoutes(app: FastifyInstance, deps: AppDeps): void {
       action: existing ? `${href}/indicators/${encodeURIComponent(existing)}` : `${href}/indicators/new`,
       sections: [{ value: '', label: t(lang, 'plan.entry.choose') }, ...doc.chapters.flatMap((c) => c.sections).map((s) => ({ value: s.code, label: `${s.code} ${s.title}` }))],
       directions: (['increase', 'decrease', 'at_most_baseline'] as const).map((d) => ({ value: d, label: t(lang, `plan.edit.direction.${d}`) })),
-      departments: [{ value: '', label: t(lang, 'plan.indicator.noDepartment') }, ...departments.map((d) => ({ value: d.code, label: `${lang === 'ja' ? d.nameJa : d.nameEn} (${d.code})` }))],
+      departments: [{ value: '', label: t(lang, 'plan.indicator.noDepartment') }, ...departments],
       sources: [
         { value: 'manual', label: t(lang, 'plan.edit.sourceManual') },
         ...deps.metrics.list().map((m) => ({ value: m.name, label: `${m.name} — ${m.description[lang]}` })),

@@ -10,7 +10,8 @@ import type { AuthUser } from '../../core/auth.ts';
 import { bumpDataVersion } from '../../core/data-version.ts';
 import type { Db, Sql } from '../../core/db/database.ts';
 import { AppError, type FieldError } from '../../core/errors.ts';
-import type { Lang } from '../../core/i18n.ts';
+import { translate, type Lang } from '../../core/i18n.ts';
+import './plan.messages.ts';
 import type { Tenant } from '../../core/tenancy.ts';
 import * as edits from './plan.editing.repository.ts';
 import { canManagePlans } from './plan.policy.ts';
@@ -27,6 +28,7 @@ export type IndicatorInput = Omit<IndicatorDoc, 'actuals'>;
 
 interface Editing {
   tx: Sql;
+  tenantId: string;
   plan: repo.PlanRow;
   contents: repo.PlanContents;
   /** The plan as its exchange document, to apply a change to and validate. */
@@ -44,7 +46,7 @@ async function withPlan<T>(db: Db, tenantId: string, planCode: string, edit: (e:
     const plan = (await repo.findPlanByCode(tx, tenantId, planCode))!;
     const contents = await repo.loadPlanContents(tx, tenantId, plan.id);
     const doc = await exportPlan(tx, tenantId, planCode);
-    return edit({ tx, plan, contents, doc });
+    return edit({ tx, tenantId, plan, contents, doc });
   });
 }
 
@@ -73,6 +75,18 @@ function locate(doc: PlanDocument, sectionCode: string): { ci: number; si: numbe
   return null;
 }
 
+/** An indicator in force: its row, and its place in the document (the list it is in, its index and path); 404 when retired or unknown. */
+function indicatorIn(e: Editing, doc: PlanDocument, code: string) {
+  const row = e.contents.indicators.find((i) => i.code === code);
+  if (!row) throw notFound(`指標 ${code}`);
+  // loadPlanContents holds only indicators of sections in force, so the section is in the document.
+  const section = e.contents.sections.find((s) => s.id === row.section_id)!;
+  const at = locate(doc, section.code)!;
+  const list = doc.chapters[at.ci]!.sections[at.si]!.indicators;
+  const ii = list.findIndex((i) => i.code === code);
+  return { row, list, ii, path: `chapters.${at.ci}.sections.${at.si}.indicators.${ii}` };
+}
+
 async function record(
   e: Editing,
   tenant: Tenant,
@@ -99,6 +113,16 @@ export function changedKeys(before: unknown, after: unknown): string[] {
   return [...new Set([...Object.keys(b), ...Object.keys(a)])].filter((k) => JSON.stringify(b[k]) !== JSON.stringify(a[k])).sort();
 }
 
+const fieldError = (path: string, key: string, lang: Lang, params?: Record<string, string>) =>
+  new AppError('validation', undefined, [{ path, message: translate(lang, key, params) }]);
+
+/** A code is never reused in a plan, retired sections and indicators included (the unique index holds it too). */
+async function refuseTakenCode(e: Editing, table: 'plan_sections' | 'indicators', code: string, lang: Lang): Promise<void> {
+  if (await edits.codeTaken(e.tx, e.tenantId, e.plan.id, table, code)) {
+    throw fieldError('code', table === 'indicators' ? 'plan.edit.indicatorCodeTaken' : 'plan.edit.sectionCodeTaken', lang, { code });
+  }
+}
+
 const notFound = (what: string) => new AppError('not_found', { ja: `${what} はありません`, en: `No ${what}` });
 
 /** 計画の新規作成: a plan with its first chapter and section, through the import itself. */
@@ -118,9 +142,10 @@ export async function createPlan(
     period: { startFiscalYear: input.startFiscalYear, endFiscalYear: input.endFiscalYear },
     chapters: [{ code: input.chapter.code, title: input.chapter.title, sections: [{ code: input.section.code, title: input.section.title }] }],
   };
-  const created = await importPlan(db, env, tenant, { id: user.id, label: user.email }, doc, lang, { user });
-  await db.transaction(async (tx) => {
-    await edits.insertChange(tx, tenant.id, created.id, { actorId: user.id, actorLabel: user.email, action: 'create', entityType: 'plan', entityCode: input.code, before: undefined, after: doc });
+  // The plan and its first history entry are one transaction: no plan without its creation on record.
+  const created = await importPlan(db, env, tenant, { id: user.id, label: user.email }, doc, lang, {
+    user,
+    then: (tx, plan) => edits.insertChange(tx, tenant.id, plan.id, { actorId: user.id, actorLabel: user.email, action: 'create', entityType: 'plan', entityCode: plan.code, before: undefined, after: doc }),
   });
   return { code: created.code };
 }
@@ -165,10 +190,8 @@ export async function saveSection(
     let sectionId: string;
     if (existing === null) {
       const ci = doc.chapters.findIndex((c) => c.code === chapter);
-      if (ci < 0) throw new AppError('validation', undefined, [{ path: 'chapter', message: lang === 'ja' ? '章を選んでください' : 'Choose a chapter' }]);
-      if (await edits.codeTaken(e.tx, tenant.id, e.plan.id, 'plan_sections', section.code)) {
-        throw new AppError('validation', undefined, [{ path: 'code', message: lang === 'ja' ? `節コード ${section.code} は既に使われています（廃止した節を含む）` : `Section code ${section.code} is taken (retired sections included)` }]);
-      }
+      if (ci < 0) throw fieldError('chapter', 'plan.edit.chooseChapter', lang);
+      await refuseTakenCode(e, 'plan_sections', section.code, lang);
       doc.chapters[ci]!.sections.push({ ...section, indicators: [] });
       prefix = `chapters.${ci}.sections.${doc.chapters[ci]!.sections.length - 1}`;
       validateWhole(env, doc, prefix, lang);
@@ -214,10 +237,8 @@ export async function saveIndicator(
     let prefix: string;
     if (existing === null) {
       const at = locate(doc, sectionCode);
-      if (!at) throw new AppError('validation', undefined, [{ path: 'section', message: lang === 'ja' ? '節を選んでください' : 'Choose a section' }]);
-      if (await edits.codeTaken(e.tx, tenant.id, e.plan.id, 'indicators', indicator.code)) {
-        throw new AppError('validation', undefined, [{ path: 'code', message: lang === 'ja' ? `指標コード ${indicator.code} は既に使われています（廃止した指標を含む）` : `Indicator code ${indicator.code} is taken (retired indicators included)` }]);
-      }
+      if (!at) throw fieldError('section', 'plan.edit.chooseSection', lang);
+      await refuseTakenCode(e, 'indicators', indicator.code, lang);
       const list = doc.chapters[at.ci]!.sections[at.si]!.indicators;
       list.push({ ...indicator, actuals: [] });
       prefix = `chapters.${at.ci}.sections.${at.si}.indicators.${list.length - 1}`;
@@ -225,16 +246,11 @@ export async function saveIndicator(
       const sectionRow = e.contents.sections.find((s) => s.code === sectionCode)!;
       await edits.insertIndicator(e.tx, tenant.id, e.plan.id, sectionRow.id, { ...indicator, actuals: [] });
     } else {
-      const row = e.contents.indicators.find((i) => i.code === existing);
-      if (!row) throw notFound(`指標 ${existing}`);
-      const sec = e.contents.sections.find((s) => s.id === row.section_id)!;
-      const at = locate(doc, sec.code)!;
-      const list = doc.chapters[at.ci]!.sections[at.si]!.indicators;
-      const ii = list.findIndex((i) => i.code === existing);
+      const { row, list, ii, path } = indicatorIn(e, doc, existing);
       const { actuals, ...old } = list[ii]!;
       before = old;
       list[ii] = { ...indicator, code: existing, actuals };
-      prefix = `chapters.${at.ci}.sections.${at.si}.indicators.${ii}`;
+      prefix = path;
       validateWhole(env, doc, prefix, lang);
       await edits.updateIndicator(e.tx, tenant.id, row.id, { ...indicator, code: existing, actuals: [] });
     }
@@ -268,12 +284,8 @@ export async function retireEntity(
       before = doc.chapters[at.ci]!.sections.splice(at.si, 1)[0];
       id = row.id;
     } else {
-      const row = e.contents.indicators.find((i) => i.code === code);
-      if (!row) throw notFound(`指標 ${code}`);
-      const sec = e.contents.sections.find((s) => s.id === row.section_id)!;
-      const at = locate(doc, sec.code)!;
-      const list = doc.chapters[at.ci]!.sections[at.si]!.indicators;
-      before = list.splice(list.findIndex((i) => i.code === code), 1)[0];
+      const { row, list, ii } = indicatorIn(e, doc, code);
+      before = list.splice(ii, 1)[0];
       id = row.id;
     }
     // The plan must stay a valid document without it (e.g. a chapter keeps at least one section).

@@ -477,6 +477,10 @@ export const planMessages = defineMessages({
   'plan.edit.yearRequired': { ja: '年度を入力してください', en: 'Enter the fiscal year' },
   'plan.edit.yearInvalid': { ja: '整数で入力してください（例：2017）', en: 'Enter a whole number (e.g. 2017)' },
   'plan.edit.baselinePair': { ja: '基準値は値と時点の両方を入力してください（基準値がなければ両方とも空欄）', en: 'Give both the baseline value and its date (or neither)' },
+  'plan.edit.chooseChapter': { ja: '章を選んでください', en: 'Choose a chapter' },
+  'plan.edit.chooseSection': { ja: '節を選んでください', en: 'Choose a section' },
+  'plan.edit.sectionCodeTaken': { ja: '節コード {code} は既に使われています（廃止した節を含む）', en: 'Section code {code} is taken (retired sections included)' },
+  'plan.edit.indicatorCodeTaken': { ja: '指標コード {code} は既に使われています（廃止した指標を含む）', en: 'Indicator code {code} is taken (retired indicators included)' },
   'plan.edit.perceptionPair': { ja: '市民の実感の設問はコードと文の両方を入力してください', en: 'Give both the question’s code and its text' },
   'plan.edit.nav': { ja: '計画の管理（節・指標の編集）', en: 'Plan administration (sections, indicators)' },
 });

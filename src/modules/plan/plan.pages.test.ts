@@ -4,17 +4,16 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { CSRF_COOKIE, csrfTokenFor, SESSION_COOKIE, type Role } from '../../core/auth.ts';
+import type { Role } from '../../core/auth.ts';
 import { ManualClock } from '../../core/clock.ts';
-import { createSession } from '../accounts/accounts.sessions.ts';
 import { randomToken } from '../../core/crypto.ts';
-import { makeUser } from '../../testing/factories.ts';
-import { newTenant, startTestApp, TestClient, type TestContext, type TestTenant } from '../../testing/harness.ts';
+import { startTestApp, TestClient, type TestContext, type TestTenant } from '../../testing/harness.ts';
 import { chartsDrawn, labelSvg } from './plan.chart.ts';
 import { decodeCsvBytes } from './plan.csv-import.ts';
 import { parseAsOfText, parseFigureText } from './plan.forms.ts';
 import { demoPlanDocument } from './plan.seed.ts';
-import { importPlan, pendingActuals } from './plan.service.ts';
+import * as support from './plan.test-support.ts';
+import { pendingActuals } from './plan.service.ts';
 import { withFootnotes } from './plan.view-model.ts';
 
 let ctx: TestContext;
@@ -30,26 +29,12 @@ after(async () => {
   await ctx.close();
 });
 
-/** A fresh municipality holding the demo plan with its demonstration actuals. */
-async function tenantWithPlan(doc: unknown = demoPlanDocument()): Promise<TestTenant> {
-  const tenant = await newTenant(ctx.db);
-  await importPlan(ctx.db, ctx.deps, tenant, { id: null, label: 'test' }, doc, 'ja', { demoActuals: true });
-  return tenant;
-}
+const tenantWithPlan = (doc?: unknown): Promise<TestTenant> => support.tenantWithPlan(ctx, doc);
 
-/** A browser-like client; with a role, signed in (two-factor done) and holding a CSRF token. */
+/** A browser-like client; with a role, signed in (staff of 市民協働課, which the demo plan names for 6-1-x). */
 async function clientFor(tenant: TestTenant, role?: Role): Promise<{ client: TestClient; csrf: string; userId: string | null }> {
-  const client = new TestClient(ctx.app, tenant.host);
-  const csrfCookie = randomToken();
-  client.jar.cookies.set(CSRF_COOKIE, csrfCookie);
-  let userId: string | null = null;
-  if (role) {
-    // Staff of 市民協働課, which the demo plan names for 6-1-x.
-    const user = await makeUser(ctx.db, tenant, role, role === 'staff' ? { departmentCode: 'shimin-kyodo' } : {});
-    client.jar.cookies.set(SESSION_COOKIE, await createSession(ctx.db, tenant.id, user.id, true));
-    userId = user.id;
-  }
-  return { client, csrf: csrfTokenFor(ctx.config.secret, csrfCookie), userId };
+  const { client, csrf, user } = await support.person(ctx, tenant, role);
+  return { client, csrf, userId: user?.id ?? null };
 }
 
 /** Text of the page, each tag read as a space and whitespace collapsed (for reading figures in context). */

@@ -249,11 +249,15 @@ export function previousApprovedActual(sql: Sql, tenantId: string, indicatorId: 
   );
 }
 
-/** Pending actuals of a plan awaiting a plan manager, oldest first. */
+/** Joins an actual's indicator when it is in force (neither it nor its section retired): only those can be decided. */
+const INDICATOR_IN_FORCE = `join indicators i on i.tenant_id = a.tenant_id and i.id = a.indicator_id and i.retired_at is null
+  join plan_sections s on s.tenant_id = i.tenant_id and s.id = i.section_id and s.retired_at is null`;
+
+/** Pending actuals of a plan's indicators in force awaiting a plan manager, oldest first. */
 export function listPendingActuals(sql: Sql, tenantId: string, planId: string): Promise<(ActualRow & { code: string; name: string; unit: string })[]> {
   return sql.query(
     `select ${ACTUAL_COLUMNS}, i.code, i.name, i.unit
-       from indicator_actuals a join indicators i on i.tenant_id = a.tenant_id and i.id = a.indicator_id
+       from indicator_actuals a ${INDICATOR_IN_FORCE}
       where a.tenant_id = $1 and i.plan_id = $2 and a.status = 'pending' order by a.entered_at`,
     [tenantId, planId],
   );
@@ -358,7 +362,7 @@ export function listActualsEnteredBy(
 /** How many pending actuals of a plan others than this user entered (the approver's work list). */
 export async function countPendingFor(sql: Sql, tenantId: string, planId: string, userId: string): Promise<number> {
   const row = await sql.one<{ n: number }>(
-    `select count(*)::int as n from indicator_actuals a join indicators i on i.tenant_id = a.tenant_id and i.id = a.indicator_id
+    `select count(*)::int as n from indicator_actuals a ${INDICATOR_IN_FORCE}
       where a.tenant_id = $1 and i.plan_id = $2 and a.status = 'pending' and (a.entered_by is null or a.entered_by <> $3)`,
     [tenantId, planId, userId],
   );

@@ -150,7 +150,12 @@ export async function importPlan(
   actor: Actor,
   input: unknown,
   lang: Lang,
-  options: { demoActuals?: boolean; user?: AuthUser | null } = {},
+  options: {
+    demoActuals?: boolean;
+    user?: AuthUser | null;
+    /** What the caller keeps beside the new plan (the editors' history), written in the import's transaction. */
+    then?: (tx: Sql, plan: { code: string; id: string }) => Promise<void>;
+  } = {},
 ): Promise<{ code: string; id: string }> {
   if (options.user !== undefined && !canManagePlans(options.user)) throw new AppError('forbidden');
   const doc = parsePlanDocument(input, lang, env.metrics);
@@ -173,6 +178,7 @@ export async function importPlan(
         entityId: doc.code,
         details: { indicators: doc.chapters.flatMap((c) => c.sections.flatMap((s) => s.indicators)).length },
       });
+      await options.then?.(tx, { code: doc.code, id });
       return { code: doc.code, id };
     } catch (err) {
       if (isSqlState(err, '23505')) throw new AppError('conflict');
