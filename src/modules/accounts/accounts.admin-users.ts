@@ -153,42 +153,49 @@ export async function updateUser(db: Db, tenant: Tenant, actor: AuthUser, userId
 }
 
 /**
+ * One administrator action on one account, in a transaction: 404 when the account is not the
+ * tenant's, 403 when `allowed` refuses it, otherwise `apply` and an audit entry. With
+ * `lockAdmins`, the active administrators are locked first and handed to `allowed`.
+ */
+async function actOnUser(
+  db: Db,
+  tenant: Tenant,
+  actor: AuthUser,
+  userId: string,
+  action: string,
+  step: {
+    lockAdmins?: boolean;
+    allowed: (target: repo.UserListRow, admins: readonly string[]) => boolean;
+    apply: (tx: Sql) => Promise<unknown>;
+  },
+): Promise<void> {
+  await db.transaction(async (tx) => {
+    const admins = step.lockAdmins ? await repo.lockActiveAdmins(tx, tenant.id) : [];
+    const target = await repo.findUserById(tx, tenant.id, userId);
+    if (!target) throw new AppError('not_found');
+    if (!step.allowed(target, admins)) throw new AppError('forbidden');
+    await step.apply(tx);
+    await appendAudit(tx, { tenantId: tenant.id, actorId: actor.id, actorLabel: actor.email, action, entityType: 'user', entityId: userId });
+  });
+}
+
+/**
  * 無効化 — disables an account after the confirmation step: its sessions end and its tokens stop
  * working. Never the administrator's own, and never the last active administrator.
  */
-export async function disableUser(db: Db, tenant: Tenant, actor: AuthUser, userId: string): Promise<void> {
-  await db.transaction(async (tx) => {
-    const admins = await repo.lockActiveAdmins(tx, tenant.id);
-    const target = await repo.findUserById(tx, tenant.id, userId);
-    if (!target) throw new AppError('not_found');
-    if (!canDisableUser(actor, target) || !leavesAnAdministrator(admins, target.id, false)) throw new AppError('forbidden');
-    await repo.disableUser(tx, tenant.id, userId);
-    await appendAudit(tx, {
-      tenantId: tenant.id,
-      actorId: actor.id,
-      actorLabel: actor.email,
-      action: 'user.disable',
-      entityType: 'user',
-      entityId: userId,
-    });
+export function disableUser(db: Db, tenant: Tenant, actor: AuthUser, userId: string): Promise<void> {
+  return actOnUser(db, tenant, actor, userId, 'user.disable', {
+    lockAdmins: true,
+    allowed: (target, admins) => canDisableUser(actor, target) && leavesAnAdministrator(admins, target.id, false),
+    apply: (tx) => repo.disableUser(tx, tenant.id, userId),
   });
 }
 
 /** 再有効化 — re-enables a disabled account (it signs in again with its own password). */
-export async function enableUser(db: Db, tenant: Tenant, actor: AuthUser, userId: string): Promise<void> {
-  await db.transaction(async (tx) => {
-    const target = await repo.findUserById(tx, tenant.id, userId);
-    if (!target) throw new AppError('not_found');
-    if (!canEnableUser(actor, target)) throw new AppError('forbidden');
-    await repo.enableUser(tx, tenant.id, userId);
-    await appendAudit(tx, {
-      tenantId: tenant.id,
-      actorId: actor.id,
-      actorLabel: actor.email,
-      action: 'user.enable',
-      entityType: 'user',
-      entityId: userId,
-    });
+export function enableUser(db: Db, tenant: Tenant, actor: AuthUser, userId: string): Promise<void> {
+  return actOnUser(db, tenant, actor, userId, 'user.enable', {
+    allowed: (target) => canEnableUser(actor, target),
+    apply: (tx) => repo.enableUser(tx, tenant.id, userId),
   });
 }
 
@@ -197,20 +204,12 @@ export async function enableUser(db: Db, tenant: Tenant, actor: AuthUser, userId
  * recovery codes and ends their sessions, audited. A role that needs two-factor enrols again at
  * the next sign-in; a citizen who had chosen it signs in with the password until they enrol again.
  */
-export async function resetTwoFactor(db: Db, tenant: Tenant, actor: AuthUser, userId: string): Promise<void> {
-  await db.transaction(async (tx) => {
-    const target = await repo.findUserById(tx, tenant.id, userId);
-    if (!target) throw new AppError('not_found');
-    if (!canResetTwoFactor(actor, target)) throw new AppError('forbidden');
-    await repo.resetTotp(tx, tenant.id, userId);
-    await repo.deleteSessionsOf(tx, tenant.id, userId);
-    await appendAudit(tx, {
-      tenantId: tenant.id,
-      actorId: actor.id,
-      actorLabel: actor.email,
-      action: 'user.totp_reset',
-      entityType: 'user',
-      entityId: userId,
-    });
+export function resetTwoFactor(db: Db, tenant: Tenant, actor: AuthUser, userId: string): Promise<void> {
+  return actOnUser(db, tenant, actor, userId, 'user.totp_reset', {
+    allowed: (target) => canResetTwoFactor(actor, target),
+    apply: async (tx) => {
+      await repo.resetTotp(tx, tenant.id, userId);
+      await repo.deleteSessionsOf(tx, tenant.id, userId);
+    },
   });
 }

@@ -401,3 +401,8 @@ export type AccountsMessageKey = keyof typeof accountsMessages;
 export function accountsText(key: AccountsMessageKey, lang?: Lang, params: Record<string, string | number> = {}): string {
   return lang ? translate(lang, key, params) : `${translate('ja', key, params)} / ${translate('en', key, params)}`;
 }
+
+/** A mail body in both languages: the Japanese text, a rule, then the English. */
+export function bilingualMail(key: AccountsMessageKey, params: Record<string, string | number>): string {
+  return `${accountsText(key, 'ja', params)}\n\n----\n\n${accountsText(key, 'en', params)}\n`;
+}

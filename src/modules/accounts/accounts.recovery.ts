@@ -17,7 +17,7 @@ import { enqueueMail } from '../../core/mail.ts';
 import { enforceRateLimits, type RateLimit } from '../../core/rate-limit.ts';
 import { scheduleJob, type JobDefinition } from '../../core/scheduler.ts';
 import type { Tenant } from '../../core/tenancy.ts';
-import { accountsText } from './accounts.messages.ts';
+import { accountsText, bilingualMail } from './accounts.messages.ts';
 import { issueSetPasswordLink } from './accounts.links.ts';
 import * as repo from './accounts.repository.ts';
 
@@ -62,10 +62,6 @@ export async function requestPasswordReset(
   await scheduleJob(db, { name: PASSWORD_RESET_JOB, key: randomUUID(), tenantId: tenant.id, runAt: now, payload, maxAttempts: 3 });
 }
 
-function bilingual(key: 'accounts.mail.resetBody', params: Record<string, string>): string {
-  return `${accountsText(key, 'ja', params)}\n\n----\n\n${accountsText(key, 'en', params)}\n`;
-}
-
 /**
  * The job behind requestPasswordReset: for an account that exists and is not disabled, a
  * reset link (its hour counted from the request) in the outbox, audited; for any other address
@@ -89,7 +85,7 @@ export function passwordResetJob(deps: { db: Db; config: Config; mail: { poke():
           tenantId,
           to: user.email,
           subject: accountsText('accounts.mail.resetSubject'),
-          text: bilingual('accounts.mail.resetBody', { name: user.display_name, link }),
+          text: bilingualMail('accounts.mail.resetBody', { name: user.display_name, link }),
         });
         await appendAudit(tx, {
           tenantId,

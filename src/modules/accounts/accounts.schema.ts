@@ -204,6 +204,10 @@ const DepartmentCodeField = z
   .optional()
   .transform((v) => (v ? v : undefined));
 
+/** Staff belong to a department: checked even when other fields are wrong, so every error shows at once. */
+const staffHasDepartment = (v: { role: string; departmentCode?: string | undefined }) => v.role !== 'staff' || Boolean(v.departmentCode);
+const departmentRequired = { path: ['departmentCode'], error: m('accounts.error.departmentRequired'), when: () => true };
+
 /** Roles an administrator invites (citizens sign up themselves). */
 export const INVITED_ROLES = ['staff', 'plan_manager', 'admin'] as const;
 
@@ -215,11 +219,7 @@ export const InviteForm = z
     role: z.enum(INVITED_ROLES, { error: m('accounts.error.roleInvalid') }),
     departmentCode: DepartmentCodeField,
   })
-  .refine((v) => v.role !== 'staff' || Boolean(v.departmentCode), {
-    path: ['departmentCode'],
-    error: m('accounts.error.departmentRequired'),
-    when: () => true,
-  });
+  .refine(staffHasDepartment, departmentRequired);
 export type InviteInput = z.infer<typeof InviteForm>;
 
 /** An administrator's edit of an account: name, role and department. */
@@ -229,11 +229,7 @@ export const EditUserForm = z
     role: z.enum(ROLES, { error: m('accounts.error.roleInvalid') }),
     departmentCode: DepartmentCodeField,
   })
-  .refine((v) => v.role !== 'staff' || Boolean(v.departmentCode), {
-    path: ['departmentCode'],
-    error: m('accounts.error.departmentRequired'),
-    when: () => true,
-  });
+  .refine(staffHasDepartment, departmentRequired);
 export type EditUserInput = z.infer<typeof EditUserForm>;
 
 /** The confirmation step's answer (the confirmation page sends it; a bare post does not). */

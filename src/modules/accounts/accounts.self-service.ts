@@ -15,7 +15,7 @@ import type { Lang } from '../../core/i18n.ts';
 import { enqueueMail } from '../../core/mail.ts';
 import { clearRateLimit, enforceRateLimits, type RateLimit } from '../../core/rate-limit.ts';
 import type { Tenant } from '../../core/tenancy.ts';
-import { accountsText, type AccountsMessageKey } from './accounts.messages.ts';
+import { accountsText, bilingualMail } from './accounts.messages.ts';
 import * as repo from './accounts.repository.ts';
 import type { ChangeEmailInput, ChangePasswordInput } from './accounts.schema.ts';
 import { hashPassword, verifyPassword } from './accounts.sessions.ts';
@@ -25,10 +25,6 @@ export const EMAIL_CHANGE_TTL_SECONDS = 24 * 60 * 60;
 
 /** Checks of the current password (changing the password or the address), per account. */
 export const CURRENT_PASSWORD_LIMIT: RateLimit = { bucket: 'accounts.current_password.account', limit: 5, windowSeconds: 15 * 60 };
-
-function bilingual(key: AccountsMessageKey, params: Record<string, string>): string {
-  return `${accountsText(key, 'ja', params)}\n\n----\n\n${accountsText(key, 'en', params)}\n`;
-}
 
 /** Counts one check of the current password and checks it; a wrong one is a validation error on the field. */
 async function checkCurrentPassword(db: Db, clock: Clock, tenant: Tenant, user: AuthUser, password: string, lang: Lang): Promise<repo.LoginUserRow> {
@@ -78,7 +74,7 @@ export async function changePassword(
       tenantId: tenant.id,
       to: row.email,
       subject: accountsText('accounts.mail.passwordChangedSubject'),
-      text: bilingual('accounts.mail.passwordChangedBody', { name: row.display_name }),
+      text: bilingualMail('accounts.mail.passwordChangedBody', { name: row.display_name }),
     });
     await appendAudit(tx, {
       tenantId: tenant.id,
@@ -130,13 +126,13 @@ export async function requestEmailChange(
       tenantId: tenant.id,
       to: newEmail,
       subject: accountsText('accounts.mail.emailChangeSubject'),
-      text: bilingual('accounts.mail.emailChangeBody', { name: row.display_name, link }),
+      text: bilingualMail('accounts.mail.emailChangeBody', { name: row.display_name, link }),
     });
     await enqueueMail(tx, {
       tenantId: tenant.id,
       to: row.email,
       subject: accountsText('accounts.mail.emailChangeNoticeSubject'),
-      text: bilingual('accounts.mail.emailChangeNoticeBody', { name: row.display_name, newEmail }),
+      text: bilingualMail('accounts.mail.emailChangeNoticeBody', { name: row.display_name, newEmail }),
     });
     await appendAudit(tx, {
       tenantId: tenant.id,

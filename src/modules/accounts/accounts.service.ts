@@ -17,7 +17,7 @@ import type { Lang } from '../../core/i18n.ts';
 import { enqueueMail, listOutbox, type OutboxEntry } from '../../core/mail.ts';
 import { clearRateLimit, enforceRateLimits, hitRateLimit, releaseRateLimit, type RateLimit } from '../../core/rate-limit.ts';
 import { findDepartment, listDepartments as listTenantDepartments, type Department, type Tenant } from '../../core/tenancy.ts';
-import { accountsText } from './accounts.messages.ts';
+import { accountsText, bilingualMail } from './accounts.messages.ts';
 import { recordAgreements } from './accounts.agreements.ts';
 import { canRevokeApiToken, requiresTwoFactor } from './accounts.policy.ts';
 import * as repo from './accounts.repository.ts';
@@ -157,10 +157,6 @@ async function queueVerificationMail(tx: Sql, config: Config, tenant: Tenant, us
     subject: accountsText('accounts.mail.verifySubject'),
     text: bilingualMail('accounts.mail.verifyBody', { name: user.displayName, link }),
   });
-}
-
-function bilingualMail(key: 'accounts.mail.verifyBody' | 'accounts.mail.signInBody', params: Record<string, string>): string {
-  return `${accountsText(key, 'ja', params)}\n\n----\n\n${accountsText(key, 'en', params)}\n`;
 }
 
 /**
