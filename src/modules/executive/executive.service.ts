@@ -69,6 +69,15 @@ export function systemViewer(tenantId: string): AuthUser {
  * Applications still 処理待ち or 処理中 more than `days` after they were received, per
  * department. The procedures module offers its inbox per department only, so each
  * department's inbox is read in turn (the newest 500 open ones of each status).
+ *
+ * Known limitation (a workaround, not the design): procedures publishes no 'alert' work item
+ * and no overdue count, so this borrows departmentInbox with the viewer's department swapped
+ * in. That works only because departmentInbox checks nothing but `departmentCode`; it costs
+ * two inbox reads per department per call; and the inbox is newest first, so past 500 open
+ * applications of one status in one department the oldest, exactly the overdue ones, are
+ * missed and the count is too low. The clean fix belongs to procedures: an 'alert' work item
+ * (or an exported count of open applications received before a date, one query per tenant),
+ * which this function would then be replaced by.
  */
 export async function overdueApplications(deps: AppDeps, tenant: Tenant, viewer: AuthUser, today: string, days: number, lang: Lang) {
   const cutoff = addDays(today, -days);
