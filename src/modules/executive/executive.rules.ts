@@ -53,3 +53,11 @@ export function monthBefore(iso: string): string {
   const last = new Date(Date.UTC(year, month, 0)).getUTCDate();
   return `${year}-${String(month).padStart(2, '0')}-${String(Math.min(d, last)).padStart(2, '0')}`;
 }
+
+/**
+ * The last instant of the same JST day a month before `today` (31 March → the end of 28/29
+ * February): "since last month" reads snapshots taken up to it.
+ */
+export function endOfMonthBefore(today: string): Date {
+  return new Date(Date.parse(`${monthBefore(today)}T23:59:59.999+09:00`));
+}

@@ -15,7 +15,7 @@ import { evaluatePlan, type EvaluatedIndicator, type EvaluatedPlan } from '../pl
 import { dateText, formatRate, indicatorView, type DateText, type IndicatorView } from '../plan/plan.view-model.ts';
 import { departmentInbox } from '../procedures/procedures.service.ts';
 import * as repo from './executive.repository.ts';
-import { concernOf, monthBefore, projectedRate, type Concern } from './executive.rules.ts';
+import { concernOf, endOfMonthBefore, monthBefore, projectedRate, type Concern } from './executive.rules.ts';
 import './executive.messages.ts';
 
 /** Who receives the alerts and the monthly digest (a tenant setting). */
@@ -175,7 +175,7 @@ async function currentPlan(deps: AppDeps, tenantId: string, today: string, asOf?
 
 /**
  * What "since last month" compares with: the monthly snapshot taken on or before the same
- * day last month (the digest job takes one each month), else the oldest one there is, else
+ * day last month (the digest job takes one each month), else the newest one there is, else
  * (before the first snapshot) the values dated up to that day.
  */
 export type Comparison = { kind: 'snapshot'; month: string; takenOn: string } | { kind: 'values'; date: string };
@@ -196,8 +196,9 @@ export async function evaluateForExecutives(
   let comparison: Comparison = { kind: 'values', date: monthBefore(today) };
   let before = new Map<string, repo.SnapshotRow>();
   if (plan) {
-    const monthAgo = new Date(now.getTime());
-    monthAgo.setUTCMonth(monthAgo.getUTCMonth() - 1);
+    // Date#setUTCMonth overflows at month ends (31 March − 1 month = 3 March): the same JST day
+    // a month before, shortened, as the values fallback below uses.
+    const monthAgo = endOfMonthBefore(today);
     const snapshot =
       options.against !== undefined
         ? options.against

@@ -15,7 +15,7 @@ import { makeUser, type TestUser } from '../../testing/factories.ts';
 import { newTenant, startTestApp, type TestContext, type TestTenant } from '../../testing/harness.ts';
 import { importPlan } from '../plan/plan.service.ts';
 import { executiveJobs } from './executive.jobs.ts';
-import { concernOf, deservesAlert, monthBefore } from './executive.rules.ts';
+import { concernOf, deservesAlert, endOfMonthBefore, monthBefore } from './executive.rules.ts';
 import { APPLICATION_DAYS, parseRecipients, RECIPIENTS } from './executive.service.ts';
 
 const indicator = (code: string, actuals: { value: number; asOf: string }[]) => ({
@@ -71,6 +71,9 @@ describe('executive rules', () => {
     assert.equal(monthBefore('2026-03-31'), '2026-02-28');
     assert.equal(monthBefore('2028-03-30'), '2028-02-29');
     assert.equal(monthBefore('2026-01-15'), '2025-12-15');
+    // Snapshots are read up to the end of that JST day, not Date#setUTCMonth's overflow (3 March).
+    assert.equal(endOfMonthBefore('2026-03-31').toISOString(), '2026-02-28T14:59:59.999Z');
+    assert.equal(endOfMonthBefore('2026-07-01').toISOString(), '2026-06-01T14:59:59.999Z');
     assert.equal(monthBefore('2026-07-01'), '2026-06-01');
   });
   it('reads the recipients setting leniently and drops what is not an address', () => {
