@@ -3,9 +3,11 @@
  * default, limits and labels); values live in tenant_settings and are read through the
  * registry, which knows every key's default. The administrator's page lists them all.
  */
+import { bumpDataVersion } from './data-version.ts';
 import type { Sql } from './db/database.ts';
 import { AppError, type FieldError } from './errors.ts';
 import type { Lang } from './i18n.ts';
+import { TENANT_SCOPE } from './public-read.ts';
 
 interface SettingBase {
   /** "<module>.<name>", e.g. "proposals.answerDays". */
@@ -107,6 +109,8 @@ export class SettingsRegistry {
         [tenantId, key, JSON.stringify(value)],
       );
     }
+    // Settings show on public pages (a licence, a name): cached reads depend on the tenant scope.
+    if (values.size) await bumpDataVersion(tx, tenantId, TENANT_SCOPE);
   }
 
   private accepts(d: SettingDefinition, v: unknown): boolean {

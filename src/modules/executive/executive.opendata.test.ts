@@ -81,7 +81,11 @@ describe('open-data catalogue', () => {
     for (const d of DATASETS) assert.match(page.body, new RegExp(`id="od-${d.id}"`));
     assert.match(page.body, /市民活動支援センター登録団体/);
     assert.match(page.body, /登録番号、団体名、団体名フリガナ/);
-    assert.equal((await get('/opendata/catalogue.json')).json().licence.id, 'cc-by-4.0');
+    const first = await get('/opendata/catalogue.json');
+    assert.equal(first.json().licence.id, 'cc-by-4.0');
+    // A cached public read: a client holding the body gets 304 until something changes.
+    const etag = String(first.headers.etag);
+    assert.equal((await get('/opendata/catalogue.json', { 'if-none-match': etag })).statusCode, 304);
 
     await ctx.db.transaction((tx) => ctx.deps.settings.save(tx, tenant.id, new Map([[LICENCE, 'cc0-1.0']])));
     const again = await get('/opendata?lang=en', { accept: 'text/html' });
@@ -89,6 +93,8 @@ describe('open-data catalogue', () => {
     assert.match(again.body, /All data is published under CC0 1.0/);
     const json = (await get('/opendata/catalogue.json')).json() as { licence: { id: string }; datasets: { licence: string }[] };
     assert.equal(json.licence.id, 'cc0-1.0');
+    // Saving the setting changed the tenant scope: the old ETag no longer matches.
+    assert.equal((await get('/opendata/catalogue.json', { 'if-none-match': etag })).statusCode, 200);
     assert.ok(json.datasets.every((d) => d.licence === 'cc0-1.0'));
   });
 
