@@ -17,6 +17,12 @@ const EnvSchema = z.object({
     .regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://')
     .optional(),
   HIBIKI_DATA_DIR: z.string().min(1).default('./data'),
+  /**
+   * PostgreSQL's shared_buffers for the embedded database. PGlite zeroes all of it at every
+   * start (128MB, PostgreSQL's default, cost ~250 ms and ~100 MiB); its pages are read through
+   * the operating system's cache, so a small pool costs little. Raise it for a large city.
+   */
+  HIBIKI_PGLITE_SHARED_BUFFERS: z.string().regex(/^\d{1,6}(kB|MB|GB)$/, 'must be a size such as 32MB').default('32MB'),
   /** Where the audit log's keyed checkpoints are appended (keep a copy off the machine). */
   HIBIKI_AUDIT_ANCHOR_FILE: z.string().min(1).optional(),
   /** Secret for CSRF tokens and other HMACs; generated into the data folder when unset. */
@@ -53,6 +59,8 @@ export interface Config {
   host: string;
   databaseUrl: string | undefined;
   dataDir: string;
+  /** shared_buffers of the embedded database, e.g. "32MB". */
+  pgliteSharedBuffers: string;
   /** The audit chain's anchor file (see core/audit.ts). */
   auditAnchorFile: string;
   secret: string;
@@ -107,6 +115,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: e.HOST,
     databaseUrl: e.DATABASE_URL,
     dataDir,
+    pgliteSharedBuffers: e.HIBIKI_PGLITE_SHARED_BUFFERS,
     auditAnchorFile: path.resolve(e.HIBIKI_AUDIT_ANCHOR_FILE ?? path.join(dataDir, 'audit-anchors.jsonl')),
     secret,
     encryptionKey,

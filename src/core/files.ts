@@ -5,7 +5,6 @@
  * module that owns the record they belong to, after its own authorisation check — there is no
  * public URL for a file.
  */
-import { fileTypeFromBuffer } from 'file-type';
 import { createHash } from 'node:crypto';
 import type { Sql } from './db/database.ts';
 import { AppError } from './errors.ts';
@@ -24,6 +23,8 @@ export type FileKind = keyof typeof FILE_KINDS;
 
 /** The kind of a file from its bytes, or null when it is none Hibiki takes. */
 export async function detectFileKind(bytes: Uint8Array): Promise<FileKind | null> {
+  // file-type is loaded with the first upload, not at start-up.
+  const { fileTypeFromBuffer } = await import('file-type');
   const detected = await fileTypeFromBuffer(bytes);
   if (detected) {
     const kind = (Object.keys(FILE_KINDS) as FileKind[]).find((k) => FILE_KINDS[k].mediaType === detected.mime);

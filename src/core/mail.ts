@@ -5,7 +5,7 @@
  * can share the outbox; each message backs off on its own after a failure). Without SMTP the
  * outbox is the mailbox, shown to administrators.
  */
-import nodemailer, { type Transporter } from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import type { Db, Sql } from './db/database.ts';
 import type { JobDefinition } from './scheduler.ts';
 
@@ -61,7 +61,10 @@ export function createMailSender(
   if (!options.smtpUrl) {
     return { flush: async () => 0, close: async () => undefined };
   }
-  const transport: Transporter = nodemailer.createTransport(options.smtpUrl);
+  const smtpUrl = options.smtpUrl;
+  // nodemailer is loaded with the first batch, not at start-up (~50 ms the server need not wait for).
+  let transport: Promise<Transporter> | undefined;
+  const transportOf = () => (transport ??= import('nodemailer').then(({ default: nodemailer }) => nodemailer.createTransport(smtpUrl)));
   let running: Promise<number> | null = null;
 
   async function sendPending(): Promise<number> {
@@ -80,7 +83,7 @@ export function createMailSender(
       );
       for (const row of batch) {
         try {
-          await transport.sendMail({ from: options.from, to: row.to_address, subject: row.subject, text: row.body_text });
+          await (await transportOf()).sendMail({ from: options.from, to: row.to_address, subject: row.subject, text: row.body_text });
           await db.query('update mail_outbox set sent_at = now(), last_error = null where tenant_id = $1 and id = $2', [
             row.tenant_id,
             row.id,
@@ -111,7 +114,7 @@ export function createMailSender(
     flush,
     async close() {
       await running?.catch(() => undefined);
-      transport.close();
+      (await transport?.catch(() => undefined))?.close();
     },
   };
 }
