@@ -135,6 +135,8 @@ describe('plan pages (public)', () => {
   it('plan text is escaped and only footnote markers become links', async () => {
     const doc = demoPlanDocument() as { code: string; chapters: { sections: { visions: string[] }[] }[] };
     doc.chapters[0]!.sections[0]!.visions = ['<script>alert("x")</script>と<b>協働</b>*1の<a href="https://evil.example">まち</a>'];
+    // One Japanese vision now: its English list (two items) would no longer pair with it.
+    delete (doc.chapters[0]!.sections[0]! as { visionsEn?: unknown }).visionsEn;
     const tenant = await tenantWithPlan(doc);
     const { client } = await clientFor(tenant);
     const res = await client.get('/plan/sections/6-1');
