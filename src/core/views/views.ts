@@ -22,6 +22,8 @@ export const env = new nunjucks.Environment(
 export interface Breadcrumb {
   href?: string;
   label: string;
+  /** The label's language when it may differ from the page's (a Japanese title on an English page). */
+  lang?: Lang;
 }
 
 /** What every page gets from the request; modules add their own fields beside it. */

@@ -1,6 +1,7 @@
 /** 総合計画の進行管理 — the plan module: plans, sections, indicators, actuals and evaluation. */
 import type { HibikiModule } from '../module.ts';
 import { planImportCommand } from './plan.cli.ts';
+import { planEnglishMessages } from './plan.english.messages.ts';
 import { planMessages } from './plan.messages.ts';
 import { planRoutes } from './plan.routes.ts';
 import { seedDemoPlan } from './plan.seed.ts';
@@ -12,7 +13,7 @@ export const planModule: HibikiModule = {
   name: 'plan',
   migrations: new URL('./migrations/', import.meta.url),
   routes: planRoutes,
-  messages: [planMessages],
+  messages: [planMessages, planEnglishMessages],
   // Computed by the plan's own evaluation from its other indicators (not observed from data).
   metrics: [
     {

@@ -39,9 +39,11 @@ const PUBLIC_PAGES: { path: string; lang: 'ja' | 'en' }[] = [
   { path: '/plan', lang: 'ja' },
   { path: '/plan?lang=en', lang: 'en' },
   { path: '/plan/sections/6-1', lang: 'ja' },
+  { path: '/plan/sections/6-1?lang=en', lang: 'en' },
   { path: '/plan/sections/6-2?lang=en', lang: 'en' },
   { path: '/plan/indicators/6-1-1', lang: 'ja' },
   { path: '/plan/indicators/6-2-2', lang: 'ja' },
+  { path: '/plan/indicators/6-1-3?lang=en', lang: 'en' },
   { path: '/plan/indicators/6-2-4?lang=en', lang: 'en' },
 ];
 
@@ -232,5 +234,20 @@ describe('plan pages in Chromium', { skip: browserTestSkip() }, () => {
       await assertStructure(page, path.includes('lang=en') ? 'en' : 'ja');
       await assertNoViolations(page, path);
     }
+  });
+
+  it('renders the editing forms with their English fields accessibly, errors shown', async () => {
+    const page = await tab('desktop', 'plan_manager');
+    const admin = '/staff/plan/admin/plans/maebashi-6';
+    for (const path of [`${admin}/sections/6-1?lang=en`, `${admin}/indicators/6-1-3?lang=en`, `${admin}/edit`]) {
+      const res = await page.goto(server.baseUrl + path);
+      assert.equal(res?.status(), 200, path);
+      await assertNoViolations(page, path);
+    }
+    await page.goto(`${server.baseUrl}${admin}/indicators/6-1-3?lang=en`);
+    await page.fill('#nameEn', 'n'.repeat(201));
+    await page.click('main form[novalidate] button[type=submit]');
+    assert.match(await page.locator('.error-summary').innerText(), /The English indicator name must be at most 200 characters/);
+    await assertNoViolations(page, 'indicator form with an English error');
   });
 });

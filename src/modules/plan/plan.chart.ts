@@ -12,7 +12,7 @@ import { compareIsoDate } from '../../core/dates.ts';
 import { translate, type Lang } from '../../core/i18n.ts';
 import { projectAtTarget } from './achievement.ts';
 import type { EvaluatedIndicator } from './plan.service.ts';
-import { dateText, figureFormat, fiscalYearText, unitText } from './plan.view-model.ts';
+import { dateText, figureFormat, fiscalYearText, indicatorName, unitText } from './plan.view-model.ts';
 import './plan.messages.ts';
 
 // ECharts is large (~0.7 s to load, several seconds on a busy machine): it is loaded by the
@@ -69,6 +69,8 @@ export interface ChartText {
   title: string;
   /** A sentence describing what the chart shows, its <desc>. */
   description: string;
+  /** The title's language when it is not the page's (an untranslated name on an English page). */
+  titleLang?: Lang | null;
 }
 
 const escapeXml = (s: string) =>
@@ -88,7 +90,8 @@ export function labelSvg(svg: string, idPrefix: string, text: ChartText): string
     /^<svg\b/,
     `<svg role="img" aria-labelledby="${titleId}" aria-describedby="${descId}" focusable="false"`,
   );
-  return `${tag}<title id="${titleId}">${escapeXml(text.title)}</title><desc id="${descId}">${escapeXml(text.description)}</desc>${svg.slice(open[0].length)}`;
+  const titleLang = text.titleLang ? ` lang="${text.titleLang}"` : '';
+  return `${tag}<title id="${titleId}"${titleLang}>${escapeXml(text.title)}</title><desc id="${descId}">${escapeXml(text.description)}</desc>${svg.slice(open[0].length)}`;
 }
 
 /**
@@ -184,7 +187,7 @@ export async function renderHistoryChart(
       yAxis: {
         type: 'value',
         scale: true,
-        name: unitText(indicator.unit, lang),
+        name: unitText(indicator.unit, lang, indicator.en.unit),
         nameTextStyle: { color: COLORS.text, align: 'left' },
         axisLabel: { color: COLORS.text, formatter: (v: number) => f.number(v) },
         splitLine: { lineStyle: { color: COLORS.grid } },
@@ -198,12 +201,14 @@ export async function renderHistoryChart(
 }
 
 /** The indicator's history chart in lang: the SVG and its title (also the figure's caption). */
-export async function indicatorChart(indicator: EvaluatedIndicator, lang: Lang): Promise<{ svg: string; title: string }> {
+export async function indicatorChart(indicator: EvaluatedIndicator, lang: Lang): Promise<IndicatorChart> {
   const f = figureFormat(indicator, lang);
   const at = (figure: string, when: string) => (lang === 'ja' ? `${figure}（${when}）` : `${figure} (${when})`);
   const t = indicator.target;
   const latest = indicator.evaluation.latest;
-  const title = translate(lang, 'plan.chart.title', { name: indicator.name });
+  const title = translate(lang, 'plan.chart.title', { name: indicatorName(indicator, lang) });
+  // An untranslated name makes the title mostly Japanese: it is read as Japanese.
+  const titleLang = lang === 'en' && !indicator.en.name ? 'ja' : null;
   const description = translate(lang, 'plan.chart.description', {
     baseline: indicator.baseline
       ? at(f.value(indicator.baseline.value), dateText(indicator.baseline.asOf, lang).main)
@@ -212,7 +217,14 @@ export async function indicatorChart(indicator: EvaluatedIndicator, lang: Lang):
     latest: latest ? at(f.value(Number(latest.value)), dateText(latest.asOf, lang).main) : translate(lang, 'plan.noData'),
     count: indicator.actuals.length,
   });
-  return { svg: await renderHistoryChart(indicator, lang, { title, description }, { idPrefix: `chart-${indicator.code}` }), title };
+  return { svg: await renderHistoryChart(indicator, lang, { title, description, titleLang }, { idPrefix: `chart-${indicator.code}` }), title, titleLang };
+}
+
+/** A drawn chart: the SVG, its title (the figure's caption) and the title's language when not the page's. */
+export interface IndicatorChart {
+  svg: string;
+  title: string;
+  titleLang: Lang | null;
 }
 
 /**
@@ -221,14 +233,14 @@ export async function indicatorChart(indicator: EvaluatedIndicator, lang: Lang):
  * scopes and the day, as evaluatePlanCached names it), indicator and language. A new version
  * makes new keys; old ones fall out of the bounded cache.
  */
-const charts = new VersionedCache<Promise<{ svg: string; title: string }>>(1_000);
+const charts = new VersionedCache<Promise<IndicatorChart>>(1_000);
 let drawn = 0;
 
 /** How many charts this process has drawn (tests check that cached views draw none). */
 export const chartsDrawn = () => drawn;
 
 /** indicatorChart() through the cache; `version` identifies the evaluation the indicator comes from. */
-export function cachedIndicatorChart(tenantId: string, version: string, indicator: EvaluatedIndicator, lang: Lang): Promise<{ svg: string; title: string }> {
+export function cachedIndicatorChart(tenantId: string, version: string, indicator: EvaluatedIndicator, lang: Lang): Promise<IndicatorChart> {
   const key = `${tenantId}|${version}|${indicator.code}|${lang}`;
   let chart = charts.get(key);
   if (!chart) {

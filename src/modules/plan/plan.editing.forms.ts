@@ -11,12 +11,14 @@ import type { IndicatorDoc, IndicatorInput, SectionDoc, SectionInput } from './p
 import { parseAsOfText, parseFigureText } from './plan.forms.ts';
 import { IndicatorSchema } from './plan.schema.ts';
 import './plan.messages.ts';
+import './plan.english.messages.ts';
 
-export const HEADER_FIELDS = ['title', 'startFiscalYear', 'endFiscalYear'] as const;
+export const HEADER_FIELDS = ['title', 'titleEn', 'startFiscalYear', 'endFiscalYear'] as const;
 export const NEW_PLAN_FIELDS = ['code', 'title', 'startFiscalYear', 'endFiscalYear', 'chapterCode', 'chapterTitle', 'sectionCode', 'sectionTitle'] as const;
 export const INDICATOR_FIELDS = [
-  'code', 'section', 'name', 'nameNote', 'description', 'unit', 'decimals', 'direction', 'department',
-  'baselineValue', 'baselineAsOf', 'baselineLabel', 'targetValue', 'targetFiscalYear', 'targetDate', 'targetLabel', 'source',
+  'code', 'section', 'name', 'nameEn', 'nameNote', 'nameNoteEn', 'description', 'descriptionEn', 'unit', 'unitEn', 'decimals', 'direction',
+  'department', 'baselineValue', 'baselineAsOf', 'baselineLabel', 'baselineLabelEn', 'targetValue', 'targetFiscalYear', 'targetDate',
+  'targetLabel', 'targetLabelEn', 'source',
 ] as const;
 /** Blank rows offered under a section's glossary and measures for adding new ones. */
 export const EXTRA_ROWS = 2;
@@ -51,6 +53,19 @@ function year(values: Record<string, string>, name: string, errors: FieldError[]
 
 const optional = (s: string) => (s.trim() ? s.trim() : undefined);
 
+/** An optional text as a document field: `{ [key]: text }` when given, nothing when blank. */
+const optionalField = <K extends string>(key: K, s: string): { [P in K]?: string } =>
+  (optional(s) === undefined ? {} : { [key]: optional(s) }) as { [P in K]?: string };
+
+/** English lines paired with the Japanese items by position: a blank line is an untranslated item. */
+function englishLines(s: string): (string | null)[] | undefined {
+  const list = s.split(/\r?\n/).map((l) => l.trim() || null);
+  while (list.length && list[list.length - 1] === null) list.pop();
+  return list.length ? list : undefined;
+}
+
+const englishText = (list: readonly (string | null)[] | undefined) => (list ?? []).map((x) => x ?? '').join('\n');
+
 // ------------------------------------------------------------------ plan header
 
 export function headerFromForm(body: unknown, lang: Lang) {
@@ -58,12 +73,17 @@ export function headerFromForm(body: unknown, lang: Lang) {
   const errors: FieldError[] = [];
   const start = year(values, 'startFiscalYear', errors, lang, true);
   const end = year(values, 'endFiscalYear', errors, lang, true);
-  return { values, errors, input: { title: values.title.trim(), startFiscalYear: start ?? 0, endFiscalYear: end ?? 0 } };
+  return {
+    values,
+    errors,
+    input: { title: values.title.trim(), titleEn: optional(values.titleEn), startFiscalYear: start ?? 0, endFiscalYear: end ?? 0 },
+  };
 }
 
 export function headerField(path: string): string {
   if (path.startsWith('period.startFiscalYear')) return 'startFiscalYear';
   if (path.startsWith('period')) return 'endFiscalYear';
+  if (path.startsWith('titleEn')) return 'titleEn';
   return 'title';
 }
 
@@ -101,19 +121,25 @@ export function indicatorToForm(i: IndicatorDoc | IndicatorInput, section: strin
     code: i.code,
     section,
     name: i.name,
+    nameEn: i.nameEn ?? '',
     nameNote: i.nameNote ?? '',
+    nameNoteEn: i.nameNoteEn ?? '',
     description: i.description ?? '',
+    descriptionEn: i.descriptionEn ?? '',
     unit: i.unit,
+    unitEn: i.unitEn ?? '',
     decimals: i.decimals === undefined ? '' : String(i.decimals),
     direction: i.direction,
     department: i.department ?? '',
     baselineValue: i.baseline ? String(i.baseline.value) : '',
     baselineAsOf: i.baseline?.asOf ?? '',
     baselineLabel: i.baseline?.label ?? '',
+    baselineLabelEn: i.baseline?.labelEn ?? '',
     targetValue: String(i.target.value),
     targetFiscalYear: i.target.fiscalYear === undefined ? '' : String(i.target.fiscalYear),
     targetDate: i.target.date ?? '',
     targetLabel: i.target.label ?? '',
+    targetLabelEn: i.target.labelEn ?? '',
     source: i.source?.kind === 'metric' ? i.source.metric : 'manual',
   };
 }
@@ -142,21 +168,31 @@ export function indicatorFromForm(body: unknown, lang: Lang) {
     section: values.section.trim(),
     code: values.code.trim(),
     name: values.name.trim(),
+    ...optionalField('nameEn', values.nameEn),
     ...(optional(values.nameNote) ? { nameNote: optional(values.nameNote)! } : {}),
+    ...optionalField('nameNoteEn', values.nameNoteEn),
     unit: values.unit.trim(),
+    ...optionalField('unitEn', values.unitEn),
     ...(decimals !== undefined && decimals !== null ? { decimals } : {}),
     direction: values.direction as IndicatorDoc['direction'],
     ...(optional(values.description) ? { description: optional(values.description)! } : {}),
+    ...optionalField('descriptionEn', values.descriptionEn),
     ...(optional(values.department) ? { department: optional(values.department)! } : {}),
     baseline:
       baselineValue !== undefined && baselineAsOf
-        ? { value: baselineValue, asOf: baselineAsOf, ...(optional(values.baselineLabel) ? { label: optional(values.baselineLabel)! } : {}) }
+        ? {
+            value: baselineValue,
+            asOf: baselineAsOf,
+            ...(optional(values.baselineLabel) ? { label: optional(values.baselineLabel)! } : {}),
+            ...optionalField('labelEn', values.baselineLabelEn),
+          }
         : null,
     target: {
       value: targetValue ?? 0,
       ...(targetFiscalYear !== undefined ? { fiscalYear: targetFiscalYear } : {}),
       ...(targetDate ? { date: targetDate } : {}),
       ...(optional(values.targetLabel) ? { label: optional(values.targetLabel)! } : {}),
+      ...optionalField('labelEn', values.targetLabelEn),
     },
     source: !source || source === 'manual' ? { kind: 'manual' } : { kind: 'metric', metric: source },
   };
@@ -181,8 +217,9 @@ export function indicatorFromForm(body: unknown, lang: Lang) {
 /** The form field an import-schema path (relative to the indicator) belongs to. */
 export function indicatorField(path: string): string {
   const map: [string, string][] = [
-    ['baseline.value', 'baselineValue'], ['baseline.asOf', 'baselineAsOf'], ['baseline.label', 'baselineLabel'], ['baseline', 'baselineValue'],
-    ['target.value', 'targetValue'], ['target.date', 'targetDate'], ['target.label', 'targetLabel'], ['target', 'targetFiscalYear'],
+    ['baseline.value', 'baselineValue'], ['baseline.asOf', 'baselineAsOf'], ['baseline.labelEn', 'baselineLabelEn'], ['baseline.label', 'baselineLabel'],
+    ['baseline', 'baselineValue'], ['target.value', 'targetValue'], ['target.date', 'targetDate'], ['target.labelEn', 'targetLabelEn'],
+    ['target.label', 'targetLabel'], ['target', 'targetFiscalYear'],
     ['source', 'source'], ['actuals', 'targetValue'],
   ];
   const hit = map.find(([p]) => path === p || path.startsWith(`${p}.`));
@@ -193,11 +230,14 @@ export function indicatorField(path: string): string {
 
 // ------------------------------------------------------------------ sections
 
-const SECTION_TEXT_FIELDS = ['code', 'chapter', 'title', 'visions', 'issues', 'directions', 'perceptionCode', 'perceptionText'] as const;
+const SECTION_TEXT_FIELDS = [
+  'code', 'chapter', 'title', 'titleEn', 'visions', 'visionsEn', 'issues', 'issuesEn', 'directions', 'directionsEn',
+  'perceptionCode', 'perceptionText', 'perceptionTextEn',
+] as const;
 
 export interface SectionFormValues extends Values<(typeof SECTION_TEXT_FIELDS)[number]> {
-  glossary: { marker: string; term: string; definition: string }[];
-  measures: { code: string; title: string; department: string }[];
+  glossary: { marker: string; term: string; termEn: string; definition: string; definitionEn: string }[];
+  measures: { code: string; title: string; titleEn: string; department: string }[];
 }
 
 const lines = (s: string) => s.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
@@ -207,14 +247,30 @@ export function sectionToForm(s: SectionDoc | SectionInput, chapter = ''): Secti
     code: s.code,
     chapter,
     title: s.title,
+    titleEn: s.titleEn ?? '',
     visions: s.visions.join('\n'),
+    visionsEn: englishText(s.visionsEn),
     issues: s.issues.join('\n'),
+    issuesEn: englishText(s.issuesEn),
     directions: s.directions.join('\n'),
+    directionsEn: englishText(s.directionsEn),
     perceptionCode: s.perceptionQuestion?.code ?? '',
     perceptionText: s.perceptionQuestion?.text ?? '',
-    glossary: [...s.glossary.map((g) => ({ marker: g.marker ?? '', term: g.term, definition: g.definition })), ...blank(EXTRA_ROWS, { marker: '', term: '', definition: '' })],
-    measures: [...(s.measures ?? []).map((m) => ({ code: m.code, title: m.title, department: m.department ?? '' })), ...blank(EXTRA_ROWS, { code: '', title: '', department: '' })],
+    perceptionTextEn: s.perceptionQuestion?.textEn ?? '',
+    glossary: [
+      ...s.glossary.map((g) => ({ marker: g.marker ?? '', term: g.term, termEn: g.termEn ?? '', definition: g.definition, definitionEn: g.definitionEn ?? '' })),
+      ...blank(EXTRA_ROWS, { marker: '', term: '', termEn: '', definition: '', definitionEn: '' }),
+    ],
+    measures: [
+      ...(s.measures ?? []).map((m) => ({ code: m.code, title: m.title, titleEn: m.titleEn ?? '', department: m.department ?? '' })),
+      ...blank(EXTRA_ROWS, { code: '', title: '', titleEn: '', department: '' }),
+    ],
   };
+}
+
+function listField<K extends string>(key: K, s: string): { [P in K]?: (string | null)[] } {
+  const list = englishLines(s);
+  return (list === undefined ? {} : { [key]: list }) as { [P in K]?: (string | null)[] };
 }
 
 function blank<T>(n: number, row: T): T[] {
@@ -228,15 +284,23 @@ export function sectionFromForm(body: unknown, lang: Lang) {
   const str = (k: string) => (typeof b[k] === 'string' ? (b[k] as string) : '');
   const values: SectionFormValues = { ...formValues(body, SECTION_TEXT_FIELDS), glossary: [], measures: [] };
   for (let i = 0; i < MAX_ROWS && (`glossary-${i}-term` in b || `glossary-${i}-definition` in b); i++) {
-    values.glossary.push({ marker: str(`glossary-${i}-marker`), term: str(`glossary-${i}-term`), definition: str(`glossary-${i}-definition`) });
+    values.glossary.push({
+      marker: str(`glossary-${i}-marker`),
+      term: str(`glossary-${i}-term`),
+      termEn: str(`glossary-${i}-termEn`),
+      definition: str(`glossary-${i}-definition`),
+      definitionEn: str(`glossary-${i}-definitionEn`),
+    });
   }
   for (let i = 0; i < MAX_ROWS && (`measure-${i}-code` in b || `measure-${i}-title` in b); i++) {
-    values.measures.push({ code: str(`measure-${i}-code`), title: str(`measure-${i}-title`), department: str(`measure-${i}-department`) });
+    values.measures.push({ code: str(`measure-${i}-code`), title: str(`measure-${i}-title`), titleEn: str(`measure-${i}-titleEn`), department: str(`measure-${i}-department`) });
   }
   const errors: FieldError[] = [];
   // Rows left wholly blank are no rows; the document's index → the form's row.
-  const glossaryRows = values.glossary.map((g, i) => ({ g, i })).filter(({ g }) => g.marker.trim() || g.term.trim() || g.definition.trim());
-  const measureRows = values.measures.map((m, i) => ({ m, i })).filter(({ m }) => m.code.trim() || m.title.trim() || m.department.trim());
+  const glossaryRows = values.glossary
+    .map((g, i) => ({ g, i }))
+    .filter(({ g }) => g.marker.trim() || g.term.trim() || g.termEn.trim() || g.definition.trim() || g.definitionEn.trim());
+  const measureRows = values.measures.map((m, i) => ({ m, i })).filter(({ m }) => m.code.trim() || m.title.trim() || m.titleEn.trim() || m.department.trim());
   const pCode = values.perceptionCode.trim();
   const pText = values.perceptionText.trim();
   if (Boolean(pCode) !== Boolean(pText)) errors.push(needs(lang, pCode ? 'perceptionText' : 'perceptionCode', 'plan.edit.perceptionPair'));
@@ -244,18 +308,33 @@ export function sectionFromForm(body: unknown, lang: Lang) {
     chapter: values.chapter.trim(),
     code: values.code.trim(),
     title: values.title.trim(),
+    ...optionalField('titleEn', values.titleEn),
     visions: lines(values.visions),
+    ...listField('visionsEn', values.visionsEn),
     issues: lines(values.issues),
+    ...listField('issuesEn', values.issuesEn),
     directions: lines(values.directions),
-    glossary: glossaryRows.map(({ g }) => ({ ...(g.marker.trim() ? { marker: g.marker.trim() } : {}), term: g.term.trim(), definition: g.definition.trim() })),
-    ...(pCode && pText ? { perceptionQuestion: { code: pCode, text: pText } } : {}),
-    measures: measureRows.map(({ m }) => ({ code: m.code.trim(), title: m.title.trim(), ...(m.department.trim() ? { department: m.department.trim() } : {}) })),
+    ...listField('directionsEn', values.directionsEn),
+    glossary: glossaryRows.map(({ g }) => ({
+      ...(g.marker.trim() ? { marker: g.marker.trim() } : {}),
+      term: g.term.trim(),
+      ...optionalField('termEn', g.termEn),
+      definition: g.definition.trim(),
+      ...optionalField('definitionEn', g.definitionEn),
+    })),
+    ...(pCode && pText ? { perceptionQuestion: { code: pCode, text: pText, ...optionalField('textEn', values.perceptionTextEn) } } : {}),
+    measures: measureRows.map(({ m }) => ({
+      code: m.code.trim(),
+      title: m.title.trim(),
+      ...optionalField('titleEn', m.titleEn),
+      ...(m.department.trim() ? { department: m.department.trim() } : {}),
+    })),
   };
   const fieldOf = (path: string): string => {
     const [head, index, leaf] = path.split('.');
     if (head === 'glossary' && index !== undefined) return `glossary-${glossaryRows[Number(index)]?.i ?? 0}-${leaf ?? 'term'}`;
     if (head === 'measures' && index !== undefined) return `measure-${measureRows[Number(index)]?.i ?? 0}-${leaf === 'department' ? 'department' : leaf ?? 'code'}`;
-    if (head === 'perceptionQuestion') return index === 'code' ? 'perceptionCode' : 'perceptionText';
+    if (head === 'perceptionQuestion') return index === 'code' ? 'perceptionCode' : index === 'textEn' ? 'perceptionTextEn' : 'perceptionText';
     return (SECTION_TEXT_FIELDS as readonly string[]).includes(head ?? '') ? head! : 'title';
   };
   return { values, errors, input, fieldOf };

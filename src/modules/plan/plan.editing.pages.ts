@@ -165,7 +165,12 @@ export function planEditingRoutes(app: FastifyInstance, deps: AppDeps): void {
   pages.get('/staff/plan/admin/plans/:planCode/edit', { schema: { ...hidden, params: PlanParam }, config: MANAGERS }, async (request, reply) => {
     const user = requireManager(request);
     const { doc } = await editing.planForEditing(db, request.tenant.id, user, request.params.planCode);
-    return renderHeader(request, reply, doc.code, { title: doc.title, startFiscalYear: String(doc.period.startFiscalYear), endFiscalYear: String(doc.period.endFiscalYear) }, []);
+    return renderHeader(request, reply, doc.code, {
+        title: doc.title,
+        titleEn: doc.titleEn ?? '',
+        startFiscalYear: String(doc.period.startFiscalYear),
+        endFiscalYear: String(doc.period.endFiscalYear),
+      }, []);
   });
 
   pages.post('/staff/plan/admin/plans/:planCode/edit', { schema: { ...hidden, params: PlanParam }, config: MANAGERS }, async (request, reply) => {

@@ -1,37 +1,27 @@
 /** SQL for editing a plan in place (the plan module's tables only). The caller holds the transaction. */
 import type { Sql } from '../../core/db/database.ts';
 import type { IndicatorDoc, SectionDoc } from './plan.editing.ts';
+import { insertIndicator as insertIndicatorRow, updateIndicator as updateIndicatorRow, writeSectionContents } from './plan.repository.ts';
 
 /** Locks the plan's row so two editors take their turn (each validates the plan as the other left it). */
 export function lockPlan(tx: Sql, tenantId: string, code: string): Promise<{ id: string } | undefined> {
   return tx.maybeOne('select id from plans where tenant_id = $1 and code = $2 for update', [tenantId, code]);
 }
 
-export async function updatePlanHeader(tx: Sql, tenantId: string, planId: string, h: { title: string; startFiscalYear: number; endFiscalYear: number }): Promise<void> {
-  await tx.query('update plans set title = $3, start_fiscal_year = $4, end_fiscal_year = $5 where tenant_id = $1 and id = $2', [
-    tenantId, planId, h.title, h.startFiscalYear, h.endFiscalYear,
+export async function updatePlanHeader(
+  tx: Sql,
+  tenantId: string,
+  planId: string,
+  h: { title: string; titleEn?: string | undefined; startFiscalYear: number; endFiscalYear: number },
+): Promise<void> {
+  await tx.query('update plans set title = $3, title_en = $4, start_fiscal_year = $5, end_fiscal_year = $6 where tenant_id = $1 and id = $2', [
+    tenantId, planId, h.title, h.titleEn ?? null, h.startFiscalYear, h.endFiscalYear,
   ]);
 }
 
 /** Writes a section's texts, glossary and measures (the glossary and measures are replaced whole). */
 export async function writeSection(tx: Sql, tenantId: string, sectionId: string, s: SectionDoc): Promise<void> {
-  await tx.query(
-    `update plan_sections set title = $3, visions = $4, issues = $5, directions = $6, perception_code = $7, perception_text = $8
-      where tenant_id = $1 and id = $2`,
-    [tenantId, sectionId, s.title, s.visions, s.issues, s.directions, s.perceptionQuestion?.code ?? null, s.perceptionQuestion?.text ?? null],
-  );
-  await tx.query('delete from plan_glossary_terms where tenant_id = $1 and section_id = $2', [tenantId, sectionId]);
-  for (const [gi, g] of s.glossary.entries()) {
-    await tx.query('insert into plan_glossary_terms (tenant_id, section_id, position, marker, term, definition) values ($1, $2, $3, $4, $5, $6)', [
-      tenantId, sectionId, gi, g.marker ?? null, g.term, g.definition,
-    ]);
-  }
-  await tx.query('delete from plan_measures where tenant_id = $1 and section_id = $2', [tenantId, sectionId]);
-  for (const [mi, m] of (s.measures ?? []).entries()) {
-    await tx.query('insert into plan_measures (tenant_id, section_id, position, code, title, department_code) values ($1, $2, $3, $4, $5, $6)', [
-      tenantId, sectionId, mi, m.code, m.title, m.department ?? null,
-    ]);
-  }
+  await writeSectionContents(tx, tenantId, sectionId, s);
 }
 
 /** A new section at the end of its chapter; its id. */
@@ -45,33 +35,14 @@ export async function insertSection(tx: Sql, tenantId: string, planId: string, c
   return row.id;
 }
 
-const indicatorValues = (ind: IndicatorDoc) => [
-  ind.name, ind.nameNote ?? null, ind.unit, ind.direction, ind.description ?? null,
-  ind.baseline ? String(ind.baseline.value) : null, ind.baseline?.asOf ?? null, ind.baseline?.label ?? null,
-  String(ind.target.value), ind.target.fiscalYear ?? null, ind.target.date ?? null, ind.target.label ?? null,
-  ind.department ?? null, ind.source?.kind ?? 'manual', ind.source?.kind === 'metric' ? ind.source.metric : null, ind.decimals ?? null,
-];
-
+/** Rewrites an indicator's texts and figures (its code and place stay). */
 export async function updateIndicator(tx: Sql, tenantId: string, indicatorId: string, ind: IndicatorDoc): Promise<void> {
-  await tx.query(
-    `update indicators set name = $3, name_note = $4, unit = $5, direction = $6, description = $7,
-       baseline_value = $8, baseline_as_of = $9, baseline_label = $10, target_value = $11, target_fiscal_year = $12, target_date = $13,
-       target_label = $14, department_code = $15, source_kind = $16, source_metric = $17, decimals = $18
-      where tenant_id = $1 and id = $2`,
-    [tenantId, indicatorId, ...indicatorValues(ind)],
-  );
+  await updateIndicatorRow(tx, tenantId, indicatorId, ind);
 }
 
 /** A new indicator at the end of its section. */
 export async function insertIndicator(tx: Sql, tenantId: string, planId: string, sectionId: string, ind: IndicatorDoc): Promise<void> {
-  await tx.query(
-    `insert into indicators (tenant_id, plan_id, section_id, position, code, name, name_note, unit, direction, description,
-       baseline_value, baseline_as_of, baseline_label, target_value, target_fiscal_year, target_date, target_label,
-       department_code, source_kind, source_metric, decimals)
-     values ($1, $2, $3, (select coalesce(max(position), -1) + 1 from indicators where tenant_id = $1 and section_id = $3), $4,
-       $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)`,
-    [tenantId, planId, sectionId, ind.code, ...indicatorValues(ind)],
-  );
+  await insertIndicatorRow(tx, tenantId, planId, sectionId, ind);
 }
 
 export async function retire(tx: Sql, tenantId: string, table: 'plan_sections' | 'indicators', id: string, at: Date): Promise<void> {

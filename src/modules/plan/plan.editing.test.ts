@@ -102,7 +102,7 @@ describe('plan editing in the browser', () => {
     const after = indicatorsOf(await exported(tenant)).find((i) => i.code === '6-1-1') as unknown as { department?: string; baseline: unknown };
     // This tenant has no department 市民協働課 on record: the form must still carry the indicator's own.
     assert.equal(after.department, 'shimin-kyodo', 'the department the indicator names is kept');
-    assert.deepEqual(after.baseline, { value: 219, asOf: '2013-03-31', label: 'H25.3.31' });
+    assert.deepEqual(after.baseline, { value: 219, asOf: '2013-03-31', label: 'H25.3.31', labelEn: '31 March 2013 (H25.3.31)' });
     const page = await pm.client.get('/plan/indicators/6-1-1');
     assert.match(page.body, /市民活動団体の登録数（改訂）/, 'the public indicator page shows the new name (its cache was invalidated)');
 
@@ -252,7 +252,7 @@ describe('plan editing in the browser', () => {
     const form = await indicatorForm(pm, '6-2-1');
     const edited = await pm.client.submit(
       `${ADMIN}/indicators/6-2-1`,
-      { ...form, targetValue: '2600', targetLabel: 'R2.4.1', targetDate: 'R2.4.1', description: '説明を改めた' },
+      { ...form, targetValue: '2600', targetLabel: 'R2.4.1', targetLabelEn: '1 April 2020 (R2.4.1)', targetDate: 'R2.4.1', description: '説明を改めた' },
       { csrf: pm.csrf },
     );
     assert.equal(edited.statusCode, 303, edited.body.slice(0, 800));
@@ -260,7 +260,7 @@ describe('plan editing in the browser', () => {
 
     const doc = await exported(tenant);
     const moved = indicatorsOf(doc).find((i) => i.code === '6-2-1')!;
-    assert.deepEqual(moved.target, { value: 2600, date: '2020-04-01', label: 'R2.4.1' });
+    assert.deepEqual(moved.target, { value: 2600, date: '2020-04-01', label: 'R2.4.1', labelEn: '1 April 2020 (R2.4.1)' });
 
     const copy = { ...doc, code: 'maebashi-6-copy', current: false };
     const imported = await api(tenant, 'POST', '/api/v1/plans', pm.user!.token, copy);

@@ -157,14 +157,19 @@ export async function editPlanHeader(
   tenant: Tenant,
   user: AuthUser,
   planCode: string,
-  input: { title: string; startFiscalYear: number; endFiscalYear: number },
+  input: { title: string; titleEn?: string | undefined; startFiscalYear: number; endFiscalYear: number },
   lang: Lang,
 ): Promise<void> {
   requireManager(user);
   await withPlan(db, tenant.id, planCode, async (e) => {
-    const before = { title: e.doc.title, period: e.doc.period };
-    const after = { title: input.title, period: { startFiscalYear: input.startFiscalYear, endFiscalYear: input.endFiscalYear } };
-    validateWhole(env, { ...e.doc, ...after }, '', lang);
+    const before = { title: e.doc.title, ...(e.doc.titleEn ? { titleEn: e.doc.titleEn } : {}), period: e.doc.period };
+    const after = {
+      title: input.title,
+      ...(input.titleEn ? { titleEn: input.titleEn } : {}),
+      period: { startFiscalYear: input.startFiscalYear, endFiscalYear: input.endFiscalYear },
+    };
+    const { titleEn: _old, ...rest } = e.doc;
+    validateWhole(env, { ...rest, ...after }, '', lang);
     await edits.updatePlanHeader(e.tx, tenant.id, e.plan.id, input);
     await record(e, tenant, user, { action: 'edit', entityType: 'plan', entityCode: planCode, before, after });
   });

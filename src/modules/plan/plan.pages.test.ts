@@ -91,7 +91,7 @@ describe('plan pages (public)', () => {
     assert.ok(text.includes('市民一人あたりの通常債*2残高'));
   });
 
-  it('the overview is in English with ?lang=en and keeps the plan text marked as Japanese', async () => {
+  it('the overview is in English with ?lang=en, the plan’s own English texts included', async () => {
     const tenant = await tenantWithPlan();
     const { client } = await clientFor(tenant);
     const res = await client.get('/plan?lang=en');
@@ -100,7 +100,7 @@ describe('plan pages (public)', () => {
     assert.ok(res.body.includes('Plan progress'));
     assert.ok(res.body.includes('Demonstration data, not the city’s figures'));
     assert.match(textOf(res.body), /219 groups 31 March 2013/);
-    assert.match(res.body, /<th scope="row" lang="ja"><a href="\/plan\/indicators\/6-1-1">市民活動支援センターへの団体登録数<\/a>/);
+    assert.match(res.body, /<th scope="row"><a href="\/plan\/indicators\/6-1-1">Number of groups registered with the Citizen Activity Support Center<\/a>/);
   });
 
   it('the section page shows visions, issues and glossary verbatim and links *1 to the glossary', async () => {
@@ -135,6 +135,8 @@ describe('plan pages (public)', () => {
   it('plan text is escaped and only footnote markers become links', async () => {
     const doc = demoPlanDocument() as { code: string; chapters: { sections: { visions: string[] }[] }[] };
     doc.chapters[0]!.sections[0]!.visions = ['<script>alert("x")</script>と<b>協働</b>*1の<a href="https://evil.example">まち</a>'];
+    // One Japanese vision now: its English list (two items) would no longer pair with it.
+    delete (doc.chapters[0]!.sections[0]! as { visionsEn?: unknown }).visionsEn;
     const tenant = await tenantWithPlan(doc);
     const { client } = await clientFor(tenant);
     const res = await client.get('/plan/sections/6-1');

@@ -45,6 +45,7 @@ import {
   sectionHref,
   sectionLabel,
   sectionOf,
+  sectionTitle,
   sectionView,
 } from './plan.view-model.ts';
 import { planEditingRoutes } from './plan.editing.pages.ts';
@@ -156,7 +157,7 @@ export function planPageRoutes(app: FastifyInstance, deps: AppDeps): void {
         title: `${view.label} ${view.title}`,
         section: view,
         panels,
-        breadcrumbs: crumbs(lang, { label: `${view.label} ${view.title}` }),
+        breadcrumbs: crumbs(lang, { label: `${view.label} ${view.title}`, lang: view.titleLang }),
       };
     }, deps.sectionPanels.scopes),
   );
@@ -170,25 +171,29 @@ export function planPageRoutes(app: FastifyInstance, deps: AppDeps): void {
       if (!indicator) throw new AppError('not_found', { ja: `指標 ${request.params.code} はありません`, en: `No indicator ${request.params.code}` });
       const revisions = await plans.indicatorRevisions(db, request.tenant.id, indicator.id, viewer !== null, viewer, indicator.departmentCode);
       const section = sectionOf(plan, indicator.sectionCode);
-      const glossary = section ? glossaryViews(section) : [];
+      const glossary = section ? glossaryViews(section, lang) : [];
       const view = indicatorView(indicator, glossary, sectionHref(indicator.sectionCode), lang);
       // Drawn once per indicator, data version and language, for every viewer.
       const chart = await cachedIndicatorChart(request.tenant.id, version, indicator, lang);
       const department = indicator.departmentCode ? await findDepartment(db, request.tenant.id, indicator.departmentCode) : undefined;
-      const sectionName = section ? `${sectionLabel(section.code, lang)} ${section.title}` : indicator.sectionCode;
+      const shownTitle = section ? sectionTitle(section, lang) : null;
+      const sectionName = section ? `${sectionLabel(section.code, lang)} ${shownTitle!.text}` : indicator.sectionCode;
       return {
-        title: `${indicator.code} ${indicator.name}`,
+        title: `${indicator.code} ${view.name}`,
         indicator: view,
-        section: section ? { href: sectionHref(section.code), label: sectionLabel(section.code, lang), title: section.title } : null,
+        section: section
+          ? { href: sectionHref(section.code), label: sectionLabel(section.code, lang), title: shownTitle!.text, titleLang: shownTitle!.lang }
+          : null,
         chart: chart.svg,
         chartTitle: chart.title,
+        chartTitleLang: chart.titleLang,
         department: department ? (lang === 'ja' ? department.nameJa : department.nameEn) : indicator.departmentCode,
         history: historyTable(indicator, lang),
         revisions: revisionRows(revisions, indicator, lang, viewer !== null),
         staff: viewer !== null,
         breadcrumbs: crumbs(
           lang,
-          ...(section ? [{ href: sectionHref(section.code), label: sectionName }] : []),
+          ...(section ? [{ href: sectionHref(section.code), label: sectionName, lang: shownTitle!.lang }] : []),
           { label: translate(lang, 'plan.indicator.breadcrumb', { code: indicator.code }) },
         ),
       };

@@ -14,6 +14,7 @@ import {
   gradeCountViews,
   indicatorView,
   sectionLabel,
+  sectionTitle,
   type DateText,
   type GradeCountView,
   type IndicatorView,
@@ -32,6 +33,7 @@ export interface ReportView {
     code: string;
     label: string;
     title: string;
+    titleLang: Lang;
     average: string | null;
     grades: GradeCountView[];
     onTrack: number;
@@ -49,7 +51,8 @@ export function reportView(plan: EvaluatedPlan, fy: number, lang: Lang): ReportV
   const sectionViews = sections.map((s) => ({
     code: s.code,
     label: sectionLabel(s.code, lang),
-    title: s.title,
+    title: sectionTitle(s, lang).text,
+    titleLang: sectionTitle(s, lang).lang,
     average: fmtAverage(s.average),
     grades: gradeCountViews(s.grades, lang),
     onTrack: s.onTrack,

@@ -7,6 +7,8 @@ export interface PlanRow {
   id: string;
   code: string;
   title: string;
+  /** English beside the Japanese (null: not translated); so for every *_en column below. */
+  title_en: string | null;
   is_current: boolean;
   start_fiscal_year: number;
   end_fiscal_year: number;
@@ -16,6 +18,7 @@ export interface ChapterRow {
   id: string;
   code: string;
   title: string;
+  title_en: string | null;
 }
 
 export interface SectionRow {
@@ -23,24 +26,33 @@ export interface SectionRow {
   chapter_id: string;
   code: string;
   title: string;
+  title_en: string | null;
   visions: string[];
+  /** Paired with visions by position; a null entry is untranslated. */
+  visions_en: (string | null)[] | null;
   issues: string[];
+  issues_en: (string | null)[] | null;
   directions: string[];
+  directions_en: (string | null)[] | null;
   perception_code: string | null;
   perception_text: string | null;
+  perception_text_en: string | null;
 }
 
 export interface GlossaryRow {
   section_id: string;
   marker: string | null;
   term: string;
+  term_en: string | null;
   definition: string;
+  definition_en: string | null;
 }
 
 export interface MeasureRow {
   section_id: string;
   code: string;
   title: string;
+  title_en: string | null;
   department_code: string | null;
 }
 
@@ -49,18 +61,24 @@ export interface IndicatorRow {
   section_id: string;
   code: string;
   name: string;
+  name_en: string | null;
   name_note: string | null;
+  name_note_en: string | null;
   unit: string;
+  unit_en: string | null;
   decimals: number | null;
   direction: 'increase' | 'decrease' | 'at_most_baseline';
   description: string | null;
+  description_en: string | null;
   baseline_value: string | null;
   baseline_as_of: string | null;
   baseline_label: string | null;
+  baseline_label_en: string | null;
   target_value: string;
   target_fiscal_year: number | null;
   target_date: string | null;
   target_label: string | null;
+  target_label_en: string | null;
   department_code: string | null;
   source_kind: 'manual' | 'metric';
   source_metric: string | null;
@@ -90,7 +108,7 @@ export interface ActualRow {
   evidence_bytes: number | null;
 }
 
-const PLAN_COLUMNS = 'id, code, title, is_current, start_fiscal_year, end_fiscal_year';
+const PLAN_COLUMNS = 'id, code, title, title_en, is_current, start_fiscal_year, end_fiscal_year';
 
 export function findPlanByCode(sql: Sql, tenantId: string, code: string): Promise<PlanRow | undefined> {
   return sql.maybeOne<PlanRow>(`select ${PLAN_COLUMNS} from plans where tenant_id = $1 and code = $2`, [tenantId, code]);
@@ -114,47 +132,23 @@ export async function insertPlanDocument(
 ): Promise<string> {
   if (doc.current) await tx.query('update plans set is_current = false where tenant_id = $1 and is_current', [tenantId]);
   const plan = await tx.one<{ id: string }>(
-    `insert into plans (tenant_id, code, title, is_current, start_fiscal_year, end_fiscal_year)
-     values ($1, $2, $3, $4, $5, $6) returning id`,
-    [tenantId, doc.code, doc.title, doc.current, doc.period.startFiscalYear, doc.period.endFiscalYear],
+    `insert into plans (tenant_id, code, title, title_en, is_current, start_fiscal_year, end_fiscal_year)
+     values ($1, $2, $3, $4, $5, $6, $7) returning id`,
+    [tenantId, doc.code, doc.title, doc.titleEn ?? null, doc.current, doc.period.startFiscalYear, doc.period.endFiscalYear],
   );
   for (const [ci, chapter] of doc.chapters.entries()) {
     const ch = await tx.one<{ id: string }>(
-      'insert into plan_chapters (tenant_id, plan_id, code, title, position) values ($1, $2, $3, $4, $5) returning id',
-      [tenantId, plan.id, chapter.code, chapter.title, ci],
+      'insert into plan_chapters (tenant_id, plan_id, code, title, title_en, position) values ($1, $2, $3, $4, $5, $6) returning id',
+      [tenantId, plan.id, chapter.code, chapter.title, chapter.titleEn ?? null, ci],
     );
     for (const [si, s] of chapter.sections.entries()) {
       const sec = await tx.one<{ id: string }>(
-        `insert into plan_sections (tenant_id, plan_id, chapter_id, code, title, position, visions, issues, directions, perception_code, perception_text)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) returning id`,
-        [tenantId, plan.id, ch.id, s.code, s.title, si, s.visions, s.issues, s.directions, s.perceptionQuestion?.code ?? null, s.perceptionQuestion?.text ?? null],
+        `insert into plan_sections (tenant_id, plan_id, chapter_id, code, title, position) values ($1, $2, $3, $4, $5, $6) returning id`,
+        [tenantId, plan.id, ch.id, s.code, s.title, si],
       );
-      for (const [gi, g] of s.glossary.entries()) {
-        await tx.query(
-          'insert into plan_glossary_terms (tenant_id, section_id, position, marker, term, definition) values ($1, $2, $3, $4, $5, $6)',
-          [tenantId, sec.id, gi, g.marker ?? null, g.term, g.definition],
-        );
-      }
-      for (const [mi, m] of (s.measures ?? []).entries()) {
-        await tx.query(
-          'insert into plan_measures (tenant_id, section_id, position, code, title, department_code) values ($1, $2, $3, $4, $5, $6)',
-          [tenantId, sec.id, mi, m.code, m.title, m.department ?? null],
-        );
-      }
+      await writeSectionContents(tx, tenantId, sec.id, s);
       for (const [ii, ind] of s.indicators.entries()) {
-        const row = await tx.one<{ id: string }>(
-          `insert into indicators (tenant_id, plan_id, section_id, position, code, name, name_note, unit, direction, description,
-             baseline_value, baseline_as_of, baseline_label, target_value, target_fiscal_year, target_date, target_label,
-             department_code, source_kind, source_metric, decimals)
-           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21) returning id`,
-          [
-            tenantId, plan.id, sec.id, ii, ind.code, ind.name, ind.nameNote ?? null, ind.unit, ind.direction, ind.description ?? null,
-            ind.baseline ? String(ind.baseline.value) : null, ind.baseline?.asOf ?? null, ind.baseline?.label ?? null,
-            String(ind.target.value), ind.target.fiscalYear ?? null, ind.target.date ?? null, ind.target.label ?? null,
-            ind.department ?? null, ind.source?.kind ?? 'manual', ind.source?.kind === 'metric' ? ind.source.metric : null,
-            ind.decimals ?? null,
-          ],
-        );
+        const row = await insertIndicator(tx, tenantId, plan.id, sec.id, ind, ii);
         for (const a of ind.actuals) {
           await tx.query(
             `insert into indicator_actuals (tenant_id, indicator_id, as_of, revision, value, note, is_demo, status, entered_label, decided_label, decided_at)
@@ -166,6 +160,83 @@ export async function insertPlanDocument(
     }
   }
   return plan.id;
+}
+
+type SectionDoc = PlanDocument['chapters'][number]['sections'][number];
+type IndicatorDoc = SectionDoc['indicators'][number];
+
+/** An English list as stored: null when no entry is translated. */
+const englishList = (list: readonly (string | null)[] | undefined) => (list && list.some((x) => x !== null) ? [...list] : null);
+
+/**
+ * Writes a section's texts (Japanese and English), glossary and measures; the glossary and
+ * measures are replaced whole. The caller holds the transaction.
+ */
+export async function writeSectionContents(tx: Sql, tenantId: string, sectionId: string, s: Omit<SectionDoc, 'indicators'>): Promise<void> {
+  await tx.query(
+    `update plan_sections set title = $3, title_en = $4, visions = $5, visions_en = $6, issues = $7, issues_en = $8,
+       directions = $9, directions_en = $10, perception_code = $11, perception_text = $12, perception_text_en = $13
+      where tenant_id = $1 and id = $2`,
+    [
+      tenantId, sectionId, s.title, s.titleEn ?? null, s.visions, englishList(s.visionsEn), s.issues, englishList(s.issuesEn),
+      s.directions, englishList(s.directionsEn), s.perceptionQuestion?.code ?? null, s.perceptionQuestion?.text ?? null,
+      s.perceptionQuestion?.textEn ?? null,
+    ],
+  );
+  await tx.query('delete from plan_glossary_terms where tenant_id = $1 and section_id = $2', [tenantId, sectionId]);
+  for (const [gi, g] of s.glossary.entries()) {
+    await tx.query(
+      `insert into plan_glossary_terms (tenant_id, section_id, position, marker, term, term_en, definition, definition_en)
+       values ($1, $2, $3, $4, $5, $6, $7, $8)`,
+      [tenantId, sectionId, gi, g.marker ?? null, g.term, g.termEn ?? null, g.definition, g.definitionEn ?? null],
+    );
+  }
+  await tx.query('delete from plan_measures where tenant_id = $1 and section_id = $2', [tenantId, sectionId]);
+  for (const [mi, m] of (s.measures ?? []).entries()) {
+    await tx.query(
+      'insert into plan_measures (tenant_id, section_id, position, code, title, title_en, department_code) values ($1, $2, $3, $4, $5, $6, $7)',
+      [tenantId, sectionId, mi, m.code, m.title, m.titleEn ?? null, m.department ?? null],
+    );
+  }
+}
+
+/** An indicator's columns (all but its place), in INDICATOR_WRITE_COLUMNS order. */
+const INDICATOR_WRITE_COLUMNS = `name, name_en, name_note, name_note_en, unit, unit_en, direction, description, description_en,
+  baseline_value, baseline_as_of, baseline_label, baseline_label_en, target_value, target_fiscal_year, target_date, target_label,
+  target_label_en, department_code, source_kind, source_metric, decimals`;
+
+const indicatorValues = (ind: Omit<IndicatorDoc, 'actuals'>) => [
+  ind.name, ind.nameEn ?? null, ind.nameNote ?? null, ind.nameNoteEn ?? null, ind.unit, ind.unitEn ?? null, ind.direction,
+  ind.description ?? null, ind.descriptionEn ?? null,
+  ind.baseline ? String(ind.baseline.value) : null, ind.baseline?.asOf ?? null, ind.baseline?.label ?? null, ind.baseline?.labelEn ?? null,
+  String(ind.target.value), ind.target.fiscalYear ?? null, ind.target.date ?? null, ind.target.label ?? null, ind.target.labelEn ?? null,
+  ind.department ?? null, ind.source?.kind ?? 'manual', ind.source?.kind === 'metric' ? ind.source.metric : null, ind.decimals ?? null,
+];
+
+/** A new indicator of a section, at position (default: after the section's last). */
+export function insertIndicator(
+  tx: Sql,
+  tenantId: string,
+  planId: string,
+  sectionId: string,
+  ind: Omit<IndicatorDoc, 'actuals'>,
+  position?: number,
+): Promise<{ id: string }> {
+  const values = indicatorValues(ind);
+  const placeholders = values.map((_, i) => `$${i + 6}`).join(', ');
+  return tx.one<{ id: string }>(
+    `insert into indicators (tenant_id, plan_id, section_id, code, position, ${INDICATOR_WRITE_COLUMNS})
+     values ($1, $2, $3, $4, coalesce($5::int, (select coalesce(max(position), -1) + 1 from indicators where tenant_id = $1 and section_id = $3)),
+       ${placeholders}) returning id`,
+    [tenantId, planId, sectionId, ind.code, position ?? null, ...values],
+  );
+}
+
+/** Rewrites an indicator's columns (its code and place stay). */
+export async function updateIndicator(tx: Sql, tenantId: string, indicatorId: string, ind: Omit<IndicatorDoc, 'actuals'>): Promise<void> {
+  const values = indicatorValues(ind);
+  const sets = INDICATOR_WRITE_COLUMNS.split(',').map((c, i) => `${c.trim()} = $${i + 3}`).join(', ');
+  await tx.query(`update indicators set ${sets} where tenant_id = $1 and id = $2`, [tenantId, indicatorId, ...values]);
 }
 
 export interface PlanContents {
@@ -180,29 +251,31 @@ export interface PlanContents {
 export async function loadPlanContents(sql: Sql, tenantId: string, planId: string): Promise<PlanContents> {
   const p = [tenantId, planId];
   const [chapters, sections, glossary, measures, indicators] = await Promise.all([
-    sql.query<ChapterRow>('select id, code, title from plan_chapters where tenant_id = $1 and plan_id = $2 order by position', p),
+    sql.query<ChapterRow>('select id, code, title, title_en from plan_chapters where tenant_id = $1 and plan_id = $2 order by position', p),
     sql.query<SectionRow>(
-      `select s.id, s.chapter_id, s.code, s.title, s.visions, s.issues, s.directions, s.perception_code, s.perception_text
+      `select s.id, s.chapter_id, s.code, s.title, s.title_en, s.visions, s.visions_en, s.issues, s.issues_en, s.directions,
+              s.directions_en, s.perception_code, s.perception_text, s.perception_text_en
          from plan_sections s join plan_chapters c on c.tenant_id = s.tenant_id and c.id = s.chapter_id
         where s.tenant_id = $1 and s.plan_id = $2 and s.retired_at is null order by c.position, s.position`,
       p,
     ),
     sql.query<GlossaryRow>(
-      `select g.section_id, g.marker, g.term, g.definition from plan_glossary_terms g
+      `select g.section_id, g.marker, g.term, g.term_en, g.definition, g.definition_en from plan_glossary_terms g
          join plan_sections s on s.tenant_id = g.tenant_id and s.id = g.section_id
         where g.tenant_id = $1 and s.plan_id = $2 and s.retired_at is null order by g.section_id, g.position`,
       p,
     ),
     sql.query<MeasureRow>(
-      `select m.section_id, m.code, m.title, m.department_code from plan_measures m
+      `select m.section_id, m.code, m.title, m.title_en, m.department_code from plan_measures m
          join plan_sections s on s.tenant_id = m.tenant_id and s.id = m.section_id
         where m.tenant_id = $1 and s.plan_id = $2 and s.retired_at is null order by m.section_id, m.position`,
       p,
     ),
     sql.query<IndicatorRow>(
-      `select i.id, i.section_id, i.code, i.name, i.name_note, i.unit, i.direction, i.description,
-              i.baseline_value, i.baseline_as_of, i.baseline_label, i.target_value, i.target_fiscal_year, i.target_date,
-              i.target_label, i.department_code, i.source_kind, i.source_metric, i.decimals
+      `select i.id, i.section_id, i.code, i.name, i.name_en, i.name_note, i.name_note_en, i.unit, i.unit_en, i.direction,
+              i.description, i.description_en, i.baseline_value, i.baseline_as_of, i.baseline_label, i.baseline_label_en,
+              i.target_value, i.target_fiscal_year, i.target_date, i.target_label, i.target_label_en, i.department_code,
+              i.source_kind, i.source_metric, i.decimals
          from indicators i
          join plan_sections s on s.tenant_id = i.tenant_id and s.id = i.section_id
          join plan_chapters c on c.tenant_id = s.tenant_id and c.id = s.chapter_id

@@ -90,7 +90,9 @@ export function planRoutes(app: FastifyInstance, deps: AppDeps): void {
       return {
         ...plans.indicatorItem(indicator),
         nameNote: indicator.nameNote,
+        nameNoteEn: indicator.en.nameNote,
         description: indicator.description,
+        descriptionEn: indicator.en.description,
         history: indicator.actuals.map((a) => ({ value: a.value, asOf: a.asOf, note: a.note, origin: a.origin, demo: a.isDemo })),
         revisions: await plans.indicatorRevisions(db, request.tenant.id, indicator.id, staff, staff ? request.auth.user : null, indicator.departmentCode),
       };
@@ -159,7 +161,7 @@ export function planRoutes(app: FastifyInstance, deps: AppDeps): void {
 }
 
 function indicatorList(plan: plans.EvaluatedPlan) {
-  return { plan: { code: plan.code, title: plan.title }, items: plan.indicators.map(plans.indicatorItem) };
+  return { plan: { code: plan.code, title: plan.title, titleEn: plan.en.title }, items: plan.indicators.map(plans.indicatorItem) };
 }
 
 function planTree(plan: plans.EvaluatedPlan) {

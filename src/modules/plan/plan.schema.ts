@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { isIsoDate } from '../../core/dates.ts';
-import { bilingual } from '../../core/validation.ts';
+import { bilingual, optionalText, type FieldName } from '../../core/validation.ts';
 
 /** Field limits shared by the API and the forms. */
 export const LIMITS = {
@@ -19,6 +19,50 @@ export const LIMITS = {
 } as const;
 
 const text = (max: number) => z.string().trim().min(1).max(max);
+
+/**
+ * English beside the Japanese (issue 14): every plan text may carry an optional English
+ * translation in a field named like it with `En` (`title` → `titleEn`). Absent or blank: not
+ * translated, and English pages show the Japanese text marked lang="ja". Messages name the
+ * field in both languages.
+ */
+const english = (max: number, name: FieldName) => optionalText(max, name).optional();
+
+/**
+ * The English of a list of texts (`visions` → `visionsEn`), paired with it by position; a
+ * null or blank entry leaves that item untranslated. Never longer than its Japanese list.
+ */
+const englishList = (max: number, name: FieldName) =>
+  z
+    .array(
+      z
+        .string({ message: bilingual(`${name.ja}は文字列か null で入力してください`, `Each ${name.en} must be text or null`) })
+        .trim()
+        .max(max, { message: bilingual(`${name.ja}は${max}文字以内で入力してください`, `The ${name.en} must be at most ${max} characters`) })
+        .nullable()
+        .transform((s) => (s ? s : null)),
+    )
+    .max(LIMITS.listItems)
+    .optional();
+
+/** The fields' names in both languages, for the messages of their English texts. */
+const EN_NAMES = {
+  planTitle: { ja: '計画の名称（英語）', en: 'English plan title' },
+  chapterTitle: { ja: '章の名称（英語）', en: 'English chapter title' },
+  sectionTitle: { ja: '節の名称（英語）', en: 'English section title' },
+  visions: { ja: '目指すまちの姿（英語）', en: 'English vision' },
+  issues: { ja: '現状と課題（英語）', en: 'English issue' },
+  directions: { ja: '施策の方向（英語）', en: 'English direction' },
+  term: { ja: '用語（英語）', en: 'English term' },
+  definition: { ja: '用語の説明（英語）', en: 'English definition' },
+  perception: { ja: '市民の実感の設問（英語）', en: 'English perception question' },
+  measureTitle: { ja: '施策の名称（英語）', en: 'English measure title' },
+  indicatorName: { ja: '指標名（英語）', en: 'English indicator name' },
+  nameNote: { ja: '指標名の補足（英語）', en: 'English name note' },
+  description: { ja: '指標の説明（英語）', en: 'English description' },
+  unit: { ja: '単位（英語）', en: 'English unit' },
+  label: { ja: '計画での表記（英語）', en: 'English notation' },
+} as const satisfies Record<string, FieldName>;
 
 /** An ISO calendar date, YYYY-MM-DD. */
 export const IsoDateSchema = z
@@ -34,6 +78,7 @@ export const ObservationSchema = z.strictObject({
   value: z.number().finite(),
   asOf: IsoDateSchema,
   label: z.string().max(LIMITS.label).optional(),
+  labelEn: english(LIMITS.label, EN_NAMES.label),
 });
 
 /** 目標値 — due at the end of a fiscal year, or on a date. */
@@ -43,6 +88,7 @@ export const TargetSchema = z
     fiscalYear: FiscalYear.optional(),
     date: IsoDateSchema.optional(),
     label: z.string().max(LIMITS.label).optional(),
+    labelEn: english(LIMITS.label, EN_NAMES.label),
   })
   .refine((t) => (t.fiscalYear === undefined) !== (t.date === undefined), {
     message: bilingual('目標には fiscalYear か date のどちらか一方を指定してください', 'A target needs exactly one of fiscalYear or date'),
@@ -69,12 +115,16 @@ export const IndicatorSchema = z.strictObject({
     message: bilingual('コードは英数字・ハイフン等32文字以内です', 'Codes are up to 32 letters, digits, dots, hyphens'),
   }),
   name: text(LIMITS.title),
+  nameEn: english(LIMITS.title, EN_NAMES.indicatorName),
   nameNote: text(LIMITS.title).optional(),
+  nameNoteEn: english(LIMITS.title, EN_NAMES.nameNote),
   unit: z.string().trim().max(LIMITS.unit),
+  unitEn: english(LIMITS.unit, EN_NAMES.unit),
   /** Decimal places the plan writes the values with (38.0 % → 1); the number 38.0 cannot say so itself. */
   decimals: z.number().int().min(0).max(6).optional(),
   direction: z.enum(['increase', 'decrease', 'at_most_baseline']),
   description: z.string().max(LIMITS.text).optional(),
+  descriptionEn: english(LIMITS.text, EN_NAMES.description),
   department: z.string().max(40).optional(),
   baseline: ObservationSchema.nullable().optional(),
   target: TargetSchema,
@@ -85,16 +135,37 @@ export const IndicatorSchema = z.strictObject({
 export const SectionSchema = z.strictObject({
   code: text(LIMITS.code),
   title: text(LIMITS.title),
+  titleEn: english(LIMITS.title, EN_NAMES.sectionTitle),
   visions: z.array(text(LIMITS.text)).max(LIMITS.listItems).default([]),
+  visionsEn: englishList(LIMITS.text, EN_NAMES.visions),
   issues: z.array(text(LIMITS.text)).max(LIMITS.listItems).default([]),
+  issuesEn: englishList(LIMITS.text, EN_NAMES.issues),
   directions: z.array(text(LIMITS.text)).max(LIMITS.listItems).default([]),
+  directionsEn: englishList(LIMITS.text, EN_NAMES.directions),
   glossary: z
-    .array(z.strictObject({ marker: z.string().max(8).optional(), term: text(LIMITS.title), definition: text(LIMITS.text) }))
+    .array(
+      z.strictObject({
+        marker: z.string().max(8).optional(),
+        term: text(LIMITS.title),
+        termEn: english(LIMITS.title, EN_NAMES.term),
+        definition: text(LIMITS.text),
+        definitionEn: english(LIMITS.text, EN_NAMES.definition),
+      }),
+    )
     .max(LIMITS.listItems)
     .default([]),
-  perceptionQuestion: z.strictObject({ code: text(LIMITS.code), text: text(LIMITS.text) }).optional(),
+  perceptionQuestion: z
+    .strictObject({ code: text(LIMITS.code), text: text(LIMITS.text), textEn: english(LIMITS.text, EN_NAMES.perception) })
+    .optional(),
   measures: z
-    .array(z.strictObject({ code: text(LIMITS.code), title: text(LIMITS.title), department: z.string().max(40).optional() }))
+    .array(
+      z.strictObject({
+        code: text(LIMITS.code),
+        title: text(LIMITS.title),
+        titleEn: english(LIMITS.title, EN_NAMES.measureTitle),
+        department: z.string().max(40).optional(),
+      }),
+    )
     .max(LIMITS.listItems)
     .optional(),
   indicators: z.array(IndicatorSchema).max(100).default([]),
@@ -106,10 +177,18 @@ export const PlanDocumentSchema = z
       message: bilingual('計画コードは英数字・ハイフン等64文字以内です', 'Plan codes are up to 64 letters, digits, dots, hyphens'),
     }),
     title: text(LIMITS.title),
+    titleEn: english(LIMITS.title, EN_NAMES.planTitle),
     current: z.boolean().default(false),
     period: z.strictObject({ startFiscalYear: FiscalYear, endFiscalYear: FiscalYear }),
     chapters: z
-      .array(z.strictObject({ code: text(LIMITS.code), title: text(LIMITS.title), sections: z.array(SectionSchema).min(1).max(50) }))
+      .array(
+        z.strictObject({
+          code: text(LIMITS.code),
+          title: text(LIMITS.title),
+          titleEn: english(LIMITS.title, EN_NAMES.chapterTitle),
+          sections: z.array(SectionSchema).min(1).max(50),
+        }),
+      )
       .min(1)
       .max(50),
   })
@@ -129,6 +208,17 @@ export const PlanDocumentSchema = z
         const sp = ['chapters', ci, 'sections', si];
         if (sectionCodes.has(section.code)) issue([...sp, 'code'], `節コード ${section.code} が重複しています`, `Duplicate section code ${section.code}`);
         sectionCodes.add(section.code);
+        for (const list of ['visions', 'issues', 'directions'] as const) {
+          const en = section[`${list}En`];
+          if (en && en.length > section[list].length) {
+            const name = EN_NAMES[list];
+            issue(
+              [...sp, `${list}En`],
+              `${name.ja}は日本語の項目（${section[list].length}項目）より多くは書けません`,
+              `There are more ${name.en} texts than Japanese ones (${section[list].length})`,
+            );
+          }
+        }
         section.indicators.forEach((ind, ii) => {
           const ip = [...sp, 'indicators', ii];
           if (indicatorCodes.has(ind.code)) issue([...ip, 'code'], `指標コード ${ind.code} が重複しています`, `Duplicate indicator code ${ind.code}`);
@@ -172,7 +262,11 @@ export const RejectActualSchema = z.strictObject({
 export const IndicatorItemSchema = z.object({
   code: z.string(),
   name: z.string(),
+  /** 指標名（英語） — the English name, null when not translated. */
+  nameEn: z.string().nullable(),
   unit: z.string(),
+  /** The English unit as the plan gives it, null when not given. */
+  unitEn: z.string().nullable(),
   /** Decimal places the values are written with (null: as the baseline and target are written). */
   decimals: z.number().nullable(),
   direction: z.enum(['increase', 'decrease', 'at_most_baseline']),
@@ -188,4 +282,7 @@ export const IndicatorItemSchema = z.object({
   source: z.union([z.object({ kind: z.literal('manual') }), z.object({ kind: z.literal('metric'), metric: z.string() })]),
 });
 
-export const IndicatorListSchema = z.object({ plan: z.object({ code: z.string(), title: z.string() }), items: z.array(IndicatorItemSchema) });
+export const IndicatorListSchema = z.object({
+  plan: z.object({ code: z.string(), title: z.string(), titleEn: z.string().nullable() }),
+  items: z.array(IndicatorItemSchema),
+});

@@ -68,6 +68,8 @@ export interface EvaluatedIndicator {
   name: string;
   nameNote: string | null;
   unit: string;
+  /** The English texts beside the Japanese ones (null: not translated). */
+  en: { name: string | null; nameNote: string | null; unit: string | null; description: string | null; baselineLabel: string | null; targetLabel: string | null };
   /** Decimal places the plan writes the values with; null: as the baseline and target are written. */
   decimals: number | null;
   direction: repo.IndicatorRow['direction'];
@@ -92,9 +94,11 @@ export interface EvaluatedSection {
   visions: string[];
   issues: string[];
   directions: string[];
-  glossary: { marker: string | null; term: string; definition: string }[];
-  measures: { code: string; title: string; departmentCode: string | null }[];
-  perceptionQuestion: { code: string; text: string } | null;
+  glossary: { marker: string | null; term: string; definition: string; en: { term: string | null; definition: string | null } }[];
+  measures: { code: string; title: string; departmentCode: string | null; en: { title: string | null } }[];
+  perceptionQuestion: { code: string; text: string; en: { text: string | null } } | null;
+  /** The English texts beside the Japanese ones (null, or a null list entry: not translated). */
+  en: { title: string | null; visions: (string | null)[]; issues: (string | null)[]; directions: (string | null)[] };
   indicators: EvaluatedIndicator[];
   average: number | null;
   grades: GradeCounts;
@@ -105,9 +109,10 @@ export interface EvaluatedSection {
 export interface EvaluatedPlan {
   code: string;
   title: string;
+  en: { title: string | null };
   current: boolean;
   period: { startFiscalYear: number; endFiscalYear: number };
-  chapters: { code: string; title: string; sections: EvaluatedSection[]; average: number | null }[];
+  chapters: { code: string; title: string; en: { title: string | null }; sections: EvaluatedSection[]; average: number | null }[];
   average: number | null;
   grades: GradeCounts;
   indicators: EvaluatedIndicator[];
@@ -206,11 +211,13 @@ export async function exportPlan(sql: Sql, tenantId: string, code: string): Prom
   return {
     code: plan.code,
     title: plan.title,
+    ...en('titleEn', plan.title_en),
     current: plan.is_current,
     period: { startFiscalYear: plan.start_fiscal_year, endFiscalYear: plan.end_fiscal_year },
     chapters: contents.chapters.map((c) => ({
       code: c.code,
       title: c.title,
+      ...en('titleEn', c.title_en),
       sections: contents.sections
         .filter((s) => s.chapter_id === c.id)
         .map((s) => {
@@ -218,26 +225,49 @@ export async function exportPlan(sql: Sql, tenantId: string, code: string): Prom
           return {
             code: s.code,
             title: s.title,
+            ...en('titleEn', s.title_en),
             visions: s.visions,
+            ...(s.visions_en ? { visionsEn: s.visions_en } : {}),
             issues: s.issues,
+            ...(s.issues_en ? { issuesEn: s.issues_en } : {}),
             directions: s.directions,
+            ...(s.directions_en ? { directionsEn: s.directions_en } : {}),
             glossary: contents.glossary
               .filter((g) => g.section_id === s.id)
-              .map((g) => ({ ...(g.marker ? { marker: g.marker } : {}), term: g.term, definition: g.definition })),
-            ...(s.perception_code ? { perceptionQuestion: { code: s.perception_code, text: s.perception_text! } } : {}),
+              .map((g) => ({
+                ...(g.marker ? { marker: g.marker } : {}),
+                term: g.term,
+                ...en('termEn', g.term_en),
+                definition: g.definition,
+                ...en('definitionEn', g.definition_en),
+              })),
+            ...(s.perception_code
+              ? { perceptionQuestion: { code: s.perception_code, text: s.perception_text!, ...en('textEn', s.perception_text_en) } }
+              : {}),
             ...(measures.length
-              ? { measures: measures.map((m) => ({ code: m.code, title: m.title, ...(m.department_code ? { department: m.department_code } : {}) })) }
+              ? {
+                  measures: measures.map((m) => ({
+                    code: m.code,
+                    title: m.title,
+                    ...en('titleEn', m.title_en),
+                    ...(m.department_code ? { department: m.department_code } : {}),
+                  })),
+                }
               : {}),
             indicators: contents.indicators
               .filter((i) => i.section_id === s.id)
               .map((i) => ({
                 code: i.code,
                 name: i.name,
+                ...en('nameEn', i.name_en),
                 ...(i.name_note ? { nameNote: i.name_note } : {}),
+                ...en('nameNoteEn', i.name_note_en),
                 unit: i.unit,
+                ...en('unitEn', i.unit_en),
                 ...(i.decimals !== null ? { decimals: i.decimals } : {}),
                 direction: i.direction,
                 ...(i.description !== null ? { description: i.description } : {}),
+                ...en('descriptionEn', i.description_en),
                 ...(i.department_code ? { department: i.department_code } : {}),
                 baseline:
                   i.baseline_value === null
@@ -246,11 +276,13 @@ export async function exportPlan(sql: Sql, tenantId: string, code: string): Prom
                         value: toNumber(i.baseline_value),
                         asOf: i.baseline_as_of!,
                         ...(i.baseline_label ? { label: i.baseline_label } : {}),
+                        ...en('labelEn', i.baseline_label_en),
                       },
                 target: {
                   value: toNumber(i.target_value),
                   ...(i.target_fiscal_year !== null ? { fiscalYear: i.target_fiscal_year } : { date: i.target_date! }),
                   ...(i.target_label ? { label: i.target_label } : {}),
+                  ...en('labelEn', i.target_label_en),
                 },
                 source: i.source_kind === 'metric' ? { kind: 'metric' as const, metric: i.source_metric! } : { kind: 'manual' as const },
                 actuals: actuals
@@ -261,6 +293,11 @@ export async function exportPlan(sql: Sql, tenantId: string, code: string): Prom
         }),
     })),
   };
+}
+
+/** An English text as the document writes it: present only when translated. */
+function en<K extends string>(key: K, value: string | null): { [P in K]?: string } {
+  return (value === null ? {} : { [key]: value }) as { [P in K]?: string };
 }
 
 function dueDateOf(i: repo.IndicatorRow): string {
@@ -344,6 +381,14 @@ export async function evaluatePlan(
       name: i.name,
       nameNote: i.name_note,
       unit: i.unit,
+      en: {
+        name: i.name_en,
+        nameNote: i.name_note_en,
+        unit: i.unit_en,
+        description: i.description_en,
+        baselineLabel: i.baseline_label_en,
+        targetLabel: i.target_label_en,
+      },
       decimals: i.decimals,
       direction: i.direction,
       description: i.description,
@@ -397,9 +442,14 @@ export async function evaluatePlan(
       visions: s.visions,
       issues: s.issues,
       directions: s.directions,
-      glossary: contents.glossary.filter((g) => g.section_id === s.id).map((g) => ({ marker: g.marker, term: g.term, definition: g.definition })),
-      measures: contents.measures.filter((m) => m.section_id === s.id).map((m) => ({ code: m.code, title: m.title, departmentCode: m.department_code })),
-      perceptionQuestion: s.perception_code ? { code: s.perception_code, text: s.perception_text! } : null,
+      glossary: contents.glossary
+        .filter((g) => g.section_id === s.id)
+        .map((g) => ({ marker: g.marker, term: g.term, definition: g.definition, en: { term: g.term_en, definition: g.definition_en } })),
+      measures: contents.measures
+        .filter((m) => m.section_id === s.id)
+        .map((m) => ({ code: m.code, title: m.title, departmentCode: m.department_code, en: { title: m.title_en } })),
+      perceptionQuestion: s.perception_code ? { code: s.perception_code, text: s.perception_text!, en: { text: s.perception_text_en } } : null,
+      en: { title: s.title_en, visions: s.visions_en ?? [], issues: s.issues_en ?? [], directions: s.directions_en ?? [] },
       indicators: own,
       average: averageClampedRate(own.map((x) => x.evaluation.achievement?.clampedRate ?? null)),
       grades: gradeCounts(own.map((x) => x.evaluation.achievement?.grade ?? null)),
@@ -411,11 +461,12 @@ export async function evaluatePlan(
   return {
     code: plan.code,
     title: plan.title,
+    en: { title: plan.title_en },
     current: plan.is_current,
     period: { startFiscalYear: plan.start_fiscal_year, endFiscalYear: plan.end_fiscal_year },
     chapters: contents.chapters.map((c) => {
       const secs = sectionsOut.filter((s) => contents.sections.find((x) => x.id === s.id)?.chapter_id === c.id);
-      return { code: c.code, title: c.title, sections: secs, average: averageClampedRate(rates(secs.flatMap((s) => s.indicators))) };
+      return { code: c.code, title: c.title, en: { title: c.title_en }, sections: secs, average: averageClampedRate(rates(secs.flatMap((s) => s.indicators))) };
     }),
     average: averageClampedRate(rates(indicators)),
     grades: gradeCounts(indicators.map((x) => x.evaluation.achievement?.grade ?? null)),
@@ -478,7 +529,10 @@ export function indicatorItem(x: EvaluatedIndicator) {
   return {
     code: x.code,
     name: x.name,
+    /** English beside the Japanese (null: not translated). */
+    nameEn: x.en.name,
     unit: x.unit,
+    unitEn: x.en.unit,
     decimals: x.decimals,
     direction: x.direction,
     sectionCode: x.sectionCode,

@@ -23,6 +23,31 @@ import {
 } from './plan.service.ts';
 import './plan.messages.ts';
 
+/**
+ * A plan text in the reader's language: on an English page its English text where the plan
+ * gives one, otherwise the Japanese text, whose `lang` the template marks (WCAG 3.1.2).
+ */
+export interface PlanText {
+  text: string;
+  /** The language the text is written in. */
+  lang: Lang;
+}
+
+/** The English text on English pages when there is one, else the Japanese. */
+export function planText(ja: string, en: string | null | undefined, lang: Lang): PlanText {
+  return lang === 'en' && en ? { text: en, lang: 'en' } : { text: ja, lang: 'ja' };
+}
+
+/** An indicator's name in the reader's language (page titles, chart titles, select options). */
+export function indicatorName(indicator: Pick<EvaluatedIndicator, 'name' | 'en'>, lang: Lang): string {
+  return planText(indicator.name, indicator.en.name, lang).text;
+}
+
+/** A section's title in the reader's language. */
+export function sectionTitle(section: Pick<EvaluatedSection, 'title' | 'en'>, lang: Lang): PlanText {
+  return planText(section.title, section.en.title, lang);
+}
+
 /** A date (or fiscal year) in the reader's calendar first and the other one beside it. */
 export interface DateText {
   main: string;
@@ -101,9 +126,9 @@ const UNIT_EN: Record<string, string> = {
   '%': '%',
 };
 
-/** The unit as the reader sees it. */
-export function unitText(unit: string, lang: Lang): string {
-  return lang === 'ja' ? unit : (UNIT_EN[unit] ?? unit);
+/** The unit as the reader sees it: the plan's own English unit when it gives one. */
+export function unitText(unit: string, lang: Lang, unitEn?: string | null): string {
+  return lang === 'ja' ? unit : (unitEn || (UNIT_EN[unit] ?? unit));
 }
 
 function decimalsOf(value: number): number {
@@ -127,10 +152,13 @@ export interface FigureFormat {
  * `decimals` when the plan gives it (38.0 % → 1: 38 shows as 38.0 %), else the most decimals
  * its baseline and target are written with (30.2 → 26 shows as 26.0万円).
  */
-export function figureFormat(indicator: Pick<EvaluatedIndicator, 'unit' | 'baseline' | 'target'> & { decimals?: number | null }, lang: Lang): FigureFormat {
+export function figureFormat(
+  indicator: Pick<EvaluatedIndicator, 'unit' | 'baseline' | 'target'> & { decimals?: number | null; en?: { unit: string | null } },
+  lang: Lang,
+): FigureFormat {
   const written = indicator.decimals ?? null;
   const min = written ?? Math.min(3, Math.max(decimalsOf(indicator.target.value), indicator.baseline ? decimalsOf(indicator.baseline.value) : 0));
-  const unit = unitText(indicator.unit, lang);
+  const unit = unitText(indicator.unit, lang, indicator.en?.unit);
   const withUnit = (s: string) => (lang === 'ja' || unit === '%' ? `${s}${unit}` : `${s} ${unit}`);
   return {
     value: (n) => withUnit(formatNumber(n, lang, min, Math.max(min, written === null ? 4 : decimalsOf(n)))),
@@ -150,7 +178,9 @@ export interface GlossaryView {
   id: string;
   marker: string | null;
   term: string;
+  termLang: Lang;
   definition: string;
+  definitionLang: Lang;
 }
 
 const MARKER_RE = /\*\s?([0-9０-９¹²³⁴-⁹]+)/g;
@@ -160,11 +190,13 @@ function markerKey(marker: string): string {
   return marker.normalize('NFKC').replace(/[^0-9]/g, '');
 }
 
-/** The anchor id of a glossary entry: term-1 for marker *1, else term-<position>. */
-export function glossaryViews(section: Pick<EvaluatedSection, 'glossary'>): GlossaryView[] {
+/** The glossary in the reader's language; the anchor id of an entry: term-1 for marker *1, else term-<position>. */
+export function glossaryViews(section: Pick<EvaluatedSection, 'glossary'>, lang: Lang = 'ja'): GlossaryView[] {
   return section.glossary.map((g, i) => {
     const key = g.marker ? markerKey(g.marker) : '';
-    return { id: `term-${key || `n${i + 1}`}`, marker: g.marker, term: g.term, definition: g.definition };
+    const term = planText(g.term, g.en.term, lang);
+    const definition = planText(g.definition, g.en.definition, lang);
+    return { id: `term-${key || `n${i + 1}`}`, marker: g.marker, term: term.text, termLang: term.lang, definition: definition.text, definitionLang: definition.lang };
   });
 }
 
@@ -173,7 +205,7 @@ export function glossaryViews(section: Pick<EvaluatedSection, 'glossary'>): Glos
  * becomes a link to `${base}#term-N`; any other marker stays text. Nothing is marked safe:
  * the template escapes every text part.
  */
-export function withFootnotes(text: string, glossary: readonly GlossaryView[], base: string, lang: Lang): TextPart[] {
+export function withFootnotes(text: string, glossary: readonly Pick<GlossaryView, 'id' | 'marker' | 'term'>[], base: string, lang: Lang): TextPart[] {
   const parts: TextPart[] = [];
   let last = 0;
   for (const m of text.matchAll(MARKER_RE)) {
@@ -212,14 +244,19 @@ export function latestPoint(indicator: EvaluatedIndicator): ActualPoint | null {
 export interface IndicatorView {
   code: string;
   href: string;
+  /** The name in the reader's language where the plan gives it (so the note and description). */
   name: string;
+  /** The language name (and nameParts) is written in: 'ja' on an English page when untranslated. */
+  nameLang: Lang;
   nameParts: TextPart[];
   nameNote: string | null;
+  nameNoteLang: Lang;
   unit: string;
   direction: string;
   description: string | null;
-  baseline: { value: string; date: DateText; label: string | null } | null;
-  target: { value: string; due: DateText; atMostBaseline: boolean; label: string | null };
+  descriptionLang: Lang;
+  baseline: { value: string; date: DateText; label: string | null; labelLang: Lang } | null;
+  target: { value: string; due: DateText; atMostBaseline: boolean; label: string | null; labelLang: Lang };
   latest: { value: string; date: DateText; isDemo: boolean } | null;
   rate: string | null;
   grade: { key: Grade | 'none'; label: string };
@@ -251,23 +288,37 @@ export function indicatorView(indicator: EvaluatedIndicator, glossary: readonly 
       description: indicator.metricDescription?.[lang] ?? source.metric,
     });
   }
+  const name = planText(indicator.name, indicator.en.name, lang);
+  const nameNote = indicator.nameNote === null ? null : planText(indicator.nameNote, indicator.en.nameNote, lang);
+  const description = indicator.description === null ? null : planText(indicator.description, indicator.en.description, lang);
+  const baselineLabel = indicator.baseline?.label ? planText(indicator.baseline.label, indicator.en.baselineLabel, lang) : null;
+  const targetLabel = t.label ? planText(t.label, indicator.en.targetLabel, lang) : null;
   return {
     code: indicator.code,
     href: `/plan/indicators/${encodeURIComponent(indicator.code)}`,
-    name: indicator.name,
-    nameParts: withFootnotes(indicator.name, glossary, glossaryBase, lang),
-    nameNote: indicator.nameNote,
-    unit: unitText(indicator.unit, lang),
+    name: name.text,
+    nameLang: name.lang,
+    nameParts: withFootnotes(name.text, glossary, glossaryBase, lang),
+    nameNote: nameNote?.text ?? null,
+    nameNoteLang: nameNote?.lang ?? lang,
+    unit: unitText(indicator.unit, lang, indicator.en.unit),
     direction: translate(lang, `plan.direction.${indicator.direction}`),
-    description: indicator.description,
+    description: description?.text ?? null,
+    descriptionLang: description?.lang ?? lang,
     baseline: indicator.baseline
-      ? { value: f.value(indicator.baseline.value), date: dateText(indicator.baseline.asOf, lang), label: indicator.baseline.label }
+      ? {
+          value: f.value(indicator.baseline.value),
+          date: dateText(indicator.baseline.asOf, lang),
+          label: baselineLabel?.text ?? null,
+          labelLang: baselineLabel?.lang ?? lang,
+        }
       : null,
     target: {
       value: f.value(t.value),
       due: t.fiscalYear !== null ? fiscalYearText(t.fiscalYear, lang) : dateText(t.dueDate, lang),
       atMostBaseline: indicator.direction === 'at_most_baseline',
-      label: t.label,
+      label: targetLabel?.text ?? null,
+      labelLang: targetLabel?.lang ?? lang,
     },
     latest: e.latest ? { value: f.value(Number(e.latest.value)), date: dateText(e.latest.asOf, lang), isDemo: point?.isDemo ?? false } : null,
     rate: e.achievement ? formatRate(compared?.rate ?? e.achievement.rate, lang, compared?.decimals) : null,
@@ -292,22 +343,31 @@ export function sectionHref(code: string): string {
   return `/plan/sections/${encodeURIComponent(code)}`;
 }
 
+/** A list item of a section (a vision, issue or direction) with its footnotes, and its language. */
+export interface SectionItemView {
+  parts: TextPart[];
+  lang: Lang;
+}
+
 export interface SectionView {
   code: string;
   label: string;
+  /** The title in the reader's language where the plan gives it. */
   title: string;
+  titleLang: Lang;
   href: string;
   average: string | null;
   grades: GradeCountView[];
   onTrack: number;
   behind: number;
   indicators: IndicatorView[];
-  visions: TextPart[][];
-  issues: TextPart[][];
-  directions: TextPart[][];
+  visions: SectionItemView[];
+  issues: SectionItemView[];
+  directions: SectionItemView[];
   glossary: GlossaryView[];
-  measures: { code: string; title: string }[];
+  measures: { code: string; title: string; titleLang: Lang }[];
   perceptionQuestion: string | null;
+  perceptionQuestionLang: Lang;
   isDemo: boolean;
 }
 
@@ -316,26 +376,37 @@ export interface SectionView {
  * stay on the page); elsewhere they point at the section page's glossary.
  */
 export function sectionView(section: EvaluatedSection, lang: Lang, onPage: boolean): SectionView {
-  const glossary = glossaryViews(section);
+  const glossary = glossaryViews(section, lang);
   const base = onPage ? '' : sectionHref(section.code);
-  const rich = (list: string[]) => list.map((text) => withFootnotes(text, glossary, base, lang));
+  const rich = (list: string[], en: (string | null)[]) =>
+    list.map((ja, i) => {
+      const item = planText(ja, en[i], lang);
+      return { parts: withFootnotes(item.text, glossary, base, lang), lang: item.lang };
+    });
   const indicators = section.indicators.map((i) => indicatorView(i, glossary, base, lang));
+  const title = sectionTitle(section, lang);
+  const question = section.perceptionQuestion ? planText(section.perceptionQuestion.text, section.perceptionQuestion.en.text, lang) : null;
   return {
     code: section.code,
     label: sectionLabel(section.code, lang),
-    title: section.title,
+    title: title.text,
+    titleLang: title.lang,
     href: sectionHref(section.code),
     average: section.average === null ? null : formatRate(section.average, lang),
     grades: gradeCountViews(section.grades, lang),
     onTrack: section.onTrack,
     behind: section.behind,
     indicators,
-    visions: rich(section.visions),
-    issues: rich(section.issues),
-    directions: rich(section.directions),
+    visions: rich(section.visions, section.en.visions),
+    issues: rich(section.issues, section.en.issues),
+    directions: rich(section.directions, section.en.directions),
     glossary,
-    measures: section.measures.map((m) => ({ code: m.code, title: m.title })),
-    perceptionQuestion: section.perceptionQuestion?.text ?? null,
+    measures: section.measures.map((m) => {
+      const t = planText(m.title, m.en.title, lang);
+      return { code: m.code, title: t.text, titleLang: t.lang };
+    }),
+    perceptionQuestion: question?.text ?? null,
+    perceptionQuestionLang: question?.lang ?? lang,
     isDemo: indicators.some((i) => i.isDemo),
   };
 }
@@ -343,20 +414,26 @@ export function sectionView(section: EvaluatedSection, lang: Lang, onPage: boole
 export interface PlanView {
   code: string;
   title: string;
+  titleLang: Lang;
   period: { start: DateText; end: DateText };
   average: string | null;
   indicatorCount: number;
   grades: GradeCountView[];
-  chapters: { code: string; title: string; sections: SectionView[] }[];
+  chapters: { code: string; title: string; titleLang: Lang; sections: SectionView[] }[];
   isDemo: boolean;
 }
 
 /** The overview: the plan, its chapters and sections with their indicators. */
 export function planView(plan: EvaluatedPlan, lang: Lang): PlanView {
-  const chapters = plan.chapters.map((c) => ({ code: c.code, title: c.title, sections: c.sections.map((s) => sectionView(s, lang, false)) }));
+  const chapters = plan.chapters.map((c) => {
+    const title = planText(c.title, c.en.title, lang);
+    return { code: c.code, title: title.text, titleLang: title.lang, sections: c.sections.map((s) => sectionView(s, lang, false)) };
+  });
+  const title = planText(plan.title, plan.en.title, lang);
   return {
     code: plan.code,
-    title: plan.title,
+    title: title.text,
+    titleLang: title.lang,
     period: { start: fiscalYearText(plan.period.startFiscalYear, lang), end: fiscalYearText(plan.period.endFiscalYear, lang) },
     average: plan.average === null ? null : formatRate(plan.average, lang),
     indicatorCount: plan.indicators.length,
@@ -391,6 +468,8 @@ export interface HistoryRow {
   trend: string | null;
   rate: string | null;
   note: string | null;
+  /** The note's language: staff notes are kept as written (Japanese), a plan label as the plan gives it. */
+  noteLang: Lang;
   isDemo: boolean;
 }
 
@@ -410,6 +489,11 @@ export function historyTable(indicator: EvaluatedIndicator, lang: Lang): History
     return v === null ? null : f.computed(v);
   };
   const rows: HistoryRow[] = [];
+  const labelNote = (label: string | null, en: string | null) => {
+    if (!label) return { note: null, noteLang: lang };
+    const l = planText(label, en, lang);
+    return { note: translate(lang, 'plan.indicator.planLabel', { label: l.text }), noteLang: l.lang };
+  };
   if (indicator.baseline) {
     rows.push({
       date: dateText(indicator.baseline.asOf, lang),
@@ -418,7 +502,7 @@ export function historyTable(indicator: EvaluatedIndicator, lang: Lang): History
       expected: f.value(indicator.baseline.value),
       trend: null,
       rate: null,
-      note: indicator.baseline.label ? translate(lang, 'plan.indicator.planLabel', { label: indicator.baseline.label }) : null,
+      ...labelNote(indicator.baseline.label, indicator.en.baselineLabel),
       isDemo: false,
     });
   }
@@ -432,6 +516,7 @@ export function historyTable(indicator: EvaluatedIndicator, lang: Lang): History
       trend: trend(a.asOf),
       rate: rate ? formatRate(rate.rate, lang) : null,
       note: a.note,
+      noteLang: 'ja',
       isDemo: a.isDemo,
     });
   }
@@ -446,6 +531,7 @@ export function historyTable(indicator: EvaluatedIndicator, lang: Lang): History
       trend: f.computed(projection),
       rate: null,
       note: null,
+      noteLang: lang,
       isDemo: indicator.actuals.some((a) => a.isDemo),
     });
   }
@@ -456,7 +542,7 @@ export function historyTable(indicator: EvaluatedIndicator, lang: Lang): History
     expected: indicator.baseline ? f.value(indicator.target.value) : null,
     trend: null,
     rate: null,
-    note: indicator.target.label ? translate(lang, 'plan.indicator.planLabel', { label: indicator.target.label }) : null,
+    ...labelNote(indicator.target.label, indicator.en.targetLabel),
     isDemo: false,
   });
   return rows;
@@ -511,7 +597,7 @@ export function revisionRows(
 export function entryChoices(indicators: readonly EvaluatedIndicator[], lang: Lang): { value: string; label: string }[] {
   return [
     { value: '', label: translate(lang, 'plan.entry.choose') },
-    ...indicators.map((i) => ({ value: i.code, label: `${i.code} ${i.name}（${unitText(i.unit, lang)}）` })),
+    ...indicators.map((i) => ({ value: i.code, label: `${i.code} ${indicatorName(i, lang)}（${unitText(i.unit, lang, i.en.unit)}）` })),
   ];
 }
 

@@ -29,7 +29,7 @@ export const staffCountMetric: MetricDefinition = {
 
 export const debtPerCapitaMetric: MetricDefinition = {
   name: 'series.debtPerCapita',
-  description: { ja: '市民一人あたりの通常債残高（通常債残高 ÷ 人口、万円、小数第1位）', en: 'Ordinary debt per resident (debt ÷ population, 万円, one decimal)' },
+  description: { ja: '市民一人あたりの通常債残高（通常債残高 ÷ 人口、万円、小数第1位）', en: 'Ordinary debt per resident (debt ÷ population, in units of 10,000 yen, one decimal)' },
   scopes: [SERIES_SCOPE],
   async observe({ sql, tenantId, bindings }) {
     const derived = derivedDebtPerCapita(await approvedValues(sql, tenantId));
