@@ -22,6 +22,7 @@ import type { Db } from './core/db/database.ts';
 import { AppError } from './core/errors.ts';
 import { installWeb, sendFrameworkError, type RouteAccess } from './core/web.ts';
 import { publicDir } from './core/views/views.ts';
+import { installOpenDataLicence } from './core/public-read.ts';
 import { appDeps, composePlatform, type Platform } from './platform.ts';
 import type { AppDeps } from './modules/module.ts';
 
@@ -217,6 +218,10 @@ export async function buildApp({ db, config, logger, clock = systemClock, platfo
       reply.type('image/svg+xml').header('cache-control', 'public, max-age=86400').send(favicon),
     );
   }
+
+  // At the root, before the modules' scopes, so the hooks reach every module's open data.
+  const licence = platform.openDataLicence;
+  if (licence) installOpenDataLicence(app, (tenant) => licence(deps, tenant));
 
   for (const module of platform.modules) {
     if (module.routes) await app.register(async (scope) => module.routes!(scope, deps));

@@ -28,6 +28,8 @@ export interface Platform {
   nav: NavEntry[];
   cli: CliCommand[];
   authenticator: Authenticator;
+  /** The open-data licence, when a module states one (at most one module). */
+  openDataLicence: HibikiModule['openDataLicence'];
   migrationSources: MigrationSource[];
   /** Every job of core and the modules, for a scheduler (given the app's services). */
   jobs(deps: AppDeps): JobDefinition[];
@@ -46,6 +48,8 @@ export function composePlatform(modules: readonly HibikiModule[] = defaultModule
   }
   const authenticators = modules.filter((m) => m.authenticator);
   if (authenticators.length > 1) throw new Error(`more than one module authenticates: ${authenticators.map((m) => m.name).join(', ')}`);
+  const licensors = modules.filter((m) => m.openDataLicence);
+  if (licensors.length > 1) throw new Error(`more than one module states the open-data licence: ${licensors.map((m) => m.name).join(', ')}`);
   return {
     modules,
     metrics: new MetricRegistry(modules.flatMap((m) => m.metrics ?? [])),
@@ -53,6 +57,7 @@ export function composePlatform(modules: readonly HibikiModule[] = defaultModule
     nav: modules.flatMap((m) => m.nav ?? []),
     cli: modules.flatMap((m) => m.cli ?? []),
     authenticator: authenticators[0]?.authenticator ?? nobody,
+    openDataLicence: licensors[0]?.openDataLicence,
     migrationSources: [CORE_MIGRATIONS, ...modules.filter((m) => m.migrations).map((m) => ({ owner: m.name, dir: m.migrations! }))],
     jobs: (deps) => {
       const moduleJobs = modules.flatMap((m) => m.jobs?.(deps) ?? []);

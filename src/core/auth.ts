@@ -35,6 +35,12 @@ export interface Auth {
   /** Session only: false while a 2FA-role user has not yet passed TOTP. */
   mfaPassed: boolean;
   sessionHash: string | null;
+  /**
+   * Session only: a user whose role does not need two-factor but who turned it on, between the
+   * password and the code. `user` stays null meanwhile, so no module treats them as signed in;
+   * only the two-factor step (and sign-out) reads this.
+   */
+  pendingUser?: AuthUser;
 }
 
 export const ANONYMOUS: Auth = { user: null, via: null, mfaPassed: false, sessionHash: null };
@@ -71,7 +77,7 @@ export function isValidCsrf(secret: string, csrfCookie: string | undefined, subm
 /** The signed-in user with two-factor complete, or 401. */
 export function requireUser(auth: Auth): AuthUser {
   if (!auth.user) throw new AppError('unauthenticated');
-  if (MFA_ROLES.includes(auth.user.role) && !auth.mfaPassed) throw new AppError('unauthenticated');
+  if ((MFA_ROLES.includes(auth.user.role) || auth.user.totpEnabled) && !auth.mfaPassed) throw new AppError('unauthenticated');
   return auth.user;
 }
 

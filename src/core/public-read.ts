@@ -8,9 +8,10 @@
  */
 import { createHash } from 'node:crypto';
 import zlib from 'node:zlib';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { currentDataVersions, VersionedCache } from './data-version.ts';
 import type { Sql } from './db/database.ts';
+import type { Tenant } from './tenancy.ts';
 
 /** Kept as bytes: a string would be measured and encoded again on every send. */
 const bodies = new VersionedCache<Buffer>(1000);
@@ -46,6 +47,45 @@ export const JSON_TYPE = 'application/json; charset=utf-8';
 export const HTML_TYPE = 'text/html; charset=utf-8';
 export const CSV_TYPE = 'text/csv; charset=utf-8';
 
+/** An open-data licence as files state it (利用規約). */
+export interface OpenDataLicence {
+  id: string;
+  name: string;
+  url: string;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set for GET requests under /opendata/ by installOpenDataLicence: the municipality's licence. */
+    openDataLicence?: () => Promise<OpenDataLicence>;
+  }
+}
+
+/**
+ * Every open-data file states its licence: for GET requests under /opendata/, a JSON public
+ * read carries a top-level `license` field (added before the body is cached), and every answer
+ * a `Link: <url>; rel="license"` header (RFC 8288), which leaves CSV rows and their published
+ * columns as they are. `licenceOf` is looked up at most once per request, and only when used.
+ */
+export function installOpenDataLicence(app: FastifyInstance, licenceOf: (tenant: Tenant) => Promise<OpenDataLicence>): void {
+  app.addHook('preHandler', async (request) => {
+    if (request.method !== 'GET' || !request.url.startsWith('/opendata/') || !request.tenant) return;
+    let licence: Promise<OpenDataLicence> | undefined;
+    request.openDataLicence = () => (licence ??= licenceOf(request.tenant));
+  });
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (request.openDataLicence && reply.statusCode < 400) reply.header('link', `<${(await request.openDataLicence()).url}>; rel="license"`);
+    return payload;
+  });
+}
+
+/** The body with the licence as its first field, when it is a JSON object without one. */
+function withLicence(body: string | Buffer, licence: OpenDataLicence): string | Buffer {
+  const parsed: unknown = JSON.parse(body.toString());
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed) || 'license' in parsed) return body;
+  return JSON.stringify({ license: licence, ...parsed });
+}
+
 export interface PublicRead {
   /** Data-version scopes the body depends on. */
   scopes: readonly string[];
@@ -67,7 +107,8 @@ export async function sendPublicRead(sql: Sql, request: FastifyRequest, reply: F
   let body = bodies.get(etag);
   if (body === undefined) {
     // Produced before any header is set: a failure (404) carries no ETag and never becomes 304.
-    const produced = await read.produce();
+    let produced = await read.produce();
+    if (request.openDataLicence && read.type === JSON_TYPE) produced = withLicence(produced, await request.openDataLicence());
     body = typeof produced === 'string' ? Buffer.from(produced) : produced;
     bodies.set(etag, body);
   }

@@ -247,7 +247,7 @@ function sendError(request: FastifyRequest, reply: FastifyReply, error: AppError
   if (wantsHtml || (!isApiRequest(request) && request.method === 'GET')) {
     // Browsers: sign-in redirects for pages that need it, otherwise an accessible error page.
     if (error.code === 'unauthenticated' && request.method === 'GET' && request.tenant) {
-      const pending = request.auth?.user && !request.auth.mfaPassed;
+      const pending = (request.auth?.user && !request.auth.mfaPassed) || request.auth?.pendingUser;
       const target = pending ? '/login/two-factor' : '/login';
       return reply.redirect(`${target}?next=${encodeURIComponent(request.url)}`, 303);
     }

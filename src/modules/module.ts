@@ -13,6 +13,7 @@ import type { MetricDefinition, MetricRegistry } from '../core/metrics.ts';
 import type { JobDefinition } from '../core/scheduler.ts';
 import type { SettingDefinition, SettingsRegistry } from '../core/settings.ts';
 import type { Tenant } from '../core/tenancy.ts';
+import type { OpenDataLicence } from '../core/public-read.ts';
 
 /** Services every module's routes (and jobs) may use. */
 export interface AppDeps {
@@ -132,6 +133,11 @@ export interface HibikiModule {
   seedDemo?(tx: Sql, tenant: Tenant, ctx: SeedContext): Promise<string[] | void>;
   /** The module that owns accounts authenticates sessions and bearer tokens (one module). */
   authenticator?: Authenticator;
+  /**
+   * The module that owns the municipality's open-data licence states it for every file under
+   * /opendata/ (one module; see core/public-read.ts installOpenDataLicence).
+   */
+  openDataLicence?(deps: AppDeps, tenant: Tenant): Promise<OpenDataLicence>;
   /**
    * Panels on the plan's section pages, with the data-version scopes they depend on (the
    * plan's cached section page depends on them too).

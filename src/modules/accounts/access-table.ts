@@ -33,6 +33,8 @@ export const accessTable: AccessRow[] = [
   ['POST', '/account/email', 'user'],
   ['GET', '/account/email/confirm', 'public'],
   ['POST', '/account/sessions/end-others', 'user'],
+  ['GET', '/account/two-factor/disable', 'user'],
+  ['POST', '/account/two-factor/disable', 'user'],
   ['POST', '/account/tokens', 'user'],
   ['POST', '/account/tokens/:id/revoke', 'user'],
   ['GET', '/api/v1/tokens', 'user'],

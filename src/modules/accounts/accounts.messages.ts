@@ -221,6 +221,22 @@ export const accountsMessages = defineMessages({
   // Account page and API tokens
   'accounts.account.title': { ja: 'アカウント', en: 'Your account' },
   'accounts.account.profile': { ja: '登録情報', en: 'Profile' },
+  'accounts.twoFactor.optionalLead': {
+    ja: '二要素認証を設定すると、ログインのたびにパスワードに加えて認証アプリの確認コードを入力します。認証アプリ（Google Authenticator、Microsoft Authenticator など）で次のQRコードを読み取り、表示された6桁の数字を入力してください。',
+    en: 'With two-factor authentication, every sign-in asks for a code from your authenticator app as well as your password. Scan this QR code with an authenticator app (Google Authenticator, Microsoft Authenticator or similar) and enter the 6-digit number it shows.',
+  },
+  'accounts.twoFactor.turnOn': { ja: '二要素認証を設定する', en: 'Turn on two-factor authentication' },
+  'accounts.twoFactor.turnOff': { ja: '二要素認証を解除する', en: 'Turn off two-factor authentication' },
+  'accounts.twoFactor.turnOffLead': {
+    ja: '解除すると、パスワードだけでログインできるようになります。解除するには、認証アプリの現在の確認コードとパスワードを入力してください。スマートフォンを紛失した場合は、回復コードでログインしてから解除するか、市の担当窓口に連絡してください。',
+    en: 'Once it is off, the password alone signs you in. To turn it off, enter the current code from your authenticator app and your password. If you lost your phone, sign in with a recovery code first, or contact the city.',
+  },
+  'accounts.twoFactor.mandatory': {
+    ja: '職員・計画管理者・管理者のアカウントでは二要素認証は必須です。',
+    en: 'Two-factor authentication is required for staff, plan manager and administrator accounts.',
+  },
+  'accounts.self.twoFactorOff': { ja: '二要素認証を解除しました', en: 'Two-factor authentication is off' },
+  'accounts.self.twoFactorOn': { ja: '二要素認証を設定しました', en: 'Two-factor authentication is on' },
   'accounts.account.twoFactor': { ja: '二要素認証', en: 'Two-factor authentication' },
   'accounts.account.twoFactorOn': { ja: '設定済み', en: 'On' },
   'accounts.account.twoFactorOff': { ja: '未設定', en: 'Off' },
@@ -290,6 +306,11 @@ export const accountsMessages = defineMessages({
   'accounts.self.idleNote': {
     ja: '{minutes}分間操作がないと、自動的にログアウトします。',
     en: 'You are signed out automatically after {minutes} minutes without activity.',
+  },
+  'accounts.mail.twoFactorOffSubject': { ja: '【響き Hibiki】二要素認証が解除されました', en: '[Hibiki] Two-factor authentication was turned off' },
+  'accounts.mail.twoFactorOffBody': {
+    ja: '{name} 様\n\nあなたのアカウントの二要素認証が解除されました。今後はパスワードだけでログインできます。\n\nお心当たりのない場合は、直ちにパスワードを変更し、市の担当窓口にご連絡ください。',
+    en: 'Dear {name},\n\nTwo-factor authentication was turned off for your account; from now on the password alone signs you in.\n\nIf this was not you, change your password at once and contact the city.',
   },
   'accounts.mail.passwordChangedSubject': { ja: '【響き Hibiki】パスワードが変更されました', en: '[Hibiki] Your password was changed' },
   'accounts.mail.passwordChangedBody': {

@@ -72,3 +72,13 @@ export function canRevokeApiToken(user: Actor | null, token: { userId: string })
 export function requiresTwoFactor(role: Role): boolean {
   return MFA_ROLES.includes(role);
 }
+
+/** Turns on two-factor by choice (任意の二要素認証): a citizen who has not yet; staff roles enrol at sign-in. */
+export function canEnrolOptionalTwoFactor(user: Pick<AuthUser, 'role' | 'totpEnabled'> | null): boolean {
+  return user !== null && !requiresTwoFactor(user.role) && !user.totpEnabled;
+}
+
+/** Turns their own two-factor off: a citizen who has it on; for staff roles it stays mandatory. */
+export function canTurnOffTwoFactor(user: Pick<AuthUser, 'role' | 'totpEnabled'> | null): boolean {
+  return user !== null && !requiresTwoFactor(user.role) && user.totpEnabled;
+}

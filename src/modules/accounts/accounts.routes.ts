@@ -14,7 +14,8 @@ import type { Lang } from '../../core/i18n.ts';
 import { cookieOptions } from '../../core/web.ts';
 import type { AppDeps } from '../module.ts';
 import { accountsText as text, type AccountsMessageKey } from './accounts.messages.ts';
-import { canCreateApiToken, canManageUsers, canReadOutbox, requiresTwoFactor } from './accounts.policy.ts';
+import { canCreateApiToken, canEnrolOptionalTwoFactor, canManageUsers, canReadOutbox, canTurnOffTwoFactor, requiresTwoFactor } from './accounts.policy.ts';
+import { turnOffTwoFactor } from './accounts.two-factor-off.ts';
 import {
   ACCOUNT_LIMITS,
   ChangeEmailForm,
@@ -29,6 +30,7 @@ import {
   TokenCreatedResponse,
   TokenListResponse,
   TwoFactorForm,
+  TwoFactorOffForm,
   TwoFactorSetupForm,
   VerifyEmailQuery,
 } from './accounts.schema.ts';
@@ -343,7 +345,18 @@ export function accountsRoutes(app: FastifyInstance, deps: AppDeps): void {
     reply
       .code(status)
       .header('cache-control', 'no-store')
-      .page(`${VIEWS}/two-factor-setup.njk`, { title: text('accounts.twoFactor.setupTitle', request.lang), ...data });
+      .page(`${VIEWS}/two-factor-setup.njk`, {
+        title: formTitle(text('accounts.twoFactor.setupTitle', request.lang), data.errors, request.lang),
+        optional: request.auth.user ? !requiresTwoFactor(request.auth.user.role) : false,
+        ...data,
+      });
+
+  /**
+   * Who may enrol here: a staff-role session (pending or not) that has not enrolled, or a
+   * citizen signed in in full (two-factor by choice) who has not turned it on.
+   */
+  const mayEnrol = (request: FastifyRequest, user: AuthUser) =>
+    requiresTwoFactor(user.role) || (request.auth.mfaPassed && canEnrolOptionalTwoFactor(user));
 
   app.get('/account/two-factor/setup', PAGE, async (request, reply) => {
     const next = nextOf(request.query);
@@ -352,8 +365,8 @@ export function accountsRoutes(app: FastifyInstance, deps: AppDeps): void {
     if (session.user.totpEnabled) {
       return reply.redirect(request.auth.mfaPassed ? '/account' : `/login/two-factor?next=${encodeURIComponent(next)}`, 303);
     }
-    // Two-factor is offered to the roles that need it; citizens have nothing to set up here.
-    if (!requiresTwoFactor(session.user.role)) return reply.redirect('/account', 303);
+    // Staff roles must enrol; a citizen may, from a full session (never a pending one).
+    if (!mayEnrol(request, session.user)) return reply.redirect('/account', 303);
     const setup = await service.beginTotpSetup(deps, request.tenant, session.user, session.sessionHash);
     return setupPage(request, reply, 200, { setup, next, errors: [] });
   });
@@ -363,7 +376,7 @@ export function accountsRoutes(app: FastifyInstance, deps: AppDeps): void {
     const next = service.safeNext(body.next);
     const session = sessionOf(request);
     if (!session) return reply.redirect('/login', 303);
-    if (!requiresTwoFactor(session.user.role)) throw new AppError('forbidden');
+    if (!mayEnrol(request, session.user)) throw new AppError('forbidden');
     const form = parseForm(TwoFactorSetupForm, body, request.lang);
     const expired = async () =>
       setupPage(request, reply, 400, {
@@ -414,8 +427,42 @@ export function accountsRoutes(app: FastifyInstance, deps: AppDeps): void {
     }
   });
 
+  const twoFactorOffPage = (request: FastifyRequest, reply: FastifyReply, errors: FieldError[]) => {
+    const heading = text('accounts.twoFactor.turnOff', request.lang);
+    return reply
+      .code(errors.length ? 400 : 200)
+      .header('cache-control', 'no-store')
+      .page(`${VIEWS}/two-factor-off.njk`, {
+        title: formTitle(heading, errors, request.lang),
+        heading,
+        errors,
+        breadcrumbs: selfCrumbs(request.lang, heading),
+      });
+  };
+
+  app.get('/account/two-factor/disable', SIGNED_IN_PAGE, async (request, reply) => {
+    const { user } = browserUser(request);
+    if (!canTurnOffTwoFactor(user)) return reply.redirect('/account', 303);
+    return twoFactorOffPage(request, reply, []);
+  });
+
+  app.post('/account/two-factor/disable', SIGNED_IN_PAGE, async (request, reply) => {
+    const { user } = browserUser(request);
+    authorize(canTurnOffTwoFactor(user));
+    const form = readForm(TwoFactorOffForm, request.body, ['code', 'currentPassword'], request.lang);
+    if (!form.ok) return twoFactorOffPage(request, reply, form.errors);
+    try {
+      await turnOffTwoFactor(db, deps, request.tenant, { user, form: form.value }, request.lang);
+    } catch (err) {
+      if (err instanceof AppError && err.code === 'validation') return twoFactorOffPage(request, reply, err.errors);
+      throw err;
+    }
+    mail.poke();
+    return reply.redirect('/account?done=twoFactorOff', 303);
+  });
+
   app.post('/logout', PAGE, async (request, reply) => {
-    await service.signOut(db, request.tenant, request.auth.user, request.auth.sessionHash);
+    await service.signOut(db, request.tenant, request.auth.user ?? request.auth.pendingUser ?? null, request.auth.sessionHash);
     reply.clearCookie(SESSION_COOKIE, cookieOptions(config));
     return reply.redirect('/', 303);
   });
@@ -432,6 +479,8 @@ export function accountsRoutes(app: FastifyInstance, deps: AppDeps): void {
       password: text('accounts.self.passwordChanged', lang),
       email: text('accounts.self.emailSent', lang),
       ended: text('accounts.self.endedOthers', lang, { n: Number.isSafeInteger(ended) && ended >= 0 ? ended : 0 }),
+      twoFactorOn: text('accounts.self.twoFactorOn', lang),
+      twoFactorOff: text('accounts.self.twoFactorOff', lang),
     };
     return reply.code(status).header('cache-control', 'no-store').page(`${VIEWS}/account.njk`, {
       title: text('accounts.account.title', request.lang),
@@ -442,6 +491,7 @@ export function accountsRoutes(app: FastifyInstance, deps: AppDeps): void {
       roleLabel: roleLabel(profile.role, request.lang),
       tokens,
       isAdmin: canManageUsers(user),
+      twoFactor: requiresTwoFactor(user.role) ? 'mandatory' : canTurnOffTwoFactor(user) ? 'off' : 'enrol',
       errors,
       values: { name: errors.length ? String(bodyOf(request).name ?? '') : '' },
       fmt: formatter(request.lang),
@@ -656,7 +706,8 @@ function authorize(allowed: boolean): void {
 
 /** The session's user and its hash, whether or not two-factor is done yet. */
 function sessionOf(request: FastifyRequest): { user: AuthUser; sessionHash: string } | null {
-  const { user, via, sessionHash } = request.auth;
+  const { via, sessionHash } = request.auth;
+  const user = request.auth.user ?? request.auth.pendingUser ?? null;
   return user && via === 'session' && sessionHash ? { user, sessionHash } : null;
 }
 

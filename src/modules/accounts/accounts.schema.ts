@@ -124,6 +124,18 @@ export const TwoFactorSetupForm = z.object({
   next: NextField,
 });
 
+/** 二要素認証の解除 — a current code from the app and the password. */
+export const TwoFactorOffForm = z.object({
+  code: text('accounts.error.codeRequired')
+    .transform((v) => v.replace(/\s/g, ''))
+    .pipe(z.string().regex(/^\d{6}$/, { error: m('accounts.error.codeFormat') })),
+  currentPassword: z
+    .string({ error: m('accounts.error.currentPasswordRequired') })
+    .min(1, { error: m('accounts.error.currentPasswordRequired') })
+    .max(ACCOUNT_LIMITS.passwordMax, { error: m('accounts.error.passwordTooLong', { max: ACCOUNT_LIMITS.passwordMax }) }),
+});
+export type TwoFactorOffInput = z.infer<typeof TwoFactorOffForm>;
+
 /** A query carrying only `next`. */
 export const NextQuery = z.object({ next: NextField });
 

@@ -27,7 +27,7 @@ export const EMAIL_CHANGE_TTL_SECONDS = 24 * 60 * 60;
 export const CURRENT_PASSWORD_LIMIT: RateLimit = { bucket: 'accounts.current_password.account', limit: 5, windowSeconds: 15 * 60 };
 
 /** Counts one check of the current password and checks it; a wrong one is a validation error on the field. */
-async function checkCurrentPassword(db: Db, clock: Clock, tenant: Tenant, user: AuthUser, password: string, lang: Lang): Promise<repo.LoginUserRow> {
+export async function checkCurrentPassword(db: Db, clock: Clock, tenant: Tenant, user: AuthUser, password: string, lang: Lang): Promise<repo.LoginUserRow> {
   await enforceRateLimits(db, clock, tenant.id, [{ rule: CURRENT_PASSWORD_LIMIT, key: user.id }]);
   const row = await repo.findLoginUserById(db, tenant.id, user.id);
   if (!row || row.disabled) throw new AppError('unauthenticated');

@@ -449,7 +449,7 @@ async function startSession(
  * ログイン — checks the password under the limits above. An unknown (or disabled) e-mail goes
  * through the same steps as a registered one (counters, a dummy argon2 check, an audited
  * failure), so neither the answer nor its timing tells whether the account exists. For roles
- * that need two-factor the new session does not count until the second step.
+ * that need two-factor, and for anyone who turned it on, the new session does not count until the second step.
  */
 export async function signIn(
   db: Db,
@@ -485,7 +485,7 @@ export async function signIn(
   }
   await release(db, clock, reservation);
   if (!user.email_verified) return { kind: 'unverified', email: user.email };
-  const needsSecond = requiresTwoFactor(user.role);
+  const needsSecond = requiresTwoFactor(user.role) || user.totp_enabled;
   const started = await db.transaction((tx) =>
     startSession(tx, tenant, user, {
       previousSessionHash: input.previousSessionHash,
@@ -546,7 +546,7 @@ export async function signInWithLink(
     const used = await repo.consumeEmailToken(tx, tenant.id, sha256(input.token), 'sign_in');
     const user = used && (await repo.findLoginUserById(tx, tenant.id, used.user_id));
     if (!user || user.disabled) return { kind: 'invalid' };
-    const needsSecond = requiresTwoFactor(user.role);
+    const needsSecond = requiresTwoFactor(user.role) || user.totp_enabled;
     const started = await startSession(tx, tenant, user, {
       previousSessionHash: input.previousSessionHash,
       secondFactorPassed: !needsSecond,
@@ -577,7 +577,7 @@ function totpFor(secretBase32: string, label = ''): OTPAuth.TOTP {
 }
 
 /** The time step a code belongs to at the clock's time (within the allowed window), or null when it matches none. */
-function totpStep(clock: Clock, secretBase32: string, code: string): number | null {
+export function totpStep(clock: Clock, secretBase32: string, code: string): number | null {
   const timestamp = clock.now().getTime();
   const delta = totpFor(secretBase32).validate({ token: code, window: TOTP.window, timestamp });
   return delta === null ? null : Math.floor(timestamp / 1000 / TOTP.period) + delta;

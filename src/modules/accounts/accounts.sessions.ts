@@ -4,7 +4,7 @@
  * Session and token values are random; only their SHA-256 hashes are stored.
  */
 import { hash as argonHash, verify as argonVerify } from '@node-rs/argon2';
-import { ANONYMOUS, type Auth, type Authenticator, type AuthUser, type Role } from '../../core/auth.ts';
+import { ANONYMOUS, MFA_ROLES, type Auth, type Authenticator, type AuthUser, type Role } from '../../core/auth.ts';
 import { randomToken, sha256 } from '../../core/crypto.ts';
 import type { Sql } from '../../core/db/database.ts';
 import type { JobDefinition } from '../../core/scheduler.ts';
@@ -113,7 +113,11 @@ export async function authenticateSession(sql: Sql, tenantId: string, token: str
   );
   if (!row) return ANONYMOUS;
   if (row.stale) await sql.query('update sessions set last_seen_at = now() where tenant_id = $1 and token_hash = $2', [tenantId, tokenHash]);
-  return { user: toAuthUser(row), via: 'session', mfaPassed: row.mfa_passed, sessionHash: tokenHash };
+  const user = toAuthUser(row);
+  // A citizen who turned two-factor on and has not given the code yet is nobody to the modules
+  // (several of them check two-factor only for staff roles); the two-factor step reads pendingUser.
+  if (!row.mfa_passed && !MFA_ROLES.includes(user.role)) return { user: null, via: 'session', mfaPassed: false, sessionHash: tokenHash, pendingUser: user };
+  return { user, via: 'session', mfaPassed: row.mfa_passed, sessionHash: tokenHash };
 }
 
 /**

@@ -1,5 +1,6 @@
 /** The open-data catalogue: the datasets of executive.datasets.ts with the tenant's licence and the published surveys' files. */
 import type { Lang } from '../../core/i18n.ts';
+import type { OpenDataLicence } from '../../core/public-read.ts';
 import type { Tenant } from '../../core/tenancy.ts';
 import type { AppDeps } from '../module.ts';
 import { listSurveys } from '../surveys/surveys.service.ts';
@@ -17,10 +18,15 @@ export interface CatalogueEntry {
   surveys: { code: string; title: string; files: { format: string; href: string }[] }[] | null;
 }
 
+/** The municipality's open-data licence (setting opendata.licence, CC BY 4.0 by default). */
+export async function openDataLicence(deps: AppDeps, tenant: Tenant): Promise<OpenDataLicence> {
+  const id = await deps.settings.get<string>(deps.db, tenant.id, LICENCE);
+  return LICENCES[id] ? { id, ...LICENCES[id] } : { id: 'cc-by-4.0', ...LICENCES['cc-by-4.0']! };
+}
+
 /** The catalogue as the page and catalogue.json show it. */
 export async function catalogue(deps: AppDeps, tenant: Tenant, lang: Lang) {
-  const id = await deps.settings.get<string>(deps.db, tenant.id, LICENCE);
-  const licence = { id, ...(LICENCES[id] ?? LICENCES['cc-by-4.0']!) };
+  const licence = await openDataLicence(deps, tenant);
   const needSurveys = DATASETS.some((d) => d.perSurvey);
   const published = needSurveys
     ? (await listSurveys(deps.db, tenant.id, null, { limit: 200, offset: 0 })).items.filter((s) => s.state === 'published')

@@ -8,6 +8,7 @@ import type { HibikiModule } from '../module.ts';
 import { executiveJobs } from './executive.jobs.ts';
 import { executiveMessages } from './executive.messages.ts';
 import { executiveRoutes } from './executive.routes.ts';
+import { openDataLicence } from './executive.opendata.ts';
 import { APPLICATION_DAYS, LICENCE, LICENCES, RECIPIENTS } from './executive.service.ts';
 
 const settings: SettingDefinition[] = [
@@ -26,6 +27,7 @@ export const executiveModule: HibikiModule = {
   name: 'executive',
   migrations: new URL('./migrations/', import.meta.url),
   routes: executiveRoutes,
+  openDataLicence,
   jobs: (deps) => executiveJobs(deps),
   nav: [
     { href: '/staff/executive', label: executiveMessages['executive.nav'], audience: ['plan_manager', 'admin'] },

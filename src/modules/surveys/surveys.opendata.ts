@@ -7,6 +7,7 @@
 import { Readable } from 'node:stream';
 import { stringify } from 'csv-stringify/sync';
 import type { Sql } from '../../core/db/database.ts';
+import type { OpenDataLicence } from '../../core/public-read.ts';
 import * as repo from './surveys.repository.ts';
 import type { SurveyResults } from './surveys.service.ts';
 import { percent1 } from './surveys.stats.ts';
@@ -43,11 +44,18 @@ export function answersCsv(sql: Sql, tenantId: string, survey: repo.Survey, ques
   return Readable.from(lines());
 }
 
-/** The answers as a JSON document { survey, fiscalYear, demo, items: [...] }, streamed. */
-export function answersJson(sql: Sql, tenantId: string, survey: repo.Survey, questions: readonly repo.Question[]): Readable {
+/** The answers as a JSON document { license, survey, fiscalYear, demo, items: [...] }, streamed. */
+export function answersJson(
+  sql: Sql,
+  tenantId: string,
+  survey: repo.Survey,
+  questions: readonly repo.Question[],
+  /** The municipality's open-data licence, stated first (as in every open-data JSON file). */
+  licence: OpenDataLicence | null = null,
+): Readable {
   const cols = publishedColumns(questions, false);
   async function* parts() {
-    yield `{"survey":${JSON.stringify(survey.code)},"fiscalYear":${survey.fiscalYear},"demo":${survey.isDemo},"items":[`;
+    yield `{${licence ? `"license":${JSON.stringify(licence)},` : ''}"survey":${JSON.stringify(survey.code)},"fiscalYear":${survey.fiscalYear},"demo":${survey.isDemo},"items":[`;
     let first = true;
     for await (const page of repo.responsePages(sql, tenantId, survey.id)) {
       const chunk = page

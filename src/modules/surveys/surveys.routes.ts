@@ -140,7 +140,9 @@ export function surveysRoutes(app: FastifyInstance, deps: AppDeps): void {
 
   api.get('/opendata/surveys/:code/answers.json', { config: PUBLIC, schema: { summary: 'オープンデータ：匿名の回答（JSON） / Anonymous answers (JSON)', tags: ['opendata'], params: CodeParam } }, async (request, reply) => {
     const { survey, questions } = await published(request, request.params.code);
-    return reply.type(JSON_TYPE).send(answersJson(db, request.tenant.id, survey, questions));
+    // Streamed, so not through core's public reads: the licence is written in here.
+    const licence = request.openDataLicence ? await request.openDataLicence() : null;
+    return reply.type(JSON_TYPE).send(answersJson(db, request.tenant.id, survey, questions, licence));
   });
 
   api.get('/opendata/surveys/:code/results.csv', { config: PUBLIC, schema: { summary: 'オープンデータ：集計結果（CSV, UTF-8 BOM） / Results (CSV)', tags: ['opendata'], params: CodeParam } }, async (request, reply) => {
