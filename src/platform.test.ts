@@ -109,7 +109,7 @@ describe('a module brought by a test', () => {
     const after = await get('/api/v1/indicators', { 'if-none-match': etag });
     assert.equal(after.statusCode, 200, 'the widgets scope changed: no 304');
     const fed = after.json().items.find((i: { code: string }) => i.code === 'W1');
-    assert.deepEqual(fed.latest, { value: 3, asOf: '2022-03-31' });
+    assert.deepEqual(fed.latest, { value: 3, asOf: '2022-03-31', demo: false });
     assert.equal(fed.achievement.rate, 30);
     const detail = (await get('/api/v1/indicators/W1')).json();
     assert.deepEqual(

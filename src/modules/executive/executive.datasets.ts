@@ -36,8 +36,8 @@ export const DATASETS: readonly Dataset[] = [
     description: { ja: '計画の成果指標ごとの基準値、目標値、最新値、達成率、評価、進捗。', en: 'Each outcome indicator of the plan: baseline, target, latest value, achievement rate, grade and on-track state.' },
     module: 'plan',
     files: [
-      { format: 'CSV', href: '/opendata/indicators.csv', columns: ["指標コード code", "指標名 name", "単位 unit", "方向 direction", "基準値 baseline", "基準日 baseline date", "目標値 target", "目標期限 due date", "最新値 latest", "最新値の日付 latest date", "達成率 rate (%)", "評価 grade", "進捗 on track", "値の出所 source"] },
-      { format: 'JSON', href: '/opendata/indicators.json', columns: ["code", "name", "unit", "decimals", "direction", "sectionCode", "department", "baseline", "target", "latest", "achievement", "onTrack", "projection", "source"] },
+      { format: 'CSV', href: '/opendata/indicators.csv', columns: ["指標コード code", "指標名 name", "単位 unit", "方向 direction", "基準値 baseline", "基準日 baseline date", "目標値 target", "目標期限 due date", "最新値 latest", "最新値の日付 latest date", "達成率 rate (%)", "評価 grade", "進捗 on track", "値の出所 source", "デモデータ demo"] },
+      { format: 'JSON', href: '/opendata/indicators.json', columns: ["code", "name", "nameEn", "unit", "unitEn", "decimals", "direction", "sectionCode", "department", "baseline", "target", "latest", "achievement", "onTrack", "projection", "source"] },
     ],
   },
   {
@@ -72,7 +72,7 @@ export const DATASETS: readonly Dataset[] = [
     title: { ja: '行政手続の利用件数', en: 'Use of administrative procedures' },
     description: { ja: '手続ごと・年度ごとのオンライン申請と窓口等の件数。', en: 'Online and counter applications per procedure and fiscal year.' },
     module: 'procedures',
-    files: [{ format: 'CSV', href: '/opendata/procedures-statistics.csv', columns: ["年度", "手続コード", "手続名", "手続総件数", "うちオンライン数", "窓口等", "オンライン割合(%)"] }],
+    files: [{ format: 'CSV', href: '/opendata/procedures-statistics.csv', columns: ["年度", "手続コード", "手続名", "手続総件数", "うちオンライン数", "窓口等", "オンライン割合(%)", "デモデータを含む"] }],
   },
   {
     id: 'facilities',
@@ -80,7 +80,7 @@ export const DATASETS: readonly Dataset[] = [
     description: { ja: '推奨データセット「公共施設一覧」（2024年版）の項目に、分類と面積の項目を加えたもの。', en: 'The recommended dataset “public facilities” (2024 edition), plus category and area columns.' },
     module: 'facilities',
     files: [
-      { format: 'CSV', href: '/opendata/facilities.csv', columns: ["全国地方公共団体コード", "ID", "地方公共団体名", "名称", "名称_カナ", "名称_英字", "名称_通称", "POIコード", "外部識別子", "外部識別子の値", "所在地_全国地方公共団体コード", "町字ID", "所在地_連結表記", "所在地_都道府県", "所在地_市区町村", "所在地_町字", "所在地_番地以下", "建物名等(方書)", "緯度", "経度", "高度の種別", "高度の値", "電話番号", "内線番号", "連絡先メールアドレス", "連絡先FormURL", "連絡先備考（その他、SNSなど）", "郵便番号", "法人番号", "団体名", "利用可能曜日", "開始時間", "終了時間", "利用可能時間特記事項", "説明", "車椅子可", "車椅子貸出", "ツエ貸出", "バリアフリートイレ", "スロープ、エレベータ、エスカレータ", "点字ブロック等の移動支援", "点字や読上による支援", "盲導犬・介助犬、聴導犬同伴", "字幕", "筆談対応", "優先駐車場", "オストメイト対応トイレ", "授乳室", "おむつ替えコーナー", "飲食可否", "ベビーカー貸出", "ベビーカー利用", "URL", "画像", "画像_ライセンス", "備考", "分類", "延床面積", "敷地面積", "建築年", "供用開始日", "状態", "状態の日付"] },
+      { format: 'CSV', href: '/opendata/facilities.csv', columns: ["全国地方公共団体コード", "ID", "地方公共団体名", "名称", "名称_カナ", "名称_英字", "名称_通称", "POIコード", "外部識別子", "外部識別子の値", "所在地_全国地方公共団体コード", "町字ID", "所在地_連結表記", "所在地_都道府県", "所在地_市区町村", "所在地_町字", "所在地_番地以下", "建物名等(方書)", "緯度", "経度", "高度の種別", "高度の値", "電話番号", "内線番号", "連絡先メールアドレス", "連絡先FormURL", "連絡先備考（その他、SNSなど）", "郵便番号", "法人番号", "団体名", "利用可能曜日", "開始時間", "終了時間", "利用可能時間特記事項", "説明", "車椅子可", "車椅子貸出", "ツエ貸出", "バリアフリートイレ", "スロープ、エレベータ、エスカレータ", "点字ブロック等の移動支援", "点字や読上による支援", "盲導犬・介助犬、聴導犬同伴", "字幕", "筆談対応", "優先駐車場", "オストメイト対応トイレ", "授乳室", "おむつ替えコーナー", "飲食可否", "ベビーカー貸出", "ベビーカー利用", "URL", "画像", "画像_ライセンス", "備考", "分類", "延床面積", "敷地面積", "建築年", "供用開始日", "状態", "状態の日付", "デモデータ"] },
       { format: 'JSON', href: '/opendata/facilities.json', columns: ["id", "externalId", "name", "nameKana", "category", "park", "address", "latitude", "longitude", "floorArea", "siteArea", "yearBuilt", "responsible", "status", "currentStatus", "statusSince", "demo"] },
     ],
   },

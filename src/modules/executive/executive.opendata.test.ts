@@ -87,15 +87,20 @@ describe('open-data catalogue', () => {
   });
 
   it('marks demonstration data in every JSON file', async () => {
-    // Not yet: the plan's /opendata/indicators.json (its history carries `demo`, the list does
-    // not), left to the plan module. CSV files with a demo column are listed in DATASETS.
-    const pending = new Set(['/opendata/indicators.json']);
+    // CSV files name their demo column in DATASETS (checked against the files themselves).
+    const pending = new Set<string>();
     const missing: string[] = [];
     for (const { url, format } of files()) {
       if (format !== 'JSON' || pending.has(url)) continue;
       if (!/"demo":/.test((await get(url)).body)) missing.push(url);
     }
     assert.deepEqual(missing, []);
+    // The demo's seeded actuals are flagged in the plan's files, as on its pages.
+    const csv = (await get('/opendata/indicators.csv')).body;
+    assert.match(csv.split('\n')[0]!, /デモデータ demo\r?$/);
+    assert.ok(csv.split('\n').slice(1).some((line) => /,true\r?$/.test(line)), 'a demonstration value is marked in indicators.csv');
+    const json = JSON.parse((await get('/opendata/indicators.json')).body) as { items: { latest: { demo: boolean } | null }[] };
+    assert.ok(json.items.some((i) => i.latest?.demo === true), 'and in indicators.json');
   });
 
   it('lists every open-data route the modules serve', async () => {

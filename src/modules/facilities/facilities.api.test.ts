@@ -257,7 +257,7 @@ describe('indicator 6-2-2', () => {
         ['2026-06-01', 18000],
       ],
     );
-    assert.deepEqual(before.latest, { value: 18000, asOf: '2026-06-01' });
+    assert.deepEqual(before.latest, { value: 18000, asOf: '2026-06-01', demo: false });
     const school = (await list(w)).items.find((i) => i.externalId === 'A2')!;
     await w.api('POST', `/api/v1/facilities/${school.id as string}/status`, w.shisan, { status: 'closed', on: '2026-06-01' });
     assert.equal((await indicator()).latest.value, 4000);

@@ -41,9 +41,10 @@ const FIRST_TO_2024: Record<string, string> = {
 
 /**
  * Columns read past silently: a portal's own (CKAN's datastore row number) and the status
- * columns this register's export adds (statuses change through the register, not a file).
+ * columns this register's export adds (statuses change through the register, not a file), and
+ * its demonstration mark.
  */
-const PORTAL_COLUMNS = new Set(['_id', '状態', '状態の日付']);
+const PORTAL_COLUMNS = new Set(['_id', '状態', '状態の日付', 'デモデータ']);
 
 export type Edition = 'first' | '2024';
 export type Severity = 'error' | 'warning';

@@ -200,7 +200,7 @@ describe('monitoring API', () => {
     ]);
     assert.ok(detail.history.some((h: { origin: string }) => h.origin === 'record'), 'the staff-entered years before stay');
     const listed = (await call(tenant, 'GET', '/api/v1/indicators')).json().items.find((i: { code: string }) => i.code === '6-3-2');
-    assert.deepEqual(listed.latest, { value: 50, asOf: '2026-04-01' });
+    assert.deepEqual(listed.latest, { value: 50, asOf: '2026-04-01', demo: false });
   });
 
   it('lets staff of the responsible department annotate and publish an incident, and nobody else', async () => {

@@ -78,7 +78,7 @@ describe('plan API', () => {
     const list = (await call(tenant, 'GET', '/api/v1/plans/contract-sample/indicators')).json();
     const byCode = Object.fromEntries(list.items.map((i: { code: string }) => [i.code, i]));
     assert.deepEqual(byCode.S1.achievement, { rate: 40, clampedRate: 40, grade: 'C' });
-    assert.deepEqual(byCode.S1.latest, { value: 220, asOf: '2022-03-31' });
+    assert.deepEqual(byCode.S1.latest, { value: 220, asOf: '2022-03-31', demo: false });
     assert.deepEqual(byCode.S1.baseline, { value: 200, asOf: '2020-03-31', label: 'R2.3.31' });
     assert.deepEqual(byCode.S1.target, { value: 250, fiscalYear: 2024, dueDate: '2025-03-31' });
     assert.deepEqual(byCode.S1.source, { kind: 'manual' });
@@ -221,7 +221,7 @@ describe('plan API', () => {
     for (const [code, [rate, grade]] of Object.entries(expected)) {
       assert.deepEqual([byCode[code].achievement.rate, byCode[code].achievement.grade], [rate, grade], code);
     }
-    assert.deepEqual(byCode['6-2-4'].latest, { value: 74.33, asOf: '2017-03-31' });
+    assert.deepEqual(byCode['6-2-4'].latest, { value: 74.33, asOf: '2017-03-31', demo: false });
     assert.equal(byCode['6-2-4'].baseline, null);
   });
 
@@ -239,14 +239,14 @@ describe('plan API', () => {
     const approved = await call(tenant, 'POST', `/api/v1/indicators/UP/actuals/${pending.id}/approve`, pm.token);
     assert.equal(approved.statusCode, 200, approved.body);
     const after = (await call(tenant, 'GET', '/api/v1/indicators/UP')).json();
-    assert.deepEqual(after.latest, { value: 150, asOf: '2022-03-31' });
+    assert.deepEqual(after.latest, { value: 150, asOf: '2022-03-31', demo: false });
     assert.deepEqual(after.achievement, { rate: 50, clampedRate: 50, grade: 'B' });
     // A correction appends a revision; the old one stays in the public history.
     const fix = (await call(tenant, 'POST', '/api/v1/indicators/UP/actuals', staff.token, { value: 160, asOf: '2022-03-31' })).json();
     assert.equal(fix.revision, 2);
     await call(tenant, 'POST', `/api/v1/indicators/UP/actuals/${fix.id}/approve`, pm.token);
     const corrected = (await call(tenant, 'GET', '/api/v1/indicators/UP')).json();
-    assert.deepEqual(corrected.latest, { value: 160, asOf: '2022-03-31' });
+    assert.deepEqual(corrected.latest, { value: 160, asOf: '2022-03-31', demo: false });
     assert.deepEqual(corrected.revisions.map((r: { revision: number; value: number }) => [r.revision, r.value]), [[2, 160], [1, 150]]);
     // Approving twice is a 404: it is no longer pending.
     assert.equal((await call(tenant, 'POST', `/api/v1/indicators/UP/actuals/${fix.id}/approve`, pm.token)).statusCode, 404);
@@ -343,7 +343,7 @@ describe('plan API', () => {
     const fresh = await ctx.app.inject({ method: 'GET', url: '/api/v1/indicators', headers: { host: tenant.host, 'if-none-match': etag } });
     assert.equal(fresh.statusCode, 200);
     assert.notEqual(fresh.headers.etag, etag);
-    assert.deepEqual(fresh.json().items.find((i: { code: string }) => i.code === 'UP').latest, { value: 120, asOf: '2021-03-31' });
+    assert.deepEqual(fresh.json().items.find((i: { code: string }) => i.code === 'UP').latest, { value: 120, asOf: '2021-03-31', demo: false });
   });
 
   it('computes every direction through the API, with decimals exact', async () => {
@@ -355,13 +355,13 @@ describe('plan API', () => {
     inds[2]!.actuals = [{ value: 1250, asOf: '2022-03-31' }];
     await call(tenant, 'POST', '/api/v1/plans', pm.token, doc);
     const byCode = Object.fromEntries((await call(tenant, 'GET', '/api/v1/indicators')).json().items.map((i: { code: string }) => [i.code, i]));
-    assert.deepEqual(byCode.UP.latest, { value: 250, asOf: '2023-03-31' });
+    assert.deepEqual(byCode.UP.latest, { value: 250, asOf: '2023-03-31', demo: false });
     assert.deepEqual(byCode.UP.achievement, { rate: 150, clampedRate: 100, grade: 'S' });
     assert.deepEqual(byCode.DOWN.achievement, { rate: 50, clampedRate: 50, grade: 'B' });
     assert.deepEqual(byCode.CAP.achievement, { rate: 80, clampedRate: 80, grade: 'A' });
     assert.equal(byCode.CAP.onTrack, false);
     // The mean of the clamped rates 100, 50 and 80 is 76.666…, cut (not rounded up) to 76.66.
-    assert.deepEqual(byCode.AVG.latest, { value: 76.66, asOf: '2023-03-31' });
+    assert.deepEqual(byCode.AVG.latest, { value: 76.66, asOf: '2023-03-31', demo: false });
   });
 
   it('refuses an actual with a bad value and date, naming both fields', async () => {
@@ -444,8 +444,11 @@ describe('plan API', () => {
     assert.equal(rows.length, 9);
     assert.equal(rows[0]!['指標コード code'], '6-1-1');
     assert.equal(rows[0]!['基準値 baseline'], '219');
+    // Imported actuals are no demonstration data: the column says so where there is a value.
+    for (const row of rows) assert.equal(row['デモデータ demo'], row['最新値 latest'] === '' ? '' : 'false', row['指標コード code']);
     const json = (await call(tenant, 'GET', '/opendata/indicators.json')).json();
     assert.equal(json.items.length, 9);
+    for (const item of json.items) if (item.latest) assert.equal(item.latest.demo, false, item.code);
   });
 
   it('answers 404 problem+json for an unknown plan or indicator', async () => {

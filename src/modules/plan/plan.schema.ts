@@ -275,7 +275,8 @@ export const IndicatorItemSchema = z.object({
   department: z.string().nullable(),
   baseline: z.object({ value: z.number(), asOf: z.string(), label: z.string().optional() }).nullable(),
   target: z.object({ value: z.number(), fiscalYear: z.number().optional(), date: z.string().optional(), dueDate: z.string() }),
-  latest: z.object({ value: z.number(), asOf: z.string() }).nullable(),
+  /** demo: the latest value is demonstration data. */
+  latest: z.object({ value: z.number(), asOf: z.string(), demo: z.boolean() }).nullable(),
   achievement: z.object({ rate: z.number(), clampedRate: z.number(), grade: z.enum(['S', 'A', 'B', 'C', 'D']) }).nullable(),
   onTrack: z.boolean().nullable(),
   projection: z.number().nullable(),

@@ -524,6 +524,14 @@ export async function evaluatePlanCached(
 }
 
 /** The API's view of an evaluated indicator (DESIGN.md contract). */
+/** Whether the actual behind an indicator's latest value is demonstration data. */
+export function latestIsDemo(x: EvaluatedIndicator): boolean {
+  const latest = x.evaluation.latest;
+  if (!latest) return false;
+  for (let i = x.actuals.length - 1; i >= 0; i--) if (x.actuals[i]!.asOf === latest.asOf) return x.actuals[i]!.isDemo;
+  return false;
+}
+
 export function indicatorItem(x: EvaluatedIndicator) {
   const e = x.evaluation;
   return {
@@ -543,7 +551,9 @@ export function indicatorItem(x: EvaluatedIndicator) {
       ...(x.target.fiscalYear !== null ? { fiscalYear: x.target.fiscalYear } : { date: x.target.date! }),
       dueDate: x.target.dueDate,
     },
-    latest: e.latest ? { value: toNumber(e.latest.value), asOf: e.latest.asOf } : null,
+    // demo: the latest value is demonstration data (the demo tenant's seeded actuals), flagged
+    // in every answer and open-data file as it is on the pages.
+    latest: e.latest ? { value: toNumber(e.latest.value), asOf: e.latest.asOf, demo: latestIsDemo(x) } : null,
     achievement: e.achievement ? { rate: e.achievement.rate, clampedRate: e.achievement.clampedRate, grade: e.achievement.grade } : null,
     onTrack: e.onTrack,
     projection: e.projection,

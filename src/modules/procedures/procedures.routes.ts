@@ -128,8 +128,8 @@ export function proceduresRoutes(app: FastifyInstance, deps: AppDeps): void {
       const fiscalYear = request.query.fiscalYear ?? thisYear();
       const items = await service.statistics(deps, request.tenant.id, fiscalYear);
       const csv = stringify(
-        items.map((i) => [i.fiscalYear, i.code, i.title, i.total, i.online, i.counter, i.onlineShare === null ? '' : (i.onlineShare * 100).toFixed(2)]),
-        { header: true, columns: ['年度', '手続コード', '手続名', '手続総件数', 'うちオンライン数', '窓口等', 'オンライン割合(%)'] },
+        items.map((i) => [i.fiscalYear, i.code, i.title, i.total, i.online, i.counter, i.onlineShare === null ? '' : (i.onlineShare * 100).toFixed(2), i.demo ? 'true' : 'false']),
+        { header: true, columns: ['年度', '手続コード', '手続名', '手続総件数', 'うちオンライン数', '窓口等', 'オンライン割合(%)', 'デモデータを含む'] },
       );
       reply.header('content-disposition', `attachment; filename="procedures-statistics-${fiscalYear}.csv"`);
       return reply.type('text/csv; charset=utf-8').send(`\ufeff${csv}`);

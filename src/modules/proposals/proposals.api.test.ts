@@ -455,12 +455,12 @@ describe('the metric behind 6-1-2', () => {
     const number = await submit(w);
     const before = await latest612(w);
     assert.deepEqual(before.item.source, { kind: 'metric', metric: 'proposals.implemented' });
-    assert.deepEqual(before.item.latest, { value: 0, asOf: '2026-06-01' }, 'the running year is reported at 0');
+    assert.deepEqual(before.item.latest, { value: 0, asOf: '2026-06-01', demo: false }, 'the running year is reported at 0');
     assert.equal((await w.api('GET', '/api/v1/indicators', null, undefined, { 'if-none-match': String(before.etag) })).statusCode, 304);
     await advance(w, number, 'implemented', { on: '2026-06-01' });
     const after = await latest612(w);
     assert.notEqual(after.etag, before.etag);
-    assert.deepEqual(after.item.latest, { value: 1, asOf: '2026-06-01' });
+    assert.deepEqual(after.item.latest, { value: 1, asOf: '2026-06-01', demo: false });
     const history = (await w.api('GET', '/api/v1/indicators/6-1-2')).json().history as { value: number; asOf: string; origin: string }[];
     assert.deepEqual(history.filter((h) => h.origin === 'metric').map((h) => [h.value, h.asOf]), [[1, '2026-06-01']]);
     assert.ok(history.some((h) => h.origin === 'record'), 'the staff-entered years before the platform stay');

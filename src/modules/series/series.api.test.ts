@@ -118,7 +118,7 @@ describe('indicators 6-2-1 and 6-2-3', () => {
     await enterAndApprove(w, shokuin, 'staffCount', 2650, '2018-04-01');
     const i621 = await indicator('6-2-1');
     assert.equal(i621.source.metric, 'series.staffCount');
-    assert.deepEqual(i621.latest, { value: 2650, asOf: '2018-04-01' });
+    assert.deepEqual(i621.latest, { value: 2650, asOf: '2018-04-01', demo: false });
     assert.ok(i621.history.some((h: { origin: string; value: number }) => h.origin === 'metric' && h.value === 2650));
   });
 });
