@@ -8,6 +8,7 @@ export const evaluationMessages = defineMessages({
     ja: '節と施策ごとに、担当課が評価・課題・今後の方向性を入力し、政策推進課が承認します。承認された内容だけが報告書に載ります。',
     en: 'For each section and measure the responsible department writes its evaluation, issues and next steps, and the plan manager approves them. Only approved texts appear in the report.',
   },
+  'evaluation.noPlan': { ja: '現行の計画が登録されていません。', en: 'No current plan is set up.' },
   'evaluation.fy': { ja: '年度', en: 'Fiscal year' },
   'evaluation.show': { ja: '表示する', en: 'Show' },
   'evaluation.subjects': { ja: '評価の対象', en: 'What is evaluated' },

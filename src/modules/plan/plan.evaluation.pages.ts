@@ -25,6 +25,7 @@ import {
   evaluationRows,
   evaluationYear,
   EVALUATION_LIMITS,
+  hasCurrentPlan,
   publishedReport,
   publishedYears,
   publishEvaluation,
@@ -119,6 +120,11 @@ export function planEvaluationRoutes(app: FastifyInstance, deps: AppDeps): void 
   pages.get('/staff/plan/evaluation', { schema: { ...hidden, querystring: YearQuery }, config: STAFF }, async (request, reply) => {
     const user = requireStaff(request);
     const lang = request.lang;
+    if (!(await hasCurrentPlan(db, request.tenant.id))) {
+      // The start page links here before a plan exists: say so rather than answer 404.
+      const title = translate(lang, 'evaluation.nav');
+      return reply.page('plan/views/evaluation-index.njk', { title, noPlan: true, breadcrumbs: staffCrumbs(lang, { label: title }) });
+    }
     const year = await load(request, request.query.fy);
     const names = await departmentNames(db, request.tenant.id);
     const approver = canApproveActual(user);

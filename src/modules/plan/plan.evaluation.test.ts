@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { parse } from 'csv-parse/sync';
 import type { AuthUser, Role } from '../../core/auth.ts';
 import { ManualClock } from '../../core/clock.ts';
-import { startTestApp, type TestContext, type TestTenant } from '../../testing/harness.ts';
+import { newTenant, startTestApp, type TestContext, type TestTenant } from '../../testing/harness.ts';
 import { canDecideEvaluation, canWriteEvaluation, subjectDepartments } from './plan.evaluation.ts';
 import { demoPlanDocument } from './plan.seed.ts';
 import * as support from './plan.test-support.ts';
@@ -98,6 +98,15 @@ describe('who writes and decides an evaluation (pure rules)', () => {
 });
 
 describe('施策評価 entry and approval', () => {
+  it('says so, rather than failing, where no plan is set up yet', async () => {
+    const tenant = await newTenant(ctx.db);
+    const staff = await person(tenant, 'staff', 'shimin-kyodo');
+    const res = await staff.client.get('/staff/plan/evaluation');
+    assert.equal(res.statusCode, 200);
+    assert.match(res.body, /現行の計画が登録されていません/);
+    assert.equal((await staff.client.get('/plan/evaluations')).statusCode, 200);
+  });
+
   it('lets department staff write and submit their section’s evaluation, audited', async () => {
     const tenant = await tenantWithPlan();
     const staff = await person(tenant, 'staff', 'shimin-kyodo');

@@ -107,6 +107,11 @@ export interface EvaluationYear {
   closed: boolean;
 }
 
+/** True when the municipality has a current plan to evaluate. */
+export async function hasCurrentPlan(sql: Sql, tenantId: string): Promise<boolean> {
+  return (await repo.findCurrentPlan(sql, tenantId)) !== undefined;
+}
+
 /** Loads a fiscal year's evaluation (fy defaults to the last ended year of the plan's period). */
 export async function evaluationYear(sql: Sql, env: Pick<PlanEnv, 'metrics'>, tenantId: string, requested: number | undefined, today: string, lang: Lang): Promise<EvaluationYear> {
   const planRow = await repo.findCurrentPlan(sql, tenantId);
