@@ -130,3 +130,12 @@ export async function insertPublication(
   );
   return rows.length === 1;
 }
+
+/**
+ * Serialises text changes against publishing a plan's year: writers hold the plan row FOR
+ * SHARE, publishing holds it FOR NO KEY UPDATE, so no text is written into a year while it is
+ * being published (on PostgreSQL's read committed, the publication is then seen).
+ */
+export async function lockPlan(sql: Sql, tenantId: string, planId: string, mode: 'write' | 'publish'): Promise<void> {
+  await sql.query(`select 1 from plans where tenant_id = $1 and id = $2 for ${mode === 'publish' ? 'no key update' : 'share'}`, [tenantId, planId]);
+}

@@ -112,10 +112,23 @@ export async function hasCurrentPlan(sql: Sql, tenantId: string): Promise<boolea
   return (await repo.findCurrentPlan(sql, tenantId)) !== undefined;
 }
 
-/** Loads a fiscal year's evaluation (fy defaults to the last ended year of the plan's period). */
-export async function evaluationYear(sql: Sql, env: Pick<PlanEnv, 'metrics'>, tenantId: string, requested: number | undefined, today: string, lang: Lang): Promise<EvaluationYear> {
+/**
+ * Loads a fiscal year's evaluation (fy defaults to the last ended year of the plan's period).
+ * With lock, inside the caller's transaction, first locks the plan against publishing ('write')
+ * or against writers ('publish').
+ */
+export async function evaluationYear(
+  sql: Sql,
+  env: Pick<PlanEnv, 'metrics'>,
+  tenantId: string,
+  requested: number | undefined,
+  today: string,
+  lang: Lang,
+  lock?: 'write' | 'publish',
+): Promise<EvaluationYear> {
   const planRow = await repo.findCurrentPlan(sql, tenantId);
   if (!planRow) throw new AppError('not_found', { ja: '現行の計画が登録されていません', en: 'No current plan is set up' });
+  if (lock) await evalRepo.lockPlan(sql, tenantId, planRow.id, lock);
   const years = evaluationYears({ period: { startFiscalYear: planRow.start_fiscal_year, endFiscalYear: planRow.end_fiscal_year } }, today);
   const fy = requested ?? years.initial;
   if (fy < years.min || fy > years.max) {
@@ -165,7 +178,7 @@ export async function saveEvaluation(
 ): Promise<EvaluationRow> {
   const texts = { evaluation: input.evaluation.trim(), issues: input.issues.trim(), nextSteps: input.nextSteps.trim() };
   return db.transaction(async (tx) => {
-    const year = await evaluationYear(tx, env, tenant.id, input.fy, today, lang);
+    const year = await evaluationYear(tx, env, tenant.id, input.fy, today, lang, 'write');
     const subject = subjectOf(year, input.section, input.measure, lang);
     if (!canWriteEvaluation(user, subject)) throw new AppError('forbidden', both('evaluation.notAllowed', { departments: subject.departments.join(', ') }));
     if (year.publication) throw new AppError('conflict', frozen(input.fy));
@@ -212,7 +225,7 @@ export async function decideEvaluation(
     throw new AppError('validation', undefined, [{ path: 'reason', message: translate(lang, 'evaluation.error.reasonTooLong', { max: EVALUATION_LIMITS.reason }) }]);
   }
   return db.transaction(async (tx) => {
-    const year = await evaluationYear(tx, env, tenant.id, input.fy, today, lang);
+    const year = await evaluationYear(tx, env, tenant.id, input.fy, today, lang, 'write');
     const subject = subjectOf(year, input.section, input.measure, lang);
     if (year.publication) throw new AppError('conflict', frozen(input.fy));
     const entry = subject.entry;
@@ -406,7 +419,7 @@ export async function publishEvaluation(db: Db, env: PlanEnv, tenant: Tenant, us
   const today = todayJst(now);
   if (!canApproveActual(user)) throw new AppError('forbidden');
   await db.transaction(async (tx) => {
-    const year = await evaluationYear(tx, env, tenant.id, fy, today, lang);
+    const year = await evaluationYear(tx, env, tenant.id, fy, today, lang, 'publish');
     if (!year.closed) {
       const params = (l: Lang) => ({ fy: fiscalYearLine(fy, l), date: dateText(fiscalYearEnd(fy), l).main });
       throw new AppError('conflict', { ja: translate('ja', 'evaluation.notEnded', params('ja')), en: translate('en', 'evaluation.notEnded', params('en')) });
