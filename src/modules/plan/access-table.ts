@@ -50,4 +50,18 @@ export const accessTable: AccessRow[] = [
   ['POST', '/staff/plan/admin/plans/:planCode/indicators/:code', 'admin|plan_manager'],
   ['POST', '/staff/plan/admin/plans/:planCode/indicators/:code/retire', 'admin|plan_manager'],
   ['GET', '/staff/plan/admin/plans/:planCode/history', 'admin|plan_manager'],
+  // 施策評価 (plan.evaluation.pages.ts)
+  ['GET', '/staff/plan/evaluation', 'admin|plan_manager|staff'],
+  ['GET', '/staff/plan/evaluation/entry', 'admin|plan_manager|staff'],
+  ['POST', '/staff/plan/evaluation/entry', 'admin|plan_manager|staff'],
+  ['GET', '/staff/plan/evaluation/review', 'admin|plan_manager'],
+  ['POST', '/staff/plan/evaluation/review', 'admin|plan_manager'],
+  ['POST', '/staff/plan/evaluation/publish', 'admin|plan_manager'],
+  ['GET', '/staff/plan/evaluation/report', 'admin|plan_manager|staff'],
+  ['GET', '/staff/plan/evaluation/report.csv', 'admin|plan_manager|staff'],
+  ['GET', '/staff/plan/evaluation/report-excel.csv', 'admin|plan_manager|staff'],
+  ['GET', '/plan/evaluations', 'public'],
+  ['GET', '/plan/evaluations/:fy', 'public'],
+  ['GET', '/plan/evaluations/:fy/report.csv', 'public'],
+  ['GET', '/plan/evaluations/:fy/report-excel.csv', 'public'],
 ];

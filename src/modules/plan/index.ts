@@ -2,6 +2,7 @@
 import type { HibikiModule } from '../module.ts';
 import { planImportCommand } from './plan.cli.ts';
 import { planEnglishMessages } from './plan.english.messages.ts';
+import { evaluationMessages } from './plan.evaluation.messages.ts';
 import { planMessages } from './plan.messages.ts';
 import { planRoutes } from './plan.routes.ts';
 import { seedDemoPlan } from './plan.seed.ts';
@@ -13,7 +14,7 @@ export const planModule: HibikiModule = {
   name: 'plan',
   migrations: new URL('./migrations/', import.meta.url),
   routes: planRoutes,
-  messages: [planMessages, planEnglishMessages],
+  messages: [planMessages, planEnglishMessages, evaluationMessages],
   // Computed by the plan's own evaluation from its other indicators (not observed from data).
   metrics: [
     {
@@ -25,6 +26,7 @@ export const planModule: HibikiModule = {
   nav: [
     { href: '/plan', label: { ja: '計画の進み具合', en: 'Plan progress' }, audience: 'everyone' },
     { href: '/staff/plan', label: { ja: '計画の実績入力', en: 'Plan actuals' }, audience: ['staff', 'plan_manager', 'admin'] },
+    { href: '/staff/plan/evaluation', label: { ja: '施策評価', en: 'Policy evaluation' }, audience: ['staff', 'plan_manager', 'admin'] },
     { href: '/staff/plan/admin', label: { ja: '計画の管理', en: 'Plan administration' }, audience: ['plan_manager', 'admin'] },
   ],
   cli: [planImportCommand],

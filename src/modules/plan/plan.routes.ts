@@ -9,6 +9,7 @@ import { CSV_TYPE, JSON_TYPE, sendPlanRead } from './plan.public-read.ts';
 import * as plans from './plan.service.ts';
 import { indicatorsCsv } from './plan.opendata.ts';
 import { planPageRoutes } from './plan.pages.ts';
+import { planEvaluationRoutes } from './plan.evaluation.pages.ts';
 import { acceptPlanYaml } from './plan.yaml.ts';
 import { IndicatorListSchema, RecordActualSchema, RejectActualSchema } from './plan.schema.ts';
 
@@ -158,6 +159,7 @@ export function planRoutes(app: FastifyInstance, deps: AppDeps): void {
   });
 
   planPageRoutes(app, deps);
+  planEvaluationRoutes(app, deps);
 }
 
 function indicatorList(plan: plans.EvaluatedPlan) {
