@@ -31,7 +31,11 @@ export const proceduresMessages = defineMessages({
   'procedures.answer.phone': { ja: '{label}は電話番号の形式で入力してください（例：027-123-4567）', en: '{label} must be a phone number (e.g. 027-123-4567)' },
   'procedures.answer.postalCode': { ja: '{label}の郵便番号は7桁で入力してください（例：371-8601）', en: 'The postal code of {label} has 7 digits (e.g. 371-8601)' },
   'procedures.answer.address': { ja: '{label}の住所を200文字以内で入力してください', en: 'Enter the address of {label} (at most 200 characters)' },
-  'procedures.answer.fileUnsupported': { ja: '{label}はファイルを添付してください', en: 'Attach a file for {label}' },
+  'procedures.answer.fileUnsupported': { ja: '{label}は申請フォームでファイルとして添付してください', en: 'Attach {label} as a file with the form' },
+  'procedures.answer.fileEmpty': { ja: '{label}のファイルが空です', en: 'The file for {label} is empty' },
+  'procedures.answer.fileTooLarge': { ja: '{label}のファイルは{max}以下にしてください', en: 'The file for {label} must be at most {max}' },
+  'procedures.answer.fileType': { ja: '{label}に添付できるファイルの形式は {kinds} です', en: 'The file for {label} must be one of: {kinds}' },
+  'procedures.answer.fileNotAField': { ja: 'この手続にファイルを添付する項目 {name} はありません', en: 'This procedure has no file field {name}' },
 
   'procedures.error.notFound': { ja: '手続 {code} は見つかりません', en: 'No procedure {code}' },
   'procedures.error.notPublished': { ja: 'この手続は受付していません', en: 'This procedure is not open for applications' },
@@ -49,6 +53,7 @@ export const proceduresMessages = defineMessages({
   'procedures.error.notReopened': { ja: 'この項目は修正を求められていません', en: 'This field was not reopened for correction' },
   'procedures.error.reopenUnknown': { ja: 'この手続の様式にない項目です', en: 'The form has no such field' },
   'procedures.error.purged': { ja: '保存期間を過ぎたため、申請内容は削除されました', en: 'The application’s content was deleted after its retention period' },
+  'procedures.error.attachmentNotFound': { ja: '添付ファイルは見つかりません', en: 'No such attachment' },
   'procedures.error.bundleNotFound': { ja: 'まとめて申請 {code} は見つかりません', en: 'No bundle {code}' },
 
   'procedures.mail.subject': { ja: '【{city}】電子申請 {receipt} のお知らせ', en: '[{city}] About your application {receipt}' },
@@ -116,5 +121,9 @@ export const proceduresMessages = defineMessages({
   'procedures.page.postalCode': { ja: '郵便番号', en: 'Postal code' },
   'procedures.page.address': { ja: '住所', en: 'Address' },
   'procedures.page.showIf': { ja: '「{field}」で「{value}」を選んだ場合に入力してください。', en: 'Answer when "{field}" is "{value}".' },
+  'procedures.page.fileHint': { ja: '{kinds}、{max}まで', en: '{kinds}, up to {max}' },
+  'procedures.page.fileKept': { ja: '添付済み：{name}（{size}）。別のファイルを選ぶと差し替えます。', en: 'Attached: {name} ({size}). Choose another file to replace it.' },
+  'procedures.page.attachments': { ja: '添付ファイル', en: 'Attachments' },
+  'procedures.page.download': { ja: '{name}（{size}）をダウンロード', en: 'Download {name} ({size})' },
   'procedures.page.dateHint': { ja: '例：2026-04-01、令和8年4月1日、R8.4.1', en: 'e.g. 2026-04-01, R8.4.1' },
 });

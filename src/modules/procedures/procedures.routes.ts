@@ -24,6 +24,8 @@ import {
   CreateProcedureSchema,
   FormSchema,
   InboxQuerySchema,
+  AttachmentParam,
+  InquiryAttachmentSchema,
   InquirySchema,
   ReceiptParam,
   StatisticsQuerySchema,
@@ -31,6 +33,7 @@ import {
 } from './procedures.schema.ts';
 import * as service from './procedures.service.ts';
 import { answerText } from './procedures.fields.ts';
+import { downloadHeaders } from '../../core/files.ts';
 
 const TAGS = ['procedures'];
 const bearer = [{ bearer: [] }];
@@ -206,6 +209,25 @@ export function proceduresRoutes(app: FastifyInstance, deps: AppDeps): void {
     async (request) => service.readOwnApplication(deps, request.tenant, requireUser(request.auth), request.params.receiptNumber),
   );
 
+  api.get(
+    '/api/v1/my/applications/:receiptNumber/attachments/:id',
+    { config: USER, schema: { summary: 'わたしの申請の添付ファイル / An attachment of one of my applications', tags: TAGS, security: bearer, params: AttachmentParam } },
+    async (request, reply) => {
+      const file = await service.ownAttachment(deps, request.tenant, requireUser(request.auth), request.params.receiptNumber, request.params.id);
+      return reply.headers(downloadHeaders(file)).send(file.content);
+    },
+  );
+
+  api.post(
+    '/api/v1/inquiries/attachment',
+    { config: PUBLIC, ...validatedByService, schema: { summary: '添付ファイルの取得（受付番号とパスワード） / An attachment, by receipt number and password', tags: TAGS, body: InquiryAttachmentSchema } },
+    async (request, reply) => {
+      const id = typeof (request.body as { attachment?: unknown } | undefined)?.attachment === 'string' ? (request.body as { attachment: string }).attachment : '';
+      const file = await service.inquiryAttachment(deps, request.tenant, request.ip, request.body, id, request.lang);
+      return reply.headers(downloadHeaders(file)).send(file.content);
+    },
+  );
+
   // ---------------------------------------------------------------- one-stop
 
   api.post(
@@ -264,6 +286,15 @@ export function proceduresRoutes(app: FastifyInstance, deps: AppDeps): void {
     '/api/v1/applications/:receiptNumber',
     { config: STAFF, schema: { summary: '申請の内容（課の職員、監査記録あり） / An application (its department; audited)', tags: TAGS, security: bearer, params: ReceiptParam } },
     async (request) => service.readCase(deps, request.tenant, requireUser(request.auth), request.params.receiptNumber),
+  );
+
+  api.get(
+    '/api/v1/applications/:receiptNumber/attachments/:id',
+    { config: STAFF, schema: { summary: '添付ファイル（課の職員、監査記録あり） / An attachment (its department; audited)', tags: TAGS, security: bearer, params: AttachmentParam } },
+    async (request, reply) => {
+      const file = await service.caseAttachment(deps, request.tenant, requireUser(request.auth), request.params.receiptNumber, request.params.id);
+      return reply.headers(downloadHeaders(file)).send(file.content);
+    },
   );
 
   api.post(
