@@ -7,6 +7,7 @@
  * - procedures.purge: after the retention period the personal data of an application is
  *   deleted (answers, password, applicant, messages, attached files); the row stays, so counts
  *   stay intact. Pending uploads of forms never submitted are deleted when they expire.
+ * - procedures.drafts: saved drafts past their expiry are deleted (their pending files expire with them).
  * - procedures.rotate: records sealed under a previous key are re-sealed under the current one.
  */
 import { appendAudit } from '../../core/audit.ts';
@@ -16,6 +17,7 @@ import type { Db } from '../../core/db/database.ts';
 import type { JobDefinition } from '../../core/scheduler.ts';
 import type { AppDeps } from '../module.ts';
 import * as files from './procedures.attachments.repository.ts';
+import * as drafts from './procedures.drafts.repository.ts';
 import * as repo from './procedures.repository.ts';
 import { currentKeyId, seal, sealBytes, unseal, unsealBytes } from './procedures.secrets.ts';
 import { PROCEDURES_SCOPE } from './procedures.service.ts';
@@ -61,6 +63,13 @@ export async function purgePersonalData(db: Db, now: Date): Promise<number> {
   return total;
 }
 
+/** Deletes drafts past their expiry (DRAFT_DAYS after their last save); returns how many. */
+export async function expireDrafts(db: Db, now: Date): Promise<number> {
+  let total = 0;
+  for (let deleted = 500; deleted === 500; total += deleted) deleted = await drafts.deleteExpiredDrafts(db, now, 500);
+  return total;
+}
+
 /** Re-seals what older keys sealed under the current key; returns how many records. */
 export async function rotateKeys(deps: Pick<AppDeps, 'config'>, db: Db): Promise<number> {
   const current = currentKeyId(deps.config);
@@ -69,7 +78,8 @@ export async function rotateKeys(deps: Pick<AppDeps, 'config'>, db: Db): Promise
     const rows = await repo.sealedUnderOtherKeys(db, current, 200);
     const events = await repo.eventsUnderOtherKeys(db, current, 200);
     const attachments = await files.attachmentsUnderOtherKeys(db, current, 20);
-    if (rows.length === 0 && events.length === 0 && attachments.length === 0) break;
+    const saved = await drafts.draftsUnderOtherKeys(db, current, 200);
+    if (rows.length === 0 && events.length === 0 && attachments.length === 0 && saved.length === 0) break;
     await db.transaction(async (tx) => {
       for (const r of rows) {
         const answers = r.answersSealed ? seal(deps.config, unseal(deps.config, r.answersSealed, r.keyId)).sealed : null;
@@ -83,8 +93,9 @@ export async function rotateKeys(deps: Pick<AppDeps, 'config'>, db: Db): Promise
           keyId: current,
         });
       }
+      for (const d of saved) await drafts.resealDraft(tx, d.tenantId, d.id, d.keyId, seal(deps.config, unseal(deps.config, d.payloadSealed, d.keyId)).sealed, current);
     });
-    n += rows.length + events.length + attachments.length;
+    n += rows.length + events.length + attachments.length + saved.length;
   }
   return n;
 }
@@ -93,6 +104,7 @@ export function proceduresJobs(deps: AppDeps): JobDefinition[] {
   return [
     { name: 'procedures.announce', everySeconds: 5, keepRunsDays: 2, run: async ({ db }) => `${await announceApplications(db)} municipalities` },
     { name: 'procedures.purge', everySeconds: 3600, run: async ({ db, now }) => `${await purgePersonalData(db, now)} purged` },
+    { name: 'procedures.drafts', everySeconds: 3600, run: async ({ db, now }) => `${await expireDrafts(db, now)} drafts expired` },
     { name: 'procedures.rotate', everySeconds: 600, run: async ({ db }) => `${await rotateKeys(deps, db)} re-sealed` },
   ];
 }

@@ -20,11 +20,13 @@ import type { AppDeps } from '../module.ts';
 import { filesOfForm, kindsText, stageUploads } from './procedures.attachments.ts';
 import { answerText, FILE_LIMITS, fileRules, formatBytes, isFileAnswer, isShown, pageCount, pageOf, validateAnswers, type FieldDef, type FileAnswer } from './procedures.fields.ts';
 import * as service from './procedures.service.ts';
+import * as drafts from './procedures.drafts.ts';
 import { STAFF_TARGETS, STATUSES, type Status } from './procedures.workflow.ts';
 
 const VIEWS = 'procedures/views';
 const PUBLIC = { access: access.public };
 const STAFF = { access: access.staff };
+const USER = { access: access.user };
 
 const t = (lang: Lang, key: string, params?: Record<string, string | number>) => translate(lang, key, params);
 const str = (v: unknown) => (typeof v === 'string' ? v : Array.isArray(v) && typeof v[0] === 'string' ? v[0] : '');
@@ -156,6 +158,8 @@ export function procedurePageRoutes(app: FastifyInstance, deps: AppDeps): void {
       pages,
       fields: onPage.map((f) => fieldView(f, raw, p.fields, lang, held)),
       multipart: onPage.some((f) => f.type === 'file'),
+      // 一時保存 is for signed-in applicants.
+      canSave: applicantOf(request).user !== null,
       hidden: hiddenAnswers(p.fields, raw, (f) => onPage.includes(f)),
       errors,
       formKey,
@@ -163,9 +167,17 @@ export function procedurePageRoutes(app: FastifyInstance, deps: AppDeps): void {
     });
   }
 
-  app.get<{ Params: { code: string } }>('/procedures/:code/apply', { schema: { hide: true }, config: PUBLIC }, async (request, reply) => {
+  app.get<{ Params: { code: string }; Querystring: { draft?: string } }>('/procedures/:code/apply', { schema: { hide: true }, config: PUBLIC }, async (request, reply) => {
     const p = await service.readProcedure(deps, request.tenant, null, request.params.code);
-    if (p.identity === 'account' && !applicantOf(request).user) return reply.redirect(`/login?next=${encodeURIComponent(`/procedures/${p.code}/apply`)}`);
+    const user = applicantOf(request).user;
+    const draftId = typeof request.query.draft === 'string' ? request.query.draft : '';
+    if ((p.identity === 'account' || draftId) && !user) return reply.redirect(`/login?next=${encodeURIComponent(request.url)}`);
+    if (draftId && user) {
+      // Carry on with a saved draft: its answers, and its form key (the files it holds).
+      const d = await drafts.openDraft(deps, request.tenant, user, draftId);
+      if (d.procedure.code !== p.code) throw new AppError('not_found');
+      return renderForm(request, reply, p.code, 1, drafts.formValuesOf(d.answers), [], d.formKey);
+    }
     return renderForm(request, reply, p.code, 1, {}, [], randomUUID());
   });
 
@@ -184,6 +196,18 @@ export function procedurePageRoutes(app: FastifyInstance, deps: AppDeps): void {
       if (p.identity === 'account' && !applicantOf(request).user) throw new AppError('unauthenticated');
       const fileErrors = await stageUploads(deps.db, deps.config, request.tenant.id, { procedureId: p.id, fields: p.fields }, formKey, uploads, lang, { now: deps.clock.now(), prefix: 'a_' });
       if (fileErrors.length) return renderForm(request, reply.code(400), p.code, page, raw, fileErrors, formKey);
+    }
+    if (intent === 'save') {
+      const user = applicantOf(request).user;
+      if (!user) throw new AppError('unauthenticated');
+      try {
+        const d = await drafts.saveDraft(deps, request.tenant, user, p.code, { formKey, answers: raw }, lang, { prefix: 'a_' });
+        return reply.redirect(`/my/procedures?saved=${encodeURIComponent(d.id)}`, 303);
+      } catch (err) {
+        if (!(err instanceof AppError) || err.code !== 'validation') throw err;
+        const first = Math.min(...err.errors.map((e) => pageOf(p.fields.find((f) => `a_${f.name}` === e.path) ?? ({ page } as FieldDef))));
+        return renderForm(request, reply.code(400), p.code, first, raw, err.errors.filter((e) => pageOf(p.fields.find((f) => `a_${f.name}` === e.path) ?? ({ page: first } as FieldDef)) === first), formKey);
+      }
     }
     if (intent.startsWith('edit-')) return renderForm(request, reply, p.code, Math.min(pages, Math.max(1, Number(intent.slice(5)) || 1)), raw, [], formKey);
     if (intent === 'back') return renderForm(request, reply, p.code, Math.max(1, page - 1), raw, [], formKey);
@@ -209,6 +233,30 @@ export function procedurePageRoutes(app: FastifyInstance, deps: AppDeps): void {
     }
     const receipt = await service.submitApplication(deps, request.tenant, applicantOf(request), p.code, { answers: raw }, lang, { idempotencyKey: `form:${formKey}`, formKey });
     return reply.code(201).page(`${VIEWS}/done.njk`, { title: t(lang, 'procedures.page.doneTitle'), breadcrumbs: crumbs(lang, { label: p.title }), procedure: p, receipt });
+  });
+
+  // ---------------------------------------------------------------- the applicant's own
+
+  const when = (iso: string | Date, lang: Lang) => new Date(iso).toLocaleString(lang === 'ja' ? 'ja-JP' : 'en-GB', { timeZone: 'Asia/Tokyo' });
+
+  app.get<{ Querystring: { saved?: string } }>('/my/procedures', { schema: { hide: true }, config: USER }, async (request, reply) => {
+    const lang = request.lang;
+    const user = requireUser(request.auth);
+    const saved = await drafts.listDrafts(deps, request.tenant, user);
+    const applications = await service.listOwnApplications(deps, request.tenant, user);
+    const justSaved = saved.find((d) => d.id === request.query.saved);
+    return reply.page(`${VIEWS}/mine.njk`, {
+      title: t(lang, 'procedures.page.mineTitle'),
+      breadcrumbs: crumbs(lang, { label: t(lang, 'procedures.page.mineTitle') }),
+      notice: justSaved ? t(lang, 'procedures.page.draftSaved', { date: when(justSaved.expiresAt, lang) }) : null,
+      drafts: saved.map((d) => ({ ...d, updated: when(d.updatedAt, lang), expires: when(d.expiresAt, lang), href: `/procedures/${encodeURIComponent(d.procedure.code)}/apply?draft=${d.id}` })),
+      applications: applications.map((a) => ({ ...a, statusLabel: t(lang, `procedures.status.${a.status}`), when: when(a.receivedAt, lang) })),
+    });
+  });
+
+  app.post<{ Params: { id: string } }>('/my/procedure-drafts/:id/delete', { schema: { hide: true }, config: USER }, async (request, reply) => {
+    await drafts.discardDraft(deps, request.tenant, requireUser(request.auth), request.params.id);
+    return reply.redirect('/my/procedures', 303);
   });
 
   // ---------------------------------------------------------------- inquiry

@@ -25,6 +25,8 @@ import {
   FormSchema,
   InboxQuerySchema,
   AttachmentParam,
+  DraftParam,
+  DraftSchema,
   InquiryAttachmentSchema,
   InquirySchema,
   ReceiptParam,
@@ -32,6 +34,7 @@ import {
   StatusChangeSchema,
 } from './procedures.schema.ts';
 import * as service from './procedures.service.ts';
+import * as drafts from './procedures.drafts.ts';
 import { answerText } from './procedures.fields.ts';
 import { downloadHeaders } from '../../core/files.ts';
 
@@ -215,6 +218,43 @@ export function proceduresRoutes(app: FastifyInstance, deps: AppDeps): void {
     async (request, reply) => {
       const file = await service.ownAttachment(deps, request.tenant, requireUser(request.auth), request.params.receiptNumber, request.params.id);
       return reply.headers(downloadHeaders(file)).send(file.content);
+    },
+  );
+
+  api.post(
+    '/api/v1/procedures/:code/drafts',
+    { config: USER, ...validatedByService, schema: { summary: '申請の一時保存 / Save a draft application', tags: TAGS, security: bearer, params: CodeParam, body: DraftSchema } },
+    async (request, reply) => {
+      const answers = (request.body as { answers?: unknown } | undefined)?.answers;
+      const d = await drafts.saveDraft(deps, request.tenant, requireUser(request.auth), request.params.code, { answers }, request.lang);
+      return reply.code(201).send({ id: d.id, procedure: d.procedure.code, updatedAt: d.updatedAt, expiresAt: d.expiresAt });
+    },
+  );
+
+  api.get(
+    '/api/v1/my/procedure-drafts',
+    { config: USER, schema: { summary: '一時保存した申請 / My saved drafts', tags: TAGS, security: bearer } },
+    async (request) => {
+      const items = (await drafts.listDrafts(deps, request.tenant, requireUser(request.auth))).map((d) => ({ id: d.id, procedure: d.procedure.code, procedureTitle: d.procedure.title, updatedAt: d.updatedAt, expiresAt: d.expiresAt }));
+      return { total: items.length, items };
+    },
+  );
+
+  api.get(
+    '/api/v1/my/procedure-drafts/:id',
+    { config: USER, schema: { summary: '一時保存した申請（回答） / A saved draft with its answers', tags: TAGS, security: bearer, params: DraftParam } },
+    async (request) => {
+      const d = await drafts.openDraft(deps, request.tenant, requireUser(request.auth), request.params.id);
+      return { id: d.id, procedure: d.procedure.code, procedureTitle: d.procedure.title, updatedAt: d.updatedAt, expiresAt: d.expiresAt, answers: d.answers };
+    },
+  );
+
+  api.delete(
+    '/api/v1/my/procedure-drafts/:id',
+    { config: USER, schema: { summary: '一時保存した申請の削除 / Delete a saved draft', tags: TAGS, security: bearer, params: DraftParam } },
+    async (request, reply) => {
+      await drafts.discardDraft(deps, request.tenant, requireUser(request.auth), request.params.id);
+      return reply.code(204).send();
     },
   );
 

@@ -21,6 +21,7 @@ import './procedures.messages.ts';
 import * as repo from './procedures.repository.ts';
 import { filesOfForm, formKeyHash, openAttachment } from './procedures.attachments.ts';
 import { linkPending } from './procedures.attachments.repository.ts';
+import { deleteDraft, deleteDraftOfForm } from './procedures.drafts.repository.ts';
 import { BundleSchema, CounterSchema, CreateProcedureSchema, FormSchema, StatusChangeSchema, type CreateProcedure } from './procedures.schema.ts';
 import { hashInquiryPassword, inquiryPasswordMatches, keyedHash, newInquiryPassword, retryPassword, seal, unseal } from './procedures.secrets.ts';
 import { canCorrect, canStaffMove, canWithdraw, isReceiptNumber, purgeAfter, type Status } from './procedures.workflow.ts';
@@ -237,7 +238,13 @@ export async function submitApplication(
     if (errors.length) throw validation(errors);
     const attachments = held && options.formKey ? { formKeyHash: formKeyHash(deps.config, options.formKey), ids: held.pendingIds } : undefined;
     const receipt = await receive(deps, tenant, applicant, open.procedure, open.procedure.publishedVersion!, answers, { ...options, ...(attachments ? { attachments } : {}) });
-    if (receipt !== 'stale') return receipt;
+    if (receipt !== 'stale') {
+      // A draft of this form (the page's form key, or the draft an API client names) is done with.
+      const draft = (body as { draft?: unknown }).draft;
+      if (applicant.user && options.formKey) await deleteDraftOfForm(deps.db, tenant.id, applicant.user.id, formKeyHash(deps.config, options.formKey));
+      if (applicant.user && typeof draft === 'string' && /^[0-9a-f-]{36}$/i.test(draft)) await deleteDraft(deps.db, tenant.id, applicant.user.id, draft);
+      return receipt;
+    }
     openForms.delete(`${tenant.id}:${code}`);
     if (attempt >= 1) throw new AppError('conflict', say(lang, 'procedures.error.notPublished'));
   }
