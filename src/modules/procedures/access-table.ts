@@ -51,4 +51,13 @@ export const accessTable: AccessRow[] = [
   ['GET', '/staff/applications/:receiptNumber', STAFF],
   ['GET', '/staff/applications/:receiptNumber/attachments/:id', STAFF],
   ['POST', '/staff/applications/:receiptNumber/status', STAFF],
+  ['GET', '/staff/procedures', STAFF],
+  ['POST', '/staff/procedures', STAFF],
+  ['GET', '/staff/procedures/:code', STAFF],
+  ['POST', '/staff/procedures/:code', STAFF],
+  ['GET', '/staff/procedures/:code/fields/new', STAFF],
+  ['POST', '/staff/procedures/:code/fields/new', STAFF],
+  ['GET', '/staff/procedures/:code/fields/:index', STAFF],
+  ['POST', '/staff/procedures/:code/fields/:index', STAFF],
+  ['GET', '/staff/procedures/:code/preview', STAFF],
 ];

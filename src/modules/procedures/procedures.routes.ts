@@ -12,6 +12,7 @@ import { fiscalYearOf, todayJst } from '../../core/dates.ts';
 import { AppError } from '../../core/errors.ts';
 import type { AppDeps } from '../module.ts';
 import { procedurePageRoutes } from './procedures.pages.ts';
+import { procedureBuilderRoutes } from './procedures.builder.pages.ts';
 import type { Application } from './procedures.repository.ts';
 import {
   ApplySchema,
@@ -350,4 +351,5 @@ export function proceduresRoutes(app: FastifyInstance, deps: AppDeps): void {
   );
 
   procedurePageRoutes(app, deps);
+  procedureBuilderRoutes(app, deps);
 }
