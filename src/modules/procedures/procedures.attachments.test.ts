@@ -205,4 +205,16 @@ describe('file fields', () => {
     const view = (await w.api('GET', `/api/v1/applications/${r.receiptNumber}`, w.kyodo)).json();
     assert.equal(view.purged, true);
   });
+
+  it('keeps the attached file when a returned application is corrected', async () => {
+    const w = await world(ctx);
+    const code = await publishedProcedure(w, { code: 'file-fix', fields: FIELDS });
+    const r = await applyWithFile(w, code);
+    const staff = (path: string, body: unknown) => w.api('POST', `/api/v1/applications/${r.receiptNumber}/${path}`, w.kyodo, body);
+    assert.equal((await staff('status', { to: 'processing' })).statusCode, 200);
+    assert.equal((await staff('status', { to: 'returned', fields: ['fullName'] })).statusCode, 200);
+    const fixed = await w.api('POST', '/api/v1/inquiries/correct', null, { receiptNumber: r.receiptNumber, password: r.password, answers: { fullName: '前橋 花子（訂正）' } });
+    assert.equal(fixed.statusCode, 200, fixed.body);
+    assert.equal(fixed.json().answers.proof.size, r.bytes.length);
+  });
 });

@@ -16,7 +16,7 @@ import { enforceRateLimits, type RateLimit } from '../../core/rate-limit.ts';
 import { findDepartment, type Tenant } from '../../core/tenancy.ts';
 import { parseWith } from '../../core/validation.ts';
 import type { AppDeps } from '../module.ts';
-import { FieldsSchema, validateAnswers, type Answers, type FieldDef } from './procedures.fields.ts';
+import { FieldsSchema, isFileAnswer, validateAnswers, type Answers, type FieldDef, type FileAnswer } from './procedures.fields.ts';
 import './procedures.messages.ts';
 import * as repo from './procedures.repository.ts';
 import { filesOfForm, formKeyHash, openAttachment } from './procedures.attachments.ts';
@@ -520,7 +520,16 @@ export async function correctApplication(deps: AppDeps, tenant: Tenant, ip: stri
       if (!a.reopenedFields.includes(name)) errors.push({ path: `answers.${name.slice(0, 40)}`, message: translate(lang, 'procedures.error.notReopened') });
       else merged[name] = value;
     }
-    const checked = validateAnswers(fields, merged, lang);
+    // Files already attached stay as they are (a correction sends no files).
+    const kept: Record<string, FileAnswer> = {};
+    for (const f of fields) {
+      const v = before[f.name];
+      if (f.type === 'file' && isFileAnswer(v) && merged[f.name] === v) {
+        kept[f.name] = v;
+        delete merged[f.name];
+      }
+    }
+    const checked = validateAnswers(fields, merged, lang, { files: kept });
     errors.push(...checked.errors);
     if (errors.length) throw validation(errors);
     const sealed = seal(deps.config, JSON.stringify(checked.answers));
