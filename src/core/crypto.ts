@@ -71,3 +71,20 @@ export function decrypt(key: Buffer, sealed: string): string {
   decipher.setAuthTag(tag);
   return Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString('utf8');
 }
+
+/** Encrypts bytes with AES-256-GCM: one byte of format (1), the 12-byte IV, the 16-byte tag, the ciphertext. */
+export function encryptBytes(key: Buffer, plaintext: Uint8Array): Buffer {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', key, iv);
+  const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
+  return Buffer.concat([Buffer.from([1]), iv, cipher.getAuthTag(), body]);
+}
+
+/** Decrypts what encryptBytes() produced; throws when the key is wrong or the bytes were altered. */
+export function decryptBytes(key: Buffer, sealed: Uint8Array): Buffer {
+  const b = Buffer.from(sealed);
+  if (b.length < 29 || b[0] !== 1) throw new Error('unknown ciphertext format');
+  const decipher = createDecipheriv('aes-256-gcm', key, b.subarray(1, 13), { authTagLength: 16 });
+  decipher.setAuthTag(b.subarray(13, 29));
+  return Buffer.concat([decipher.update(b.subarray(29)), decipher.final()]);
+}

@@ -142,7 +142,7 @@ export async function deleteFile(tx: Sql, tenantId: string, owner: string, id: s
 }
 
 /** Headers for sending a stored file as a download (never rendered inline by the browser). */
-export function downloadHeaders(file: StoredFile): Record<string, string> {
+export function downloadHeaders(file: Pick<StoredFile, 'filename' | 'mediaType'>): Record<string, string> {
   const ascii = file.filename.replace(/[^\x20-\x7e]/g, '_');
   return {
     'content-type': file.mediaType,

@@ -14,6 +14,8 @@ export const proceduresModule: HibikiModule = {
   jobs: proceduresJobs,
   nav: [
     { href: '/procedures', label: { ja: '電子申請', en: 'Online applications' }, audience: 'everyone' },
+    { href: '/my/procedures', label: { ja: 'わたしの申請', en: 'My applications' }, audience: ['citizen'] },
+    { href: '/staff/procedures', label: { ja: '手続とフォームの作成', en: 'Procedures and forms' }, audience: ['staff', 'plan_manager', 'admin'] },
     { href: '/staff/applications', label: { ja: '電子申請の処理', en: 'Application handling' }, audience: ['staff', 'plan_manager', 'admin'] },
   ],
   messages: [proceduresMessages],

@@ -133,4 +133,24 @@ describe('procedures pages in Chromium', { skip: browserTestSkip() }, () => {
     assert.ok(status === 200 || status === 409, `status ${status}`);
     await check(page, 'staff case after a change');
   });
+
+  it('builds a form in the browser: the list, the builder, a field, its errors and the preview', { timeout: 240_000 }, async () => {
+    const list = await visit(staff, '/staff/procedures');
+    await check(list, 'builder list');
+    await list.fill('#code', 'browser-built');
+    await list.fill('#title', 'ブラウザで作った手続');
+    assert.equal(await press(list, 'form[action="/staff/procedures"] button[type="submit"]'), 303);
+    await check(list, 'builder');
+    const field = await visit(staff, '/staff/procedures/browser-built/fields/new');
+    await check(field, 'new field');
+    assert.equal(await press(field, 'form[action$="/fields/new"] button[type="submit"]'), 400);
+    await check(field, 'new field with errors');
+    await field.fill('#f_name', 'proof');
+    await field.selectOption('#f_type', 'file');
+    await field.fill('#f_label', '本人確認書類');
+    await field.check('#f_accept_pdf');
+    assert.equal(await press(field, 'form[action$="/fields/new"] button[type="submit"]'), 303);
+    assert.ok((await field.locator('table').innerText()).includes('本人確認書類'));
+    await check(await visit(staff, '/staff/procedures/browser-built/preview'), 'preview');
+  });
 });

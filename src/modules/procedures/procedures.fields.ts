@@ -16,6 +16,14 @@ export type FieldType = (typeof FIELD_TYPES)[number];
 /** Limits shared by the API, the forms and the database. */
 export const FORM_LIMITS = { fields: 100, pages: 10, options: 100, label: 200, help: 1000, text: 200, textarea: 4000, name: 40 } as const;
 
+/**
+ * 添付ファイル — what a `file` field takes: kinds by content (core/files.ts: PDF, PNG, JPEG,
+ * and the spreadsheets DESIGN.md allows, xlsx and CSV), at most `maxBytes` a file (5 MB, the
+ * default), at most `perForm` file fields a form (which bounds the request body).
+ */
+export const FILE_KINDS_ACCEPTED = ['pdf', 'png', 'jpeg', 'xlsx', 'csv'] as const;
+export const FILE_LIMITS = { maxBytes: 5 * 1024 * 1024, perForm: 5, defaultKinds: ['pdf', 'png', 'jpeg'] as const } as const;
+
 const OptionSchema = z.object({
   value: z.string().trim().min(1).max(100),
   label: z.string().trim().min(1).max(FORM_LIMITS.label),
@@ -44,6 +52,10 @@ export const FieldSchema = z
     showIf: z.object({ field: z.string().min(1).max(40), equals: z.string().max(100) }).optional(),
     /** A field the procedures of a one-stop bundle share (asked once). */
     shared: z.boolean().optional(),
+    /** File fields: the kinds accepted (by content; PDF, PNG and JPEG when not given). */
+    accept: z.array(z.enum(FILE_KINDS_ACCEPTED)).min(1).max(FILE_KINDS_ACCEPTED.length).optional(),
+    /** File fields: the largest file accepted, in bytes (5 MB when not given). */
+    maxBytes: z.number().int().min(1).max(FILE_LIMITS.maxBytes).optional(),
   })
   .strict();
 
@@ -65,8 +77,17 @@ export const FieldsSchema = z
         ctx.addIssue({ code: 'custom', path: [i, 'showIf', 'field'], message: bilingual('表示条件は前にある項目を指定してください', 'A condition names an earlier field') });
       }
       if (f.min !== undefined && f.max !== undefined && f.min > f.max) ctx.addIssue({ code: 'custom', path: [i, 'max'], message: bilingual('最大値は最小値以上です', 'max must be at least min') });
+      if (f.showIf && fields.find((x) => x.name === f.showIf!.field)?.type === 'file') {
+        ctx.addIssue({ code: 'custom', path: [i, 'showIf', 'field'], message: bilingual('表示条件にファイルの項目は使えません', 'A condition cannot name a file field') });
+      }
+      if (f.type !== 'file' && (f.accept !== undefined || f.maxBytes !== undefined)) {
+        ctx.addIssue({ code: 'custom', path: [i, f.accept !== undefined ? 'accept' : 'maxBytes'], message: bilingual('ファイルの形式と大きさはファイルの項目だけに指定します', 'File types and sizes belong to file fields only') });
+      }
       seen.add(f.name);
     });
+    if (fields.filter((f) => f.type === 'file').length > FILE_LIMITS.perForm) {
+      ctx.addIssue({ code: 'custom', path: [], message: bilingual(`ファイルの項目は${FILE_LIMITS.perForm}個までです`, `A form has at most ${FILE_LIMITS.perForm} file fields`) });
+    }
   });
 
 /** A postal code with its address (郵便番号と住所). */
@@ -75,8 +96,34 @@ export interface PostalAnswer {
   address: string;
 }
 
-/** A cleaned answer: text, a number, an ISO date, the chosen values, or a postal address. */
-export type Answer = string | number | string[] | PostalAnswer;
+/** An attached file as the answers record it (the content is in procedure_attachments). */
+export interface FileAnswer {
+  /** The attachment's id. */
+  file: string;
+  filename: string;
+  size: number;
+  mediaType: string;
+}
+
+/** A cleaned answer: text, a number, an ISO date, the chosen values, a postal address, or a file. */
+export type Answer = string | number | string[] | PostalAnswer | FileAnswer;
+
+/** The kinds and size a file field accepts. */
+export function fileRules(f: FieldDef): { kinds: readonly (typeof FILE_KINDS_ACCEPTED)[number][]; maxBytes: number } {
+  return { kinds: f.accept ?? FILE_LIMITS.defaultKinds, maxBytes: f.maxBytes ?? FILE_LIMITS.maxBytes };
+}
+
+/** True when the answer is an attached file. */
+export function isFileAnswer(v: unknown): v is FileAnswer {
+  return !!v && typeof v === 'object' && typeof (v as FileAnswer).file === 'string' && typeof (v as FileAnswer).size === 'number';
+}
+
+/** A size in bytes as people read it (12 KB, 1.5 MB). */
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${Math.max(1, Math.round(n / 1024))} KB`;
+  return `${Math.round((n / 1024 / 1024) * 10) / 10} MB`;
+}
 export type Answers = Record<string, Answer>;
 
 /** The page a field is on. */
@@ -164,7 +211,7 @@ function checkAnswer(f: FieldDef, raw: unknown, lang: Lang): { value: Answer } |
       return { value: { postalCode: `${code.replace('-', '').slice(0, 3)}-${code.replace('-', '').slice(3)}`, address } };
     }
     case 'file':
-      // Files are sent with the form pages (multipart), not as JSON answers.
+      // Files come from the uploads the server holds (validateAnswers' `files`), never from the answers sent.
       return { error: t('procedures.answer.fileUnsupported') };
   }
 }
@@ -172,13 +219,15 @@ function checkAnswer(f: FieldDef, raw: unknown, lang: Lang): { value: Answer } |
 /**
  * Checks the answers against the form: every problem at once (path `answers.<name>`), unknown
  * answers named too. Answers to fields that are not shown are dropped. `pages` limits the
- * check to the pages the applicant has filled in so far (the multi-page form).
+ * check to the pages the applicant has filled in so far (the multi-page form). `files` are the
+ * uploads the server holds for the form's file fields (a file never comes as an answer);
+ * `partial` (a saved draft) leaves required fields unchecked.
  */
 export function validateAnswers(
   fields: readonly FieldDef[],
   input: unknown,
   lang: Lang,
-  options: { pages?: number; prefix?: string } = {},
+  options: { pages?: number; prefix?: string; files?: Readonly<Record<string, FileAnswer>>; partial?: boolean } = {},
 ): { answers: Answers; errors: FieldError[] } {
   const prefix = options.prefix ?? 'answers.';
   const errors: FieldError[] = [];
@@ -195,8 +244,15 @@ export function validateAnswers(
     if (options.pages !== undefined && pageOf(f) > options.pages) continue;
     if (!isShown(f, answers)) continue;
     const value = raw[f.name];
+    if (f.type === 'file' && isBlank(value)) {
+      // The file the applicant uploaded with the form (checked and sealed when it came).
+      const file = options.files?.[f.name];
+      if (file) answers[f.name] = file;
+      else if (f.required && !options.partial) errors.push({ path: `${prefix}${f.name}`, message: translate(lang, 'procedures.answer.required', { label: f.label }) });
+      continue;
+    }
     if (isBlank(value) || (f.type === 'postal' && isBlank((value as PostalAnswer | undefined)?.postalCode) && isBlank((value as PostalAnswer | undefined)?.address))) {
-      if (f.required) errors.push({ path: `${prefix}${f.name}`, message: translate(lang, 'procedures.answer.required', { label: f.label }) });
+      if (f.required && !options.partial) errors.push({ path: `${prefix}${f.name}`, message: translate(lang, 'procedures.answer.required', { label: f.label }) });
       continue;
     }
     const checked = checkAnswer(f, value, lang);
@@ -209,6 +265,7 @@ export function validateAnswers(
 /** An answer as text for the check-your-answers page, the staff case and the CSV. */
 export function answerText(f: FieldDef, value: Answer | undefined): string {
   if (value === undefined) return '';
+  if (isFileAnswer(value)) return `${value.filename}（${formatBytes(value.size)}）`;
   if (Array.isArray(value)) return value.map((v) => f.options?.find((o) => o.value === v)?.label ?? v).join('、');
   if (typeof value === 'object') return `〒${value.postalCode} ${value.address}`;
   if ((f.type === 'select' || f.type === 'radio') && typeof value === 'string') return f.options?.find((o) => o.value === value)?.label ?? value;

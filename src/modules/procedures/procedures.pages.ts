@@ -13,15 +13,20 @@ import { fiscalYearOf, formatBothFiscalYear, todayJst } from '../../core/dates.t
 import { AppError, type FieldError } from '../../core/errors.ts';
 import { formTitle } from '../../core/forms.ts';
 import { translate, type Lang } from '../../core/i18n.ts';
+import { downloadHeaders, FILE_KINDS } from '../../core/files.ts';
+import { acceptMultipart, readUploadFormWithLists, uploadsOf } from '../../core/multipart.ts';
 import { findDepartment, listDepartments } from '../../core/tenancy.ts';
 import type { AppDeps } from '../module.ts';
-import { answerText, isShown, pageCount, pageOf, validateAnswers, type FieldDef } from './procedures.fields.ts';
+import { filesOfForm, kindsText, stageUploads } from './procedures.attachments.ts';
+import { answerText, FILE_LIMITS, fileRules, formatBytes, isFileAnswer, isShown, pageCount, pageOf, validateAnswers, type FieldDef, type FileAnswer } from './procedures.fields.ts';
 import * as service from './procedures.service.ts';
+import * as drafts from './procedures.drafts.ts';
 import { STAFF_TARGETS, STATUSES, type Status } from './procedures.workflow.ts';
 
 const VIEWS = 'procedures/views';
 const PUBLIC = { access: access.public };
 const STAFF = { access: access.staff };
+const USER = { access: access.user };
 
 const t = (lang: Lang, key: string, params?: Record<string, string | number>) => translate(lang, key, params);
 const str = (v: unknown) => (typeof v === 'string' ? v : Array.isArray(v) && typeof v[0] === 'string' ? v[0] : '');
@@ -32,6 +37,8 @@ function rawAnswers(fields: readonly FieldDef[], body: Record<string, unknown>):
   const raw: Record<string, unknown> = {};
   for (const f of fields) {
     const key = `a_${f.name}`;
+    // Files are held by the server (pending uploads), never carried in the form.
+    if (f.type === 'file') continue;
     if (f.type === 'postal') {
       const code = str(body[key]);
       const address = str(body[`${key}_address`]);
@@ -48,7 +55,7 @@ function rawAnswers(fields: readonly FieldDef[], body: Record<string, unknown>):
 function hiddenAnswers(fields: readonly FieldDef[], raw: Record<string, unknown>, except: (f: FieldDef) => boolean) {
   const out: { name: string; value: string }[] = [];
   for (const f of fields) {
-    if (except(f)) continue;
+    if (except(f) || f.type === 'file') continue;
     const v = raw[f.name];
     if (v === undefined) continue;
     if (f.type === 'postal') {
@@ -60,11 +67,18 @@ function hiddenAnswers(fields: readonly FieldDef[], raw: Record<string, unknown>
 }
 
 /** A field as the form template draws it. */
-function fieldView(f: FieldDef, raw: Record<string, unknown>, fields: readonly FieldDef[], lang: Lang) {
+function fieldView(f: FieldDef, raw: Record<string, unknown>, fields: readonly FieldDef[], lang: Lang, held: Readonly<Record<string, FileAnswer>> = {}) {
   const v = raw[f.name];
   const condition = f.showIf ? fields.find((x) => x.name === f.showIf!.field) : undefined;
   const conditionValue = condition?.options?.find((o) => o.value === f.showIf!.equals)?.label ?? f.showIf?.equals;
-  const hints = [f.help, f.type === 'date' ? t(lang, 'procedures.page.dateHint') : undefined, condition ? t(lang, 'procedures.page.showIf', { field: condition.label, value: conditionValue ?? '' }) : undefined].filter(Boolean);
+  const file = f.type === 'file' ? held[f.name] : undefined;
+  const hints = [
+    f.help,
+    f.type === 'date' ? t(lang, 'procedures.page.dateHint') : undefined,
+    f.type === 'file' ? t(lang, 'procedures.page.fileHint', { kinds: kindsText(f, lang), max: formatBytes(fileRules(f).maxBytes) }) : undefined,
+    file ? t(lang, 'procedures.page.fileKept', { name: file.filename, size: formatBytes(file.size) }) : undefined,
+    condition ? t(lang, 'procedures.page.showIf', { field: condition.label, value: conditionValue ?? '' }) : undefined,
+  ].filter(Boolean);
   return {
     id: `a_${f.name}`,
     type: f.type,
@@ -77,8 +91,13 @@ function fieldView(f: FieldDef, raw: Record<string, unknown>, fields: readonly F
     values: list(v),
     options: f.options ?? [],
     maxLength: f.maxLength,
+    // A file already attached is not asked again (the input replaces it).
+    ...(f.type === 'file' ? { required: Boolean(f.required) && !f.showIf && !file, accept: fileRules(f).kinds.map((k) => FILE_KINDS[k].mediaType).join(',') } : {}),
   };
 }
+
+/** The maximum body of an apply post: every file field's largest file and the answers. */
+const APPLY_BODY_LIMIT = FILE_LIMITS.perForm * FILE_LIMITS.maxBytes + 1024 * 1024;
 
 export function procedurePageRoutes(app: FastifyInstance, deps: AppDeps): void {
   const home = (lang: Lang) => ({ href: '/', label: t(lang, 'shell.home') });
@@ -88,6 +107,24 @@ export function procedurePageRoutes(app: FastifyInstance, deps: AppDeps): void {
     const user = u && (!MFA_ROLES.includes(u.role) || request.auth.mfaPassed) ? u : null;
     return { user, ip: request.ip };
   };
+
+  // Apply forms with file fields post multipart/form-data (they work without JavaScript):
+  // a file larger than a field's limit is read only up to the largest limit, then named.
+  acceptMultipart(app, { fileSize: FILE_LIMITS.maxBytes + 1, files: FILE_LIMITS.perForm, fields: 2000 });
+
+  /**
+   * The apply post's body is read only once the procedure is known to be open and the caller
+   * may apply for it (a procedure that asks for an account refuses the anonymous first).
+   */
+  const readApplyBody = async (request: FastifyRequest<{ Params: { code: string } }>) => {
+    if (!request.isMultipart()) return;
+    const p = await service.readProcedure(deps, request.tenant, null, request.params.code);
+    if (p.identity === 'account' && !applicantOf(request).user) throw new AppError('unauthenticated');
+    await readUploadFormWithLists(request);
+  };
+  /** The files a form holds (none when its procedure asks for none). */
+  const heldFiles = async (request: FastifyRequest, p: service.ProcedureView, formKey: string): Promise<Record<string, FileAnswer>> =>
+    p.fields.some((f) => f.type === 'file') ? (await filesOfForm(deps.db, deps.config, request.tenant.id, p.id, formKey)).answers : {};
 
   app.get('/procedures', { schema: { hide: true }, config: PUBLIC }, async (request, reply) => {
     const lang = request.lang;
@@ -108,6 +145,7 @@ export function procedurePageRoutes(app: FastifyInstance, deps: AppDeps): void {
   async function renderForm(request: FastifyRequest, reply: FastifyReply, code: string, page: number, raw: Record<string, unknown>, errors: FieldError[], formKey: string) {
     const lang = request.lang;
     const p = await service.readProcedure(deps, request.tenant, null, code);
+    const held = await heldFiles(request, p, formKey);
     const pages = pageCount(p.fields);
     const onPage = p.fields.filter((f) => pageOf(f) === page && (!f.showIf || pageOf(p.fields.find((x) => x.name === f.showIf!.field) ?? f) === page || isShown(f, raw)));
     return reply.page(`${VIEWS}/apply.njk`, {
@@ -118,7 +156,10 @@ export function procedurePageRoutes(app: FastifyInstance, deps: AppDeps): void {
       step: t(lang, 'procedures.page.step', { page, pages }),
       page,
       pages,
-      fields: onPage.map((f) => fieldView(f, raw, p.fields, lang)),
+      fields: onPage.map((f) => fieldView(f, raw, p.fields, lang, held)),
+      multipart: onPage.some((f) => f.type === 'file'),
+      // 一時保存 is for signed-in applicants.
+      canSave: applicantOf(request).user !== null,
       hidden: hiddenAnswers(p.fields, raw, (f) => onPage.includes(f)),
       errors,
       formKey,
@@ -126,13 +167,21 @@ export function procedurePageRoutes(app: FastifyInstance, deps: AppDeps): void {
     });
   }
 
-  app.get<{ Params: { code: string } }>('/procedures/:code/apply', { schema: { hide: true }, config: PUBLIC }, async (request, reply) => {
+  app.get<{ Params: { code: string }; Querystring: { draft?: string } }>('/procedures/:code/apply', { schema: { hide: true }, config: PUBLIC }, async (request, reply) => {
     const p = await service.readProcedure(deps, request.tenant, null, request.params.code);
-    if (p.identity === 'account' && !applicantOf(request).user) return reply.redirect(`/login?next=${encodeURIComponent(`/procedures/${p.code}/apply`)}`);
+    const user = applicantOf(request).user;
+    const draftId = typeof request.query.draft === 'string' ? request.query.draft : '';
+    if ((p.identity === 'account' || draftId) && !user) return reply.redirect(`/login?next=${encodeURIComponent(request.url)}`);
+    if (draftId && user) {
+      // Carry on with a saved draft: its answers, and its form key (the files it holds).
+      const d = await drafts.openDraft(deps, request.tenant, user, draftId);
+      if (d.procedure.code !== p.code) throw new AppError('not_found');
+      return renderForm(request, reply, p.code, 1, drafts.formValuesOf(d.answers), [], d.formKey);
+    }
     return renderForm(request, reply, p.code, 1, {}, [], randomUUID());
   });
 
-  app.post<{ Params: { code: string }; Body: Record<string, unknown> }>('/procedures/:code/apply', { schema: { hide: true }, config: PUBLIC }, async (request, reply) => {
+  app.post<{ Params: { code: string }; Body: Record<string, unknown> }>('/procedures/:code/apply', { schema: { hide: true }, config: PUBLIC, bodyLimit: APPLY_BODY_LIMIT, preValidation: readApplyBody }, async (request, reply) => {
     const lang = request.lang;
     const body = request.body ?? {};
     const p = await service.readProcedure(deps, request.tenant, null, request.params.code);
@@ -141,9 +190,29 @@ export function procedurePageRoutes(app: FastifyInstance, deps: AppDeps): void {
     const formKey = /^[0-9a-f-]{36}$/.test(str(body.formKey)) ? str(body.formKey) : randomUUID();
     const intent = str(body.intent);
     const page = Math.min(pages, Math.max(1, Number(str(body.page)) || 1));
+    // Files of this post: checked by field, kept sealed as the form's pending uploads; a refused file is not kept.
+    const uploads = uploadsOf(request);
+    if (uploads.length) {
+      if (p.identity === 'account' && !applicantOf(request).user) throw new AppError('unauthenticated');
+      const fileErrors = await stageUploads(deps.db, deps.config, request.tenant.id, { procedureId: p.id, fields: p.fields }, formKey, uploads, lang, { now: deps.clock.now(), prefix: 'a_' });
+      if (fileErrors.length) return renderForm(request, reply.code(400), p.code, page, raw, fileErrors, formKey);
+    }
+    if (intent === 'save') {
+      const user = applicantOf(request).user;
+      if (!user) throw new AppError('unauthenticated');
+      try {
+        const d = await drafts.saveDraft(deps, request.tenant, user, p.code, { formKey, answers: raw }, lang, { prefix: 'a_' });
+        return reply.redirect(`/my/procedures?saved=${encodeURIComponent(d.id)}`, 303);
+      } catch (err) {
+        if (!(err instanceof AppError) || err.code !== 'validation') throw err;
+        const first = Math.min(...err.errors.map((e) => pageOf(p.fields.find((f) => `a_${f.name}` === e.path) ?? ({ page } as FieldDef))));
+        return renderForm(request, reply.code(400), p.code, first, raw, err.errors.filter((e) => pageOf(p.fields.find((f) => `a_${f.name}` === e.path) ?? ({ page: first } as FieldDef)) === first), formKey);
+      }
+    }
     if (intent.startsWith('edit-')) return renderForm(request, reply, p.code, Math.min(pages, Math.max(1, Number(intent.slice(5)) || 1)), raw, [], formKey);
     if (intent === 'back') return renderForm(request, reply, p.code, Math.max(1, page - 1), raw, [], formKey);
-    const checked = validateAnswers(p.fields, raw, lang, { pages: intent === 'submit' ? pages : page, prefix: 'a_' });
+    const held = await heldFiles(request, p, formKey);
+    const checked = validateAnswers(p.fields, raw, lang, { pages: intent === 'submit' ? pages : page, prefix: 'a_', files: held });
     if (checked.errors.length) {
       const first = Math.min(...checked.errors.map((e) => pageOf(p.fields.find((f) => `a_${f.name}` === e.path) ?? { page } as FieldDef)));
       return renderForm(request, reply, p.code, first, raw, checked.errors.filter((e) => pageOf(p.fields.find((f) => `a_${f.name}` === e.path) ?? ({ page: first } as FieldDef)) === first), formKey);
@@ -162,13 +231,44 @@ export function procedurePageRoutes(app: FastifyInstance, deps: AppDeps): void {
         pages,
       });
     }
-    const receipt = await service.submitApplication(deps, request.tenant, applicantOf(request), p.code, { answers: raw }, lang, { idempotencyKey: `form:${formKey}` });
+    const receipt = await service.submitApplication(deps, request.tenant, applicantOf(request), p.code, { answers: raw }, lang, { idempotencyKey: `form:${formKey}`, formKey });
     return reply.code(201).page(`${VIEWS}/done.njk`, { title: t(lang, 'procedures.page.doneTitle'), breadcrumbs: crumbs(lang, { label: p.title }), procedure: p, receipt });
+  });
+
+  // ---------------------------------------------------------------- the applicant's own
+
+  const when = (iso: string | Date, lang: Lang) => new Date(iso).toLocaleString(lang === 'ja' ? 'ja-JP' : 'en-GB', { timeZone: 'Asia/Tokyo' });
+
+  app.get<{ Querystring: { saved?: string } }>('/my/procedures', { schema: { hide: true }, config: USER }, async (request, reply) => {
+    const lang = request.lang;
+    const user = requireUser(request.auth);
+    const saved = await drafts.listDrafts(deps, request.tenant, user);
+    const applications = await service.listOwnApplications(deps, request.tenant, user);
+    const justSaved = saved.find((d) => d.id === request.query.saved);
+    return reply.page(`${VIEWS}/mine.njk`, {
+      title: t(lang, 'procedures.page.mineTitle'),
+      breadcrumbs: crumbs(lang, { label: t(lang, 'procedures.page.mineTitle') }),
+      notice: justSaved ? t(lang, 'procedures.page.draftSaved', { date: when(justSaved.expiresAt, lang) }) : null,
+      drafts: saved.map((d) => ({ ...d, updated: when(d.updatedAt, lang), expires: when(d.expiresAt, lang), href: `/procedures/${encodeURIComponent(d.procedure.code)}/apply?draft=${d.id}` })),
+      applications: applications.map((a) => ({ ...a, statusLabel: t(lang, `procedures.status.${a.status}`), when: when(a.receivedAt, lang) })),
+    });
+  });
+
+  app.post<{ Params: { id: string } }>('/my/procedure-drafts/:id/delete', { schema: { hide: true }, config: USER }, async (request, reply) => {
+    await drafts.discardDraft(deps, request.tenant, requireUser(request.auth), request.params.id);
+    return reply.redirect('/my/procedures', 303);
   });
 
   // ---------------------------------------------------------------- inquiry
 
-  async function renderInquiry(request: FastifyRequest, reply: FastifyReply, values: { receiptNumber: string }, errors: FieldError[], view?: service.ApplicationView) {
+  /** The attached files among an application's answers, for a download list. */
+  const attachmentsOf = (v: service.ApplicationView) =>
+    v.fields.flatMap((f) => {
+      const a = v.answers?.[f.name];
+      return isFileAnswer(a) ? [{ label: f.label, file: a.file, filename: a.filename, size: formatBytes(a.size) }] : [];
+    });
+
+  async function renderInquiry(request: FastifyRequest, reply: FastifyReply, values: { receiptNumber: string; password?: string }, errors: FieldError[], view?: service.ApplicationView) {
     const lang = request.lang;
     return reply.page(`${VIEWS}/inquiry.njk`, {
       title: formTitle(t(lang, 'procedures.page.inquiryTitle'), errors, lang),
@@ -181,6 +281,7 @@ export function procedurePageRoutes(app: FastifyInstance, deps: AppDeps): void {
         history: view.history.map((h) => ({ ...h, when: new Date(h.at).toLocaleString(lang === 'ja' ? 'ja-JP' : 'en-GB', { timeZone: 'Asia/Tokyo' }), statusLabel: h.status ? t(lang, `procedures.status.${h.status}`) : '' })),
         rows: view.fields.filter((f) => view.answers && view.answers[f.name] !== undefined).map((f) => ({ label: f.label, text: answerText(f, view.answers![f.name]) })),
         reopened: view.reopenedFields.map((n) => view.fields.find((f) => f.name === n)?.label ?? n).join('、'),
+        attachments: attachmentsOf(view),
       },
     });
   }
@@ -193,7 +294,20 @@ export function procedurePageRoutes(app: FastifyInstance, deps: AppDeps): void {
       const view = str(request.body?.intent) === 'withdraw'
         ? await service.withdrawApplication(deps, request.tenant, request.ip, body, request.lang)
         : await service.inquire(deps, request.tenant, request.ip, body, request.lang);
-      return renderInquiry(request, reply, { receiptNumber: body.receiptNumber }, [], view);
+      // The download forms carry the password the applicant has just typed (this page is never cached).
+      return renderInquiry(request, reply.header('cache-control', 'no-store'), { receiptNumber: body.receiptNumber, password: body.password }, [], view);
+    } catch (err) {
+      if (!(err instanceof AppError) || err.status === 429 || err.status >= 500) throw err;
+      const errors = err.errors.length ? err.errors : [{ path: 'receiptNumber', message: err.detail?.[request.lang] ?? err.message }];
+      return renderInquiry(request, reply.code(err.status), { receiptNumber: body.receiptNumber }, errors);
+    }
+  });
+
+  app.post<{ Params: { id: string }; Body: Record<string, unknown> }>('/inquiry/attachments/:id', { schema: { hide: true }, config: PUBLIC }, async (request, reply) => {
+    const body = { receiptNumber: str(request.body?.receiptNumber), password: str(request.body?.password) };
+    try {
+      const file = await service.inquiryAttachment(deps, request.tenant, request.ip, body, request.params.id, request.lang);
+      return reply.headers(downloadHeaders(file)).send(file.content);
     } catch (err) {
       if (!(err instanceof AppError) || err.status === 429 || err.status >= 500) throw err;
       const errors = err.errors.length ? err.errors : [{ path: 'receiptNumber', message: err.detail?.[request.lang] ?? err.message }];
@@ -247,6 +361,7 @@ export function procedurePageRoutes(app: FastifyInstance, deps: AppDeps): void {
       v,
       statusLabel: t(lang, `procedures.status.${v.status}`),
       rows: v.fields.map((f) => ({ label: f.label, text: answerText(f, v.answers?.[f.name]) })),
+      attachments: attachmentsOf(v).map((a) => ({ ...a, href: `/staff/applications/${encodeURIComponent(v.receiptNumber)}/attachments/${a.file}` })),
       history: v.history.map((h) => ({ ...h, when: new Date(h.at).toLocaleString(lang === 'ja' ? 'ja-JP' : 'en-GB', { timeZone: 'Asia/Tokyo' }), statusLabel: h.status ? t(lang, `procedures.status.${h.status}`) : '' })),
       targets: [...STAFF_TARGETS, 'withdrawn'].map((s) => ({ value: s, label: t(lang, `procedures.status.${s}`) })),
       fieldOptions: v.fields.map((f) => ({ value: f.name, label: f.label })),
@@ -255,6 +370,11 @@ export function procedurePageRoutes(app: FastifyInstance, deps: AppDeps): void {
   }
 
   app.get<{ Params: { receiptNumber: string } }>('/staff/applications/:receiptNumber', { schema: { hide: true }, config: STAFF }, async (request, reply) => renderCase(request, reply, request.params.receiptNumber, []));
+
+  app.get<{ Params: { receiptNumber: string; id: string } }>('/staff/applications/:receiptNumber/attachments/:id', { schema: { hide: true }, config: STAFF }, async (request, reply) => {
+    const file = await service.caseAttachment(deps, request.tenant, requireUser(request.auth), request.params.receiptNumber, request.params.id);
+    return reply.headers(downloadHeaders(file)).send(file.content);
+  });
 
   app.post<{ Params: { receiptNumber: string }; Body: Record<string, unknown> }>('/staff/applications/:receiptNumber/status', { schema: { hide: true }, config: STAFF }, async (request, reply) => {
     const b = request.body ?? {};

@@ -14,10 +14,11 @@ import { buildApp } from '../../app.ts';
 import { openPglite, type Db } from '../../core/db/database.ts';
 import { randomToken } from '../../core/crypto.ts';
 import { makeUser } from '../../testing/factories.ts';
-import { freshDatabase, newTenant, testConfig } from '../../testing/harness.ts';
+import { freshDatabase, newTenant, testConfig, TestClient } from '../../testing/harness.ts';
 import { composePlatform, migratePlatform } from '../../platform.ts';
 import { rotateKeys } from './procedures.jobs.ts';
 import { currentKeyId } from './procedures.secrets.ts';
+import { multipart } from './procedures.testing.ts';
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir, { recursive: true })
@@ -59,11 +60,31 @@ async function lifeOfAnApplication(db: Db, env: Record<string, string> = {}) {
     assert.equal((await api('POST', '/api/v1/inquiries', { receiptNumber, password })).json().answers.fullName, name);
     assert.equal((await api('GET', `/api/v1/applications/${receiptNumber}`, undefined, staff.token)).json().answers.address.address, address);
     await api('POST', `/api/v1/applications/${receiptNumber}/status`, { to: 'processing', message: `${name}様、確認中です` }, staff.token);
+    // A file attached through the apply pages (its name and content hold the marker).
+    const fileFields = [{ name: 'fullName', type: 'text', label: '氏名', required: true }, { name: 'proof', type: 'file', label: '添付', required: true, accept: ['pdf'] }];
+    assert.equal((await api('POST', '/api/v1/procedures', { code: 'secret-file', title: '添付の手続', department: 'shimin', identity: 'none', retentionYears: 1, fields: fileFields }, staff.token)).statusCode, 201);
+    await api('POST', '/api/v1/procedures/secret-file/publish', {}, staff.token);
+    const browser = new TestClient(app, tenant.host);
+    const form = await browser.get('/procedures/secret-file/apply');
+    const formKey = /name="formKey" value="([^"]+)"/.exec(form.body)![1]!;
+    const csrf = await browser.csrfToken();
+    const upload = multipart([
+      { name: '_csrf', value: csrf },
+      { name: 'formKey', value: formKey },
+      { name: 'page', value: '1' },
+      { name: 'a_fullName', value: name },
+      { name: 'a_proof', value: { filename: `${marker}.pdf`, bytes: Buffer.from(`%PDF-1.4\n%${marker}\n%%EOF\n`, 'latin1') } },
+      { name: 'intent', value: 'next' },
+    ]);
+    assert.equal((await browser.request({ method: 'POST', url: '/procedures/secret-file/apply', payload: upload.payload, headers: { 'content-type': upload.contentType, accept: 'text/html' } })).statusCode, 200);
+    assert.equal((await browser.submit('/procedures/secret-file/apply', { formKey, page: '1', a_fullName: name, intent: 'submit' }, { csrf })).statusCode, 201);
     // A key rotation: the records sealed under the old key are re-sealed under the new one.
     const rotated = testConfig({ HIBIKI_ENCRYPTION_KEY: Buffer.alloc(32, 9).toString('base64'), HIBIKI_PREVIOUS_ENCRYPTION_KEYS: config.encryptionKey.toString('base64') });
-    assert.ok((await rotateKeys({ config: rotated }, db)) >= 2);
+    assert.ok((await rotateKeys({ config: rotated }, db)) >= 4);
     const keys = await db.query<{ key_id: string }>('select distinct key_id from procedure_applications where tenant_id = $1', [tenant.id]);
     assert.deepEqual(keys.map((k) => k.key_id), [currentKeyId(rotated)]);
+    const fileKeys = await db.query<{ key_id: string }>('select distinct key_id from procedure_attachments where tenant_id = $1', [tenant.id]);
+    assert.deepEqual(fileKeys.map((k) => k.key_id), [currentKeyId(rotated)]);
     return { lines, marker };
   } finally {
     await app.close();

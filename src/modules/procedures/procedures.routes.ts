@@ -12,6 +12,7 @@ import { fiscalYearOf, todayJst } from '../../core/dates.ts';
 import { AppError } from '../../core/errors.ts';
 import type { AppDeps } from '../module.ts';
 import { procedurePageRoutes } from './procedures.pages.ts';
+import { procedureBuilderRoutes } from './procedures.builder.pages.ts';
 import type { Application } from './procedures.repository.ts';
 import {
   ApplySchema,
@@ -24,13 +25,19 @@ import {
   CreateProcedureSchema,
   FormSchema,
   InboxQuerySchema,
+  AttachmentParam,
+  DraftParam,
+  DraftSchema,
+  InquiryAttachmentSchema,
   InquirySchema,
   ReceiptParam,
   StatisticsQuerySchema,
   StatusChangeSchema,
 } from './procedures.schema.ts';
 import * as service from './procedures.service.ts';
+import * as drafts from './procedures.drafts.ts';
 import { answerText } from './procedures.fields.ts';
+import { downloadHeaders } from '../../core/files.ts';
 
 const TAGS = ['procedures'];
 const bearer = [{ bearer: [] }];
@@ -206,6 +213,62 @@ export function proceduresRoutes(app: FastifyInstance, deps: AppDeps): void {
     async (request) => service.readOwnApplication(deps, request.tenant, requireUser(request.auth), request.params.receiptNumber),
   );
 
+  api.get(
+    '/api/v1/my/applications/:receiptNumber/attachments/:id',
+    { config: USER, schema: { summary: 'わたしの申請の添付ファイル / An attachment of one of my applications', tags: TAGS, security: bearer, params: AttachmentParam } },
+    async (request, reply) => {
+      const file = await service.ownAttachment(deps, request.tenant, requireUser(request.auth), request.params.receiptNumber, request.params.id);
+      return reply.headers(downloadHeaders(file)).send(file.content);
+    },
+  );
+
+  api.post(
+    '/api/v1/procedures/:code/drafts',
+    { config: USER, ...validatedByService, schema: { summary: '申請の一時保存 / Save a draft application', tags: TAGS, security: bearer, params: CodeParam, body: DraftSchema } },
+    async (request, reply) => {
+      const answers = (request.body as { answers?: unknown } | undefined)?.answers;
+      const d = await drafts.saveDraft(deps, request.tenant, requireUser(request.auth), request.params.code, { answers }, request.lang);
+      return reply.code(201).send({ id: d.id, procedure: d.procedure.code, updatedAt: d.updatedAt, expiresAt: d.expiresAt });
+    },
+  );
+
+  api.get(
+    '/api/v1/my/procedure-drafts',
+    { config: USER, schema: { summary: '一時保存した申請 / My saved drafts', tags: TAGS, security: bearer } },
+    async (request) => {
+      const items = (await drafts.listDrafts(deps, request.tenant, requireUser(request.auth))).map((d) => ({ id: d.id, procedure: d.procedure.code, procedureTitle: d.procedure.title, updatedAt: d.updatedAt, expiresAt: d.expiresAt }));
+      return { total: items.length, items };
+    },
+  );
+
+  api.get(
+    '/api/v1/my/procedure-drafts/:id',
+    { config: USER, schema: { summary: '一時保存した申請（回答） / A saved draft with its answers', tags: TAGS, security: bearer, params: DraftParam } },
+    async (request) => {
+      const d = await drafts.openDraft(deps, request.tenant, requireUser(request.auth), request.params.id);
+      return { id: d.id, procedure: d.procedure.code, procedureTitle: d.procedure.title, updatedAt: d.updatedAt, expiresAt: d.expiresAt, answers: d.answers };
+    },
+  );
+
+  api.delete(
+    '/api/v1/my/procedure-drafts/:id',
+    { config: USER, schema: { summary: '一時保存した申請の削除 / Delete a saved draft', tags: TAGS, security: bearer, params: DraftParam } },
+    async (request, reply) => {
+      await drafts.discardDraft(deps, request.tenant, requireUser(request.auth), request.params.id);
+      return reply.code(204).send();
+    },
+  );
+
+  api.post(
+    '/api/v1/inquiries/attachment',
+    { config: PUBLIC, ...validatedByService, schema: { summary: '添付ファイルの取得（受付番号とパスワード） / An attachment, by receipt number and password', tags: TAGS, body: InquiryAttachmentSchema } },
+    async (request, reply) => {
+      const id = typeof (request.body as { attachment?: unknown } | undefined)?.attachment === 'string' ? (request.body as { attachment: string }).attachment : '';
+      const file = await service.inquiryAttachment(deps, request.tenant, request.ip, request.body, id, request.lang);
+      return reply.headers(downloadHeaders(file)).send(file.content);
+    },
+  );
+
   // ---------------------------------------------------------------- one-stop
 
   api.post(
@@ -266,6 +329,15 @@ export function proceduresRoutes(app: FastifyInstance, deps: AppDeps): void {
     async (request) => service.readCase(deps, request.tenant, requireUser(request.auth), request.params.receiptNumber),
   );
 
+  api.get(
+    '/api/v1/applications/:receiptNumber/attachments/:id',
+    { config: STAFF, schema: { summary: '添付ファイル（課の職員、監査記録あり） / An attachment (its department; audited)', tags: TAGS, security: bearer, params: AttachmentParam } },
+    async (request, reply) => {
+      const file = await service.caseAttachment(deps, request.tenant, requireUser(request.auth), request.params.receiptNumber, request.params.id);
+      return reply.headers(downloadHeaders(file)).send(file.content);
+    },
+  );
+
   api.post(
     '/api/v1/applications/:receiptNumber/status',
     { config: STAFF, ...validatedByService, schema: { summary: '状態の変更 / Change the status', tags: TAGS, security: bearer, params: ReceiptParam, body: StatusChangeSchema } },
@@ -279,4 +351,5 @@ export function proceduresRoutes(app: FastifyInstance, deps: AppDeps): void {
   );
 
   procedurePageRoutes(app, deps);
+  procedureBuilderRoutes(app, deps);
 }

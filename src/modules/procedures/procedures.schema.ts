@@ -36,6 +36,16 @@ export const InquirySchema = z.object({
   password: z.string().min(1).max(100),
 });
 
+/** 一時保存: the answers so far (required fields may be missing). */
+export const DraftSchema = z.object({ answers: z.record(z.string(), z.unknown()) });
+
+export const DraftParam = z.object({ id: z.string().max(40) });
+
+/** An attachment of an application, named by the applicant's receipt number and password. */
+export const InquiryAttachmentSchema = InquirySchema.extend({ attachment: z.string().max(40) });
+
+export const AttachmentParam = z.object({ receiptNumber: z.string().max(20), id: z.string().max(40) });
+
 export const CorrectionSchema = InquirySchema.extend({ answers: z.record(z.string(), z.unknown()) });
 
 export const StatusChangeSchema = z.object({

@@ -15,7 +15,7 @@
  */
 import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
 import type { Config } from '../../core/config.ts';
-import { decrypt, encrypt, hmac, safeEqual } from '../../core/crypto.ts';
+import { decrypt, decryptBytes, encrypt, encryptBytes, hmac, safeEqual } from '../../core/crypto.ts';
 
 const ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789'; // no 0/O, 1/I
 const PASSWORD_LENGTH = 16;
@@ -103,6 +103,19 @@ export function seal(config: KeyConfig, plaintext: string): { sealed: string; ke
 export function unseal(config: KeyConfig, sealed: string, keyId: string): string {
   for (const key of [config.encryptionKey, ...config.previousEncryptionKeys]) {
     if (cachedKeyId(key) === keyId) return decrypt(key, sealed);
+  }
+  throw new Error(`no configured key has the id ${keyId}`);
+}
+
+/** Seals bytes (an attached file) under the current key: the ciphertext and the key's id. */
+export function sealBytes(config: KeyConfig, plaintext: Uint8Array): { sealed: Buffer; keyId: string } {
+  return { sealed: encryptBytes(config.encryptionKey, plaintext), keyId: cachedKeyId(config.encryptionKey) };
+}
+
+/** Opens what sealBytes() made, with the key its id names. */
+export function unsealBytes(config: KeyConfig, sealed: Uint8Array, keyId: string): Buffer {
+  for (const key of [config.encryptionKey, ...config.previousEncryptionKeys]) {
+    if (cachedKeyId(key) === keyId) return decryptBytes(key, sealed);
   }
   throw new Error(`no configured key has the id ${keyId}`);
 }

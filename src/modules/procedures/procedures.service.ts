@@ -16,9 +16,12 @@ import { enforceRateLimits, type RateLimit } from '../../core/rate-limit.ts';
 import { findDepartment, type Tenant } from '../../core/tenancy.ts';
 import { parseWith } from '../../core/validation.ts';
 import type { AppDeps } from '../module.ts';
-import { FieldsSchema, validateAnswers, type Answers, type FieldDef } from './procedures.fields.ts';
+import { FieldsSchema, isFileAnswer, validateAnswers, type Answers, type FieldDef, type FileAnswer } from './procedures.fields.ts';
 import './procedures.messages.ts';
 import * as repo from './procedures.repository.ts';
+import { filesOfForm, formKeyHash, openAttachment } from './procedures.attachments.ts';
+import { linkPending } from './procedures.attachments.repository.ts';
+import { deleteDraft, deleteDraftOfForm } from './procedures.drafts.repository.ts';
 import { BundleSchema, CounterSchema, CreateProcedureSchema, FormSchema, StatusChangeSchema, type CreateProcedure } from './procedures.schema.ts';
 import { hashInquiryPassword, inquiryPasswordMatches, keyedHash, newInquiryPassword, retryPassword, seal, unseal } from './procedures.secrets.ts';
 import { canCorrect, canStaffMove, canWithdraw, isReceiptNumber, purgeAfter, type Status } from './procedures.workflow.ts';
@@ -221,7 +224,7 @@ export async function submitApplication(
   code: string,
   body: unknown,
   lang: Lang,
-  options: { idempotencyKey?: string | undefined; isDemo?: boolean; receivedAt?: Date } = {},
+  options: { idempotencyKey?: string | undefined; isDemo?: boolean; receivedAt?: Date; formKey?: string; prefix?: string } = {},
 ): Promise<Receipt> {
   const raw = body && typeof body === 'object' && !Array.isArray(body) ? (body as { answers?: unknown }).answers : undefined;
   for (let attempt = 0; ; attempt++) {
@@ -229,10 +232,19 @@ export async function submitApplication(
     // published version, and a stale one is read again once.
     const open = (attempt === 0 ? openForms.get(`${tenant.id}:${code}`) : undefined) ?? (await loadOpenForm(deps.db, tenant.id, code));
     requireIdentity(open.procedure, applicant, lang);
-    const { answers, errors } = validateAnswers(open.fields, raw, lang);
+    // The files the form's uploads left (only a form page has them: an API request has no form key).
+    const held = options.formKey && open.fields.some((f) => f.type === 'file') ? await filesOfForm(deps.db, deps.config, tenant.id, open.procedure.id, options.formKey) : null;
+    const { answers, errors } = validateAnswers(open.fields, raw, lang, { ...(held ? { files: held.answers } : {}), ...(options.prefix ? { prefix: options.prefix } : {}) });
     if (errors.length) throw validation(errors);
-    const receipt = await receive(deps, tenant, applicant, open.procedure, open.procedure.publishedVersion!, answers, options);
-    if (receipt !== 'stale') return receipt;
+    const attachments = held && options.formKey ? { formKeyHash: formKeyHash(deps.config, options.formKey), ids: held.pendingIds } : undefined;
+    const receipt = await receive(deps, tenant, applicant, open.procedure, open.procedure.publishedVersion!, answers, { ...options, ...(attachments ? { attachments } : {}) });
+    if (receipt !== 'stale') {
+      // A draft of this form (the page's form key, or the draft an API client names) is done with.
+      const draft = (body as { draft?: unknown }).draft;
+      if (applicant.user && options.formKey) await deleteDraftOfForm(deps.db, tenant.id, applicant.user.id, formKeyHash(deps.config, options.formKey));
+      if (applicant.user && typeof draft === 'string' && /^[0-9a-f-]{36}$/i.test(draft)) await deleteDraft(deps.db, tenant.id, applicant.user.id, draft);
+      return receipt;
+    }
     openForms.delete(`${tenant.id}:${code}`);
     if (attempt >= 1) throw new AppError('conflict', say(lang, 'procedures.error.notPublished'));
   }
@@ -259,7 +271,14 @@ async function receive(
   p: repo.Procedure,
   version: number,
   answers: Answers,
-  options: { idempotencyKey?: string | undefined; isDemo?: boolean; receivedAt?: Date; bundle?: { id: string; receipt: string } },
+  options: {
+    idempotencyKey?: string | undefined;
+    isDemo?: boolean;
+    receivedAt?: Date;
+    bundle?: { id: string; receipt: string };
+    /** The form's pending uploads the application takes. */
+    attachments?: { formKeyHash: string; ids: readonly string[] };
+  },
 ): Promise<Receipt | 'stale'> {
   const now = options.receivedAt ?? deps.clock.now();
   const today = todayJst(now);
@@ -267,7 +286,8 @@ async function receive(
   const keyHash = options.idempotencyKey ? keyedHash(deps.config, 'idempotency', options.idempotencyKey) : null;
   const requestHash = keyedHash(deps.config, 'request', `${p.id}|${version}|${canonicalJson(answers)}`);
   const sealed = seal(deps.config, JSON.stringify(answers));
-  const inserted = await repo.insertApplication(deps.db, tenant.id, {
+  const attachments = options.attachments?.ids.length ? options.attachments : undefined;
+  const insert = (sql: Sql) => repo.insertApplication(sql, tenant.id, {
     procedureId: p.id,
     version,
     departmentCode: p.departmentCode,
@@ -286,9 +306,17 @@ async function receive(
     audit: {
       actorId: applicant.user?.id ?? null,
       actorLabel: applicant.user ? applicant.user.email : 'applicant',
-      details: { procedure: p.code, version, ...(options.bundle ? { bundle: options.bundle.receipt } : {}) },
+      details: { procedure: p.code, version, ...(options.bundle ? { bundle: options.bundle.receipt } : {}), ...(attachments ? { attachments: attachments.ids.length } : {}) },
     },
   });
+  // With files, the application and its files are one transaction (the plain path stays one statement).
+  const inserted = attachments
+    ? await deps.db.transaction(async (tx) => {
+        const row = await insert(tx);
+        if (row) await linkPending(tx, tenant.id, p.id, attachments.formKeyHash, row.id, attachments.ids);
+        return row;
+      })
+    : await insert(deps.db);
   if (inserted) {
     return { receiptNumber: inserted.receiptNumber, password, status: 'waiting', procedure: p.code, version, receivedAt: now.toISOString(), replayed: false };
   }
@@ -405,6 +433,51 @@ export async function readOwnApplication(deps: AppDeps, tenant: Tenant, user: Au
   return viewOf(deps, tenant.id, a);
 }
 
+/** An attachment as a download: name, type, content. */
+export interface AttachmentDownload {
+  filename: string;
+  mediaType: string;
+  byteSize: number;
+  id: string;
+  content: Buffer;
+}
+
+async function attachmentOf(deps: AppDeps, tenantId: string, a: repo.Application, id: string): Promise<AttachmentDownload & { field: string }> {
+  const file = await openAttachment(deps.db, deps.config, tenantId, a.id, id);
+  if (!file) throw new AppError('not_found', say('ja', 'procedures.error.attachmentNotFound'));
+  return file;
+}
+
+/** The applicant's attachment, for whoever holds the receipt number and password (rate limited as the inquiry). */
+export async function inquiryAttachment(deps: AppDeps, tenant: Tenant, ip: string, body: unknown, id: string, lang: Lang): Promise<AttachmentDownload> {
+  const { receiptNumber, password } = readInquiry(body, lang);
+  const a = await proveApplicant(deps, tenant, ip, receiptNumber, password, lang);
+  return attachmentOf(deps, tenant.id, a, id);
+}
+
+/** The signed-in applicant's own attachment. */
+export async function ownAttachment(deps: AppDeps, tenant: Tenant, user: AuthUser, receiptNumber: string, id: string): Promise<AttachmentDownload> {
+  const a = await repo.findApplication(deps.db, tenant.id, receiptNumber);
+  if (!a || a.applicantId !== user.id) throw applicationNotFound(receiptNumber);
+  return attachmentOf(deps, tenant.id, a, id);
+}
+
+/** An attachment for the staff of the handling department; each download is audited as a read of personal data. */
+export async function caseAttachment(deps: AppDeps, tenant: Tenant, user: AuthUser, receiptNumber: string, id: string): Promise<AttachmentDownload> {
+  const a = await repo.findApplication(deps.db, tenant.id, receiptNumber);
+  if (!a || !canHandle(user, a)) throw applicationNotFound(receiptNumber);
+  const file = await attachmentOf(deps, tenant.id, a, id);
+  await appendAudit(deps.db, {
+    tenantId: tenant.id,
+    ...actor(user),
+    action: 'procedure.application.attachment.read',
+    entityType: 'procedure_application',
+    entityId: a.receiptNumber,
+    details: { personalData: true, attachment: file.id, field: file.field },
+  });
+  return file;
+}
+
 /** The signed-in user's applications (no answers). */
 export async function listOwnApplications(deps: AppDeps, tenant: Tenant, user: AuthUser) {
   return repo.applicationsOf(deps.db, tenant.id, user.id);
@@ -447,7 +520,16 @@ export async function correctApplication(deps: AppDeps, tenant: Tenant, ip: stri
       if (!a.reopenedFields.includes(name)) errors.push({ path: `answers.${name.slice(0, 40)}`, message: translate(lang, 'procedures.error.notReopened') });
       else merged[name] = value;
     }
-    const checked = validateAnswers(fields, merged, lang);
+    // Files already attached stay as they are (a correction sends no files).
+    const kept: Record<string, FileAnswer> = {};
+    for (const f of fields) {
+      const v = before[f.name];
+      if (f.type === 'file' && isFileAnswer(v) && merged[f.name] === v) {
+        kept[f.name] = v;
+        delete merged[f.name];
+      }
+    }
+    const checked = validateAnswers(fields, merged, lang, { files: kept });
     errors.push(...checked.errors);
     if (errors.length) throw validation(errors);
     const sealed = seal(deps.config, JSON.stringify(checked.answers));

@@ -4,6 +4,7 @@
  */
 import type { LightMyRequestResponse } from 'fastify';
 import type { Role } from '../../core/auth.ts';
+import { randomToken } from '../../core/crypto.ts';
 import { ensureDepartment } from '../../core/tenancy.ts';
 import { DEMO_DEPARTMENTS } from '../../seed.ts';
 import { makeUser, type TestUser } from '../../testing/factories.ts';
@@ -82,3 +83,24 @@ export async function apply(w: World, code: string, answers: Record<string, unkn
   if (res.statusCode !== 201) throw new Error(`apply answered ${res.statusCode}: ${res.body}`);
   return res.json();
 }
+
+export interface Part {
+  name: string;
+  value: string | { filename: string; bytes: Buffer };
+}
+
+/** A multipart/form-data body as a browser sends it. */
+export function multipart(parts: Part[]): { payload: Buffer; contentType: string } {
+  const boundary = `----hibiki${randomToken(8).replace(/[^A-Za-z0-9]/g, 'x')}`;
+  const chunks: Buffer[] = [];
+  for (const p of parts) {
+    if (typeof p.value === 'string') {
+      chunks.push(Buffer.from(`--${boundary}\r\ncontent-disposition: form-data; name="${p.name}"\r\n\r\n${p.value}\r\n`, 'utf8'));
+    } else {
+      chunks.push(Buffer.from(`--${boundary}\r\ncontent-disposition: form-data; name="${p.name}"; filename="${p.value.filename}"\r\ncontent-type: application/octet-stream\r\n\r\n`, 'utf8'), p.value.bytes, Buffer.from('\r\n'));
+    }
+  }
+  chunks.push(Buffer.from(`--${boundary}--\r\n`));
+  return { payload: Buffer.concat(chunks), contentType: `multipart/form-data; boundary=${boundary}` };
+}
+
