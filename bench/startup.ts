@@ -105,6 +105,16 @@ export async function timeStart(command: string[], env: Record<string, string>):
       process.kill(-child.pid!, 'SIGTERM');
       await new Promise((r) => child.once('exit', r));
     }
+    // npm exits before the server it started has closed its database: wait for the whole
+    // process group, or the next start would queue behind the data folder's lock.
+    for (;;) {
+      try {
+        process.kill(-child.pid!, 0);
+      } catch {
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
     await new Promise((r) => setTimeout(r, 200));
   }
 }

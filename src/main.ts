@@ -7,7 +7,7 @@ import { systemClock } from './core/clock.ts';
 import { ConfigError, loadConfig } from './core/config.ts';
 import { deferredDb, openDatabase } from './core/db/database.ts';
 import { DataDirLockedError } from './core/db/data-dir-lock.ts';
-import { MigrationError } from './core/db/migrate.ts';
+import { migrate, MigrationError } from './core/db/migrate.ts';
 import { listTenants } from './core/tenancy.ts';
 
 async function main(): Promise<void> {
@@ -16,18 +16,21 @@ async function main(): Promise<void> {
   // Open the database while the application's modules load: both take a while.
   const opening = openDatabase(config);
   opening.catch(() => undefined); // reported by the await below
-  const [{ buildApp }, { composePlatform, migratePlatform, appDeps }, { seedDemo, shouldSeedDemo }, { createScheduler }] = await Promise.all([
+  const [{ buildApp }, { composePlatform, platformMigrations, appDeps }, { seedDemo, shouldSeedDemo }, { createScheduler }] = await Promise.all([
     import('./app.ts'),
     import('./platform.ts'),
     import('./seed.ts'),
     import('./core/scheduler.ts'),
   ]);
   const platform = composePlatform();
+  // The migration files are loaded while the database is still opening (~200 ms).
+  const migrations = platformMigrations(platform);
+  migrations.catch(() => undefined); // reported by the await below
   // Log lines are written asynchronously (a synchronous write per line halves throughput).
   const logStream = pino.destination({ dest: 1, sync: false });
   // The app is built while the database is still opening; it serves only after migrating.
   const db = deferredDb(opening, config.databaseUrl ? 'postgres' : 'pglite');
-  const [app] = await Promise.all([buildApp({ db, config, platform, clock: systemClock, logStream }), opening.then(() => migratePlatform(db, platform))]);
+  const [app] = await Promise.all([buildApp({ db, config, platform, clock: systemClock, logStream }), opening.then(async () => migrate(db, await migrations))]);
   const deps = appDeps(platform, db, config, systemClock);
 
   let notes: string[] = [];
