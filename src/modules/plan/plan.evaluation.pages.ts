@@ -9,7 +9,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { access } from '../../core/access.ts';
-import { requireUser, type AuthUser } from '../../core/auth.ts';
+import type { AuthUser } from '../../core/auth.ts';
 import { AppError, type FieldError } from '../../core/errors.ts';
 import { formTitle, formValues } from '../../core/forms.ts';
 import { translate, type Lang } from '../../core/i18n.ts';
@@ -36,7 +36,8 @@ import {
   type EvaluationReportView,
   type EvaluationYear,
 } from './plan.evaluation.ts';
-import { canApproveActual, canUseStaffPages } from './plan.policy.ts';
+import { requireApprover, requireStaff } from './plan.page-guards.ts';
+import { canApproveActual } from './plan.policy.ts';
 import { todayOf } from './plan.service.ts';
 import { dateText, fiscalYearLine, sectionLabel } from './plan.view-model.ts';
 import { todayJst } from '../../core/dates.ts';
@@ -60,18 +61,7 @@ const FyParam = z.object({ fy: Fy });
 const ENTRY_FIELDS = ['fy', 'section', 'measure', 'evaluation', 'issues', 'nextSteps', 'action'] as const;
 const REVIEW_FIELDS = ['fy', 'section', 'measure', 'decision', 'reason'] as const;
 
-/** A staff member (any staff page): 401 → sign-in for the anonymous, 403 for citizens. */
-function requireStaff(request: FastifyRequest): AuthUser {
-  const user = requireUser(request.auth);
-  if (!canUseStaffPages(user)) throw new AppError('forbidden');
-  return user;
-}
 
-function requireApprover(request: FastifyRequest): AuthUser {
-  const user = requireUser(request.auth);
-  if (!canApproveActual(user)) throw new AppError('forbidden');
-  return user;
-}
 
 /** The subject fields of a posted form: every bad one named. */
 function readSubject(values: Record<'fy' | 'section' | 'measure', string>, lang: Lang): { fy: number; section: string; measure: string } | FieldError[] {

@@ -7,7 +7,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { access } from '../../core/access.ts';
-import { requireUser, type AuthUser } from '../../core/auth.ts';
+import type { AuthUser } from '../../core/auth.ts';
 import { fiscalYearEnd, fiscalYearOf } from '../../core/dates.ts';
 import { AppError, type FieldError } from '../../core/errors.ts';
 import { formTitle } from '../../core/forms.ts';
@@ -23,6 +23,7 @@ import type { AppDeps } from '../module.ts';
 import { cachedIndicatorChart } from './plan.chart.ts';
 import { checkActualsCsv, decodeCsvBytes, importActualsCsv, type CsvCheck } from './plan.csv-import.ts';
 import { ActualEntryForm, DecisionForm, EntryQuery, formValues, ImportForm, ReportQuery, type ActualEntryValues } from './plan.forms.ts';
+import { requireApprover, requireStaff } from './plan.page-guards.ts';
 import { canApproveActual, canUseStaffPages } from './plan.policy.ts';
 import { reportCsv, reportView } from './plan.report.ts';
 import { LIMITS } from './plan.schema.ts';
@@ -66,19 +67,7 @@ function staffViewer(request: FastifyRequest): AuthUser | null {
   return user && mfaPassed && canUseStaffPages(user) ? user : null;
 }
 
-/** A staff member (any staff page): 401 → sign-in for the anonymous, 403 for citizens. */
-function requireStaff(request: FastifyRequest): AuthUser {
-  const user = requireUser(request.auth);
-  if (!canUseStaffPages(user)) throw new AppError('forbidden');
-  return user;
-}
 
-/** The plan manager or an admin (approvals). */
-function requireApprover(request: FastifyRequest): AuthUser {
-  const user = requireUser(request.auth);
-  if (!canApproveActual(user)) throw new AppError('forbidden');
-  return user;
-}
 
 /** One language of a message written "日本語 / English". */
 function bilingualHalf(message: string, lang: Lang): string {
