@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import zlib from 'node:zlib';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, onSendAsyncHookHandler, preHandlerAsyncHookHandler } from 'fastify';
 import { currentDataVersions, VersionedCache } from './data-version.ts';
 import type { Sql } from './db/database.ts';
 import type { Tenant } from './tenancy.ts';
@@ -68,14 +68,22 @@ declare module 'fastify' {
  * columns as they are. `licenceOf` is looked up at most once per request, and only when used.
  */
 export function installOpenDataLicence(app: FastifyInstance, licenceOf: (tenant: Tenant) => Promise<OpenDataLicence>): void {
-  app.addHook('preHandler', async (request) => {
-    if (request.method !== 'GET' || !request.url.startsWith('/opendata/') || !request.tenant) return;
+  const offer: preHandlerAsyncHookHandler = async (request) => {
+    if (!request.tenant) return;
     let licence: Promise<OpenDataLicence> | undefined;
     request.openDataLicence = () => (licence ??= licenceOf(request.tenant));
-  });
-  app.addHook('onSend', async (request, reply, payload) => {
+  };
+  const link: onSendAsyncHookHandler = async (request, reply, payload) => {
     if (request.openDataLicence && reply.statusCode < 400) reply.header('link', `<${(await request.openDataLicence()).url}>; rel="license"`);
     return payload;
+  };
+  // Hooks on the open-data routes only (every module's, registered after this): the other
+  // routes, cached reads among them, do not pay for two more hooks per request.
+  const list = <T>(h: T | T[] | undefined): T[] => (h === undefined ? [] : Array.isArray(h) ? h : [h]);
+  app.addHook('onRoute', (route) => {
+    if (![route.method].flat().includes('GET') || !route.url.startsWith('/opendata/')) return;
+    route.preHandler = [...list(route.preHandler), offer];
+    route.onSend = [...list(route.onSend), link];
   });
 }
 
