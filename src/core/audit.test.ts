@@ -9,7 +9,7 @@ import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { appendAudit, canonicalJson, latestAnchor, sealAuditLog, verifyAuditChain, type AnchorOptions } from './audit.ts';
+import { appendAudit, auditedStatement, canonicalJson, latestAnchor, sealAuditLog, verifyAuditChain, type AnchorOptions } from './audit.ts';
 import { newTenant, openTestDb } from '../testing/harness.ts';
 import type { Db } from './db/database.ts';
 
@@ -160,6 +160,54 @@ describe('audit log chain', () => {
     await sealAuditLog(db);
     assert.equal((await verifyAuditChain(db, a.id)).entries, 2);
     assert.equal((await verifyAuditChain(db, b.id)).entries, 3);
+  });
+
+  it('writes a change and its entries as one statement: one entry per returned row, none when nothing changed', async () => {
+    const tenant = await newTenant(db);
+    const audit = { tenantId: tenant.id, actorId: null, actorLabel: 'test@example.jp', action: 'scope.create', entityType: 'scope', entityIdColumn: 'scope', details: { why: 'test' } };
+    const insert = (scopes: string[]) => ({
+      text: `insert into data_versions (tenant_id, scope) select $1, s from unnest($2::text[]) as s on conflict do nothing returning scope`,
+      params: [tenant.id, scopes],
+    });
+    const rows = await auditedStatement<{ scope: string }>(db, insert(['a', 'b']), audit);
+    assert.deepEqual(rows.map((r) => r.scope).sort(), ['a', 'b']);
+    assert.deepEqual(await auditedStatement(db, insert(['a']), audit), [], 'a conflict changes nothing');
+    const entries = await db.query<{ entity_id: string; action: string; details: string }>(
+      'select entity_id, action, details from audit_log where tenant_id = $1 order by entity_id',
+      [tenant.id],
+    );
+    assert.deepEqual(
+      entries.map((e) => [e.entity_id, e.action, JSON.parse(e.details).why]),
+      [['a', 'scope.create', 'test'], ['b', 'scope.create', 'test']],
+    );
+    // Inside a transaction that rolls back, neither the change nor its entry remains.
+    await assert.rejects(
+      db.transaction(async (tx) => {
+        await auditedStatement(tx, insert(['c']), { ...audit, entityIdColumn: undefined, entityId: 'fixed' });
+        throw new Error('roll back');
+      }),
+    );
+    assert.equal((await db.query('select 1 from audit_log where tenant_id = $1', [tenant.id])).length, 2);
+    assert.equal(await sealAuditLog(db, { tenantId: tenant.id }), 2);
+    assert.deepEqual(await verifyAuditChain(db, tenant.id), { tenantId: tenant.id, entries: 2, unsealed: 0, brokenAt: null });
+    await assert.rejects(auditedStatement(db, { text: 'delete from data_versions where false', params: [] }, audit), /returning/);
+  });
+
+  it('seals 300 concurrent entries with one statement of links, in order', async () => {
+    const tenant = await newTenant(db);
+    await Promise.all(
+      Array.from({ length: 300 }, (_, i) =>
+        auditedStatement(
+          db,
+          { text: 'insert into data_versions (tenant_id, scope) values ($1, $2) returning scope', params: [tenant.id, `s${i}`] },
+          { tenantId: tenant.id, actorId: null, actorLabel: 'x', action: 'scope.create', entityType: 'scope', entityIdColumn: 'scope' },
+        ),
+      ),
+    );
+    assert.equal(await sealAuditLog(db, { tenantId: tenant.id }), 300);
+    assert.deepEqual(await verifyAuditChain(db, tenant.id), { tenantId: tenant.id, entries: 300, unsealed: 0, brokenAt: null });
+    const chain = await db.query<{ seq: number }>('select seq from audit_chain where tenant_id = $1 order by pos', [tenant.id]);
+    assert.deepEqual(chain.map((c) => c.seq), [...chain.map((c) => c.seq)].sort((a, b) => a - b), 'positions follow the entries’ order');
   });
 
   it('hashes the same facts the same way whatever the key order', () => {

@@ -74,7 +74,6 @@ function entryHash(e: StoredEntry, prevHash: string): string {
   return createHash('sha256').update(payload).digest('hex');
 }
 
-/** Appends an entry inside the caller's transaction (one insert, no lock). */
 /**
  * An entry's details as stored: canonical JSON with the channel the action came in by. A module
  * that folds its audit insert into a statement of its own stores exactly this.
@@ -83,6 +82,7 @@ export function auditDetails(details: AuditEntryInput['details']): string {
   return canonicalJson({ channel: currentChannel(), ...details });
 }
 
+/** Appends an entry inside the caller's transaction (one insert, no lock). */
 export async function appendAudit(tx: Sql, input: AuditEntryInput): Promise<void> {
   // Millisecond precision survives the timestamptz round trip exactly.
   const at = new Date(Math.floor(Date.now()));
@@ -93,9 +93,53 @@ export async function appendAudit(tx: Sql, input: AuditEntryInput): Promise<void
   );
 }
 
+/**
+ * Runs one data-modifying statement together with its audit entries as a single statement:
+ * `with change as (<statement>), audit as (insert into audit_log …) select * from change`.
+ * Outside a transaction that is one round trip and one commit, as cheap as the bare write
+ * (a transaction of BEGIN, the write, appendAudit and COMMIT takes four). One entry is written
+ * per row the statement returns, so the statement must end in `returning`; a statement that
+ * changes nothing writes no entry. The entity id is the returned column `entityIdColumn`, or
+ * input.entityId for every row.
+ *
+ * `name` prepares the combined statement on PostgreSQL (see Sql.queryNamed): give one only for
+ * a fixed statement text.
+ */
+export async function auditedStatement<T = Record<string, unknown>>(
+  sql: Sql,
+  statement: { text: string; params: readonly unknown[]; name?: string },
+  input: AuditEntryInput & { entityIdColumn?: string },
+): Promise<T[]> {
+  if (!/\breturning\b/i.test(statement.text)) throw new Error('auditedStatement: the statement must end in a returning clause');
+  if (input.entityIdColumn !== undefined && !/^[a-z_][a-z0-9_]*$/.test(input.entityIdColumn)) throw new Error('auditedStatement: bad entityIdColumn');
+  const n = statement.params.length;
+  const p = (i: number) => `$${n + i}`;
+  const entityId = input.entityIdColumn ? `coalesce(change.${input.entityIdColumn}::text, ${p(7)}::text)` : `${p(7)}::text`;
+  const text = `with change as (${statement.text}),
+audit as (
+  insert into audit_log (tenant_id, at, actor_id, actor_label, action, entity_type, entity_id, details)
+  select ${p(1)}::uuid, ${p(2)}::timestamptz, ${p(3)}::uuid, ${p(4)}::text, ${p(5)}::text, ${p(6)}::text, ${entityId}, ${p(8)}::text from change
+)
+select * from change`;
+  const params = [
+    ...statement.params,
+    input.tenantId,
+    // Millisecond precision survives the timestamptz round trip exactly (the chain hashes it).
+    new Date(Math.floor(Date.now())),
+    input.actorId,
+    input.actorLabel,
+    input.action,
+    input.entityType,
+    input.entityIdColumn ? null : (input.entityId ?? null),
+    auditDetails(input.details),
+  ];
+  return statement.name ? sql.queryNamed<T>(statement.name, text, params) : sql.query<T>(text, params);
+}
+
 /** An entry older than this is certainly committed (or never will be): sealing need not look below it again. */
 const SETTLED_MS = 10 * 60 * 1000;
 const SEAL_BATCH = 5000;
+const MAX_SEAL_BATCHES = 40;
 
 export interface AnchorOptions {
   /** The file checkpoints are appended to (one JSON line each). */
@@ -159,50 +203,74 @@ export async function sealAuditLog(
       ).map((r) => r.tenant_id);
   let sealed = 0;
   for (const tenantId of tenants) {
-    const head = await db.transaction(async (tx) => {
-      // One sealer per municipality at a time (appending never waits for it).
-      await tx.query(`select pg_advisory_xact_lock(hashtext('audit-seal:' || $1::text))`, [tenantId]);
-      await tx.query(
-        `insert into audit_seal_state (tenant_id, head_hash) values ($1, $2) on conflict (tenant_id) do nothing`,
-        [tenantId, GENESIS_HASH],
-      );
-      const state = await tx.one<{ head_pos: number; head_hash: string; low_water: number }>(
-        'select head_pos, head_hash, low_water from audit_seal_state where tenant_id = $1',
-        [tenantId],
-      );
-      const rows = await tx.query<StoredEntry>(
-        `select a.tenant_id, a.seq, a.at, a.actor_id, a.actor_label, a.action, a.entity_type, a.entity_id, a.details
-           from audit_log a
-          where a.tenant_id = $1 and a.seq > $2
-            and not exists (select 1 from audit_chain c where c.tenant_id = a.tenant_id and c.seq = a.seq)
-          order by a.seq limit $3`,
-        [tenantId, state.low_water, SEAL_BATCH],
-      );
-      let pos = state.head_pos;
-      let hash = state.head_hash;
-      for (const row of rows) {
-        const next = entryHash(row, hash);
-        pos++;
-        await tx.query('insert into audit_chain (tenant_id, pos, seq, prev_hash, hash) values ($1, $2, $3, $4, $5)', [tenantId, pos, row.seq, hash, next]);
-        hash = next;
-      }
-      const settledBefore = new Date((options.now ?? new Date()).getTime() - SETTLED_MS);
-      await tx.query(
-        `update audit_seal_state set head_pos = $2, head_hash = $3,
-                low_water = greatest(low_water, coalesce((select max(c.seq) from audit_chain c join audit_log a on a.tenant_id = c.tenant_id and a.seq = c.seq
-                                                           where c.tenant_id = $1 and c.seq > low_water and a.at < $4), 0))
-          where tenant_id = $1`,
-        [tenantId, pos, hash, settledBefore],
-      );
-      sealed += rows.length;
-      return rows.length ? { pos, hash } : null;
-    });
+    // Batch after batch until caught up (a busy city writes more than one batch between runs),
+    // up to MAX_SEAL_BATCHES a call so one run never holds the job for long; the next run goes on.
+    let head: { pos: number; hash: string } | null = null;
+    for (let batch = 0; batch < MAX_SEAL_BATCHES; batch++) {
+      const step = await sealBatch(db, tenantId, options.now);
+      sealed += step.sealed;
+      if (step.head) head = step.head;
+      if (step.sealed < SEAL_BATCH) break;
+    }
     if (head && options.anchors) {
       const line = writeAnchor(options.anchors, { tenantId, pos: head.pos, hash: head.hash, at: (options.now ?? new Date()).toISOString() });
       options.log?.(line);
     }
   }
   return sealed;
+}
+
+/** Seals up to SEAL_BATCH of a municipality's entries in one transaction. */
+async function sealBatch(db: Db, tenantId: string, now: Date | undefined): Promise<{ sealed: number; head: { pos: number; hash: string } | null }> {
+  return db.transaction(async (tx) => {
+    // One sealer per municipality at a time (appending never waits for it).
+    await tx.query(`select pg_advisory_xact_lock(hashtext('audit-seal:' || $1::text))`, [tenantId]);
+    await tx.query(
+      `insert into audit_seal_state (tenant_id, head_hash) values ($1, $2) on conflict (tenant_id) do nothing`,
+      [tenantId, GENESIS_HASH],
+    );
+    const state = await tx.one<{ head_pos: number; head_hash: string; low_water: number }>(
+      'select head_pos, head_hash, low_water from audit_seal_state where tenant_id = $1',
+      [tenantId],
+    );
+    const rows = await tx.query<StoredEntry>(
+      `select a.tenant_id, a.seq, a.at, a.actor_id, a.actor_label, a.action, a.entity_type, a.entity_id, a.details
+         from audit_log a
+        where a.tenant_id = $1 and a.seq > $2
+          and not exists (select 1 from audit_chain c where c.tenant_id = a.tenant_id and c.seq = a.seq)
+        order by a.seq limit $3`,
+      [tenantId, state.low_water, SEAL_BATCH],
+    );
+    let pos = state.head_pos;
+    let hash = state.head_hash;
+    const links = { pos: [] as number[], seq: [] as number[], prev: [] as string[], hash: [] as string[] };
+    for (const row of rows) {
+      const next = entryHash(row, hash);
+      pos++;
+      links.pos.push(pos);
+      links.seq.push(row.seq);
+      links.prev.push(hash);
+      links.hash.push(next);
+      hash = next;
+    }
+    // The batch's links in one statement (one round trip, not one per entry: sealing keeps
+    // up with thousands of writes a second).
+    if (rows.length)
+      await tx.query(
+        `insert into audit_chain (tenant_id, pos, seq, prev_hash, hash)
+         select $1, l.pos, l.seq, l.prev, l.hash from unnest($2::bigint[], $3::bigint[], $4::text[], $5::text[]) as l(pos, seq, prev, hash)`,
+        [tenantId, links.pos, links.seq, links.prev, links.hash],
+      );
+    const settledBefore = new Date((now ?? new Date()).getTime() - SETTLED_MS);
+    await tx.query(
+      `update audit_seal_state set head_pos = $2, head_hash = $3,
+              low_water = greatest(low_water, coalesce((select max(c.seq) from audit_chain c join audit_log a on a.tenant_id = c.tenant_id and a.seq = c.seq
+                                                         where c.tenant_id = $1 and c.seq > low_water and a.at < $4), 0))
+        where tenant_id = $1`,
+      [tenantId, pos, hash, settledBefore],
+    );
+    return { sealed: rows.length, head: rows.length ? { pos, hash } : null };
+  });
 }
 
 export interface ChainReport {
