@@ -43,6 +43,8 @@ export const accessTable: AccessRow[] = [
   ['GET', '/procedures', 'public'],
   ['GET', '/procedures/:code/apply', 'public'],
   ['POST', '/procedures/:code/apply', 'public'],
+  ['GET', '/procedures/bundles/:code/apply', 'public'],
+  ['POST', '/procedures/bundles/:code/apply', 'public'],
   ['GET', '/inquiry', 'public'],
   ['POST', '/inquiry', 'public'],
   ['POST', '/inquiry/attachments/:id', 'public'],

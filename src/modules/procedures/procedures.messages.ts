@@ -89,6 +89,7 @@ export const proceduresMessages = defineMessages({
   'procedures.page.submit': { ja: 'この内容で申請する', en: 'Submit the application' },
   'procedures.page.question': { ja: '項目', en: 'Question' },
   'procedures.page.answer': { ja: '回答', en: 'Answer' },
+  'procedures.page.bundleDone': { ja: '手続ごとに担当課が受け付けます。照会はそれぞれの受付番号とパスワードで行います。', en: 'Each procedure is received by its own department; follow each with its receipt number and password.' },
   'procedures.page.doneTitle': { ja: '申請を受け付けました', en: 'Application received' },
   'procedures.page.receipt': { ja: '受付番号', en: 'Receipt number' },
   'procedures.page.password': { ja: '照会用パスワード', en: 'Inquiry password' },
