@@ -255,6 +255,22 @@ describe('files in a one-stop bundle', () => {
     assert.ok(rows.every((r) => !Buffer.from(r.content_sealed).includes(Buffer.from(m))), 'sealed');
   });
 
+  it('makes one application a procedure under 20 concurrent retries of a bundle with files', async () => {
+    const w = await world(ctx);
+    await bundle(w);
+    const up = await upload(w, '/api/v1/procedure-bundles/moving/uploads', [{ name: 'proof', value: { filename: 'proof.pdf', bytes: pdf('proof') } }]);
+    assert.equal(up.statusCode, 201, up.body);
+    const body = { answers: { fullName: '前橋 花子' }, formKey: up.json().formKey };
+    const tries = await Promise.all(Array.from({ length: 20 }, () => w.api('POST', '/api/v1/procedure-bundles/moving/applications', null, body, { 'idempotency-key': 'moving-retry' })));
+    assert.deepEqual([...new Set(tries.map((r) => r.statusCode))], [201], tries.map((r) => r.body).join('\n'));
+    assert.equal(new Set(tries.map((r) => r.json().bundleReceipt)).size, 1);
+    assert.equal(new Set(tries.map((r) => JSON.stringify(r.json().applications.map((a: { receiptNumber: string }) => a.receiptNumber)))).size, 1);
+    assert.equal(await applicationCount(w), 2);
+    const rows = await attachmentRows(w);
+    assert.equal(rows.length, 2);
+    assert.ok(rows.every((r) => r.application_id !== null));
+  });
+
   it('refuses a bundle application without its required file, and an upload one of its forms refuses, storing nothing', async () => {
     const w = await world(ctx);
     await bundle(w);
