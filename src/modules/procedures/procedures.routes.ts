@@ -259,8 +259,10 @@ export function proceduresRoutes(app: FastifyInstance, deps: AppDeps): void {
     { config: USER, ...validatedByService, schema: { summary: '申請の一時保存 / Save a draft application', tags: TAGS, security: bearer, params: CodeParam, body: DraftSchema } },
     async (request, reply) => {
       const answers = (request.body as { answers?: unknown } | undefined)?.answers;
-      const d = await drafts.saveDraft(deps, request.tenant, requireUser(request.auth), request.params.code, { answers }, request.lang);
-      return reply.code(201).send({ id: d.id, procedure: d.procedure.code, updatedAt: d.updatedAt, expiresAt: d.expiresAt });
+      // A form key an upload answered: the draft keeps that form's files as long as itself.
+      const formKey = formKeyOf(request.body, request.lang);
+      const d = await drafts.saveDraft(deps, request.tenant, requireUser(request.auth), request.params.code, { answers, formKey }, request.lang);
+      return reply.code(201).send({ id: d.id, procedure: d.procedure.code, formKey: d.formKey, updatedAt: d.updatedAt, expiresAt: d.expiresAt });
     },
   );
 
@@ -278,7 +280,7 @@ export function proceduresRoutes(app: FastifyInstance, deps: AppDeps): void {
     { config: USER, schema: { summary: '一時保存した申請（回答） / A saved draft with its answers', tags: TAGS, security: bearer, params: DraftParam } },
     async (request) => {
       const d = await drafts.openDraft(deps, request.tenant, requireUser(request.auth), request.params.id);
-      return { id: d.id, procedure: d.procedure.code, procedureTitle: d.procedure.title, updatedAt: d.updatedAt, expiresAt: d.expiresAt, answers: d.answers };
+      return { id: d.id, procedure: d.procedure.code, procedureTitle: d.procedure.title, formKey: d.formKey, updatedAt: d.updatedAt, expiresAt: d.expiresAt, answers: d.answers };
     },
   );
 

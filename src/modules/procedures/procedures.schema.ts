@@ -43,7 +43,11 @@ export const InquirySchema = z.object({
 });
 
 /** 一時保存: the answers so far (required fields may be missing). */
-export const DraftSchema = z.object({ answers: z.record(z.string(), z.unknown()) });
+export const DraftSchema = z.object({
+  answers: z.record(z.string(), z.unknown()),
+  /** The form key an upload answered (its files stay with the draft). */
+  formKey: z.string().max(40).optional(),
+});
 
 export const DraftParam = z.object({ id: z.string().max(40) });
 

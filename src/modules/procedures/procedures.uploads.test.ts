@@ -190,6 +190,23 @@ describe('files through the JSON API', () => {
     assert.equal((await upload(w, '/api/v1/procedures/no-such-procedure/uploads', parts)).statusCode, 404);
   });
 
+  it('keeps the uploaded files with a saved draft, and the draft’s application takes them', async () => {
+    const w = await world(ctx);
+    const code = await publishedProcedure(w, { code: 'api-draft', fields: FIELDS });
+    const { formKey } = (await upload(w, `/api/v1/procedures/${code}/uploads`, [{ name: 'proof', value: { filename: 'a.pdf', bytes: pdf('a') } }], { user: w.citizen })).json();
+    const saved = await w.api('POST', `/api/v1/procedures/${code}/drafts`, w.citizen, { answers: {}, formKey });
+    assert.equal(saved.statusCode, 201, saved.body);
+    assert.equal(saved.json().formKey, formKey);
+    const expiry = await ctx.db.one<{ expires_at: Date }>('select expires_at from procedure_attachments where tenant_id = $1', [w.tenant.id]);
+    assert.equal(expiry.expires_at.toISOString(), saved.json().expiresAt, 'the file is kept as long as the draft');
+    const opened = (await w.api('GET', `/api/v1/my/procedure-drafts/${saved.json().id}`, w.citizen)).json();
+    assert.equal(opened.formKey, formKey);
+    const res = await w.api('POST', `/api/v1/procedures/${code}/applications`, w.citizen, { answers: { fullName: '前橋 花子' }, formKey: opened.formKey, draft: opened.id });
+    assert.equal(res.statusCode, 201, res.body);
+    assert.equal((await w.api('GET', `/api/v1/my/procedure-drafts/${opened.id}`, w.citizen)).statusCode, 404, 'the draft is done with');
+    assert.equal((await w.api('GET', `/api/v1/my/applications/${res.json().receiptNumber}`, w.citizen)).json().answers.proof.filename, 'a.pdf');
+  });
+
   it('limits the uploads of one client', async () => {
     const w = await world(ctx);
     const code = await publishedProcedure(w, { code: 'api-limit', fields: FIELDS });
