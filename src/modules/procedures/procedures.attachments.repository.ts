@@ -50,14 +50,16 @@ export function filesOfForm(sql: Sql, tenantId: string, procedureId: string, for
   ]);
 }
 
-/** Links a form's pending uploads to the application it became. */
-export async function linkPending(tx: Sql, tenantId: string, procedureId: string, formKeyHash: string, applicationId: string, ids: readonly string[]): Promise<void> {
-  if (ids.length === 0) return;
-  await tx.query(
+/** Links a form's pending uploads to the application it became; returns how many it linked (a file already linked is not taken again). */
+export async function linkPending(tx: Sql, tenantId: string, procedureId: string, formKeyHash: string, applicationId: string, ids: readonly string[]): Promise<number> {
+  if (ids.length === 0) return 0;
+  const rows = await tx.query<{ id: string }>(
     `update procedure_attachments set application_id = $4, expires_at = null
-      where tenant_id = $1 and procedure_id = $2 and form_key_hash = $3 and application_id is null and id = any($5::uuid[])`,
+      where tenant_id = $1 and procedure_id = $2 and form_key_hash = $3 and application_id is null and id = any($5::uuid[])
+      returning id`,
     [tenantId, procedureId, formKeyHash, applicationId, ids],
   );
+  return rows.length;
 }
 
 /** Keeps a form's pending uploads until `expiresAt` (a saved draft keeps them as long as itself). */

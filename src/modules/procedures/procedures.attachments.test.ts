@@ -218,3 +218,95 @@ describe('file fields', () => {
     assert.equal(fixed.json().answers.proof.size, r.bytes.length);
   });
 });
+
+describe('file fields in a one-stop bundle’s pages', () => {
+  /** 転出届 (市民協働課) and 国民健康保険 (資産経営課) share 氏名 and the proof of identity; only the latter asks for the insurance card. */
+  async function movingBundle(w: World) {
+    const proof = { name: 'proof', type: 'file', label: '本人確認書類', required: true, shared: true, accept: ['pdf', 'png'], maxBytes: 2000 };
+    const fullName = { name: 'fullName', type: 'text', label: '氏名', required: true, shared: true };
+    await publishedProcedure(w, { code: 'tenshutsu', title: '転出届', fields: [fullName, proof] });
+    const created = await w.api('POST', '/api/v1/procedures', w.shisan, {
+      code: 'kokuho',
+      title: '国民健康保険の資格喪失',
+      department: 'shisan-keiei',
+      identity: 'none',
+      retentionYears: 5,
+      fields: [fullName, proof, { name: 'card', type: 'file', label: '保険証の写し', accept: ['pdf'], page: 2 }],
+    });
+    assert.equal(created.statusCode, 201, created.body);
+    assert.equal((await w.api('POST', '/api/v1/procedures/kokuho/publish', w.shisan, {})).statusCode, 200);
+    assert.equal((await w.api('POST', '/api/v1/procedure-bundles', w.kyodo, { code: 'moving', title: '引っ越しの手続', procedures: ['tenshutsu', 'kokuho'] })).statusCode, 201);
+  }
+
+  async function bundleApplicant(w: World) {
+    const client = new TestClient(ctx.app, w.tenant.host);
+    const list = await client.get('/procedures');
+    assert.ok(list.body.includes('href="/procedures/bundles/moving/apply"'), 'the catalogue links the bundle');
+    const form = await client.get('/procedures/bundles/moving/apply');
+    assert.equal(form.statusCode, 200);
+    const formKey = formKeyOf(form.body);
+    const csrf = await client.csrfToken();
+    const post = (parts: Part[], query = '') => {
+      const { payload, contentType } = multipart([{ name: '_csrf', value: csrf }, { name: 'formKey', value: formKey }, ...parts]);
+      return client.request({ method: 'POST', url: `/procedures/bundles/moving/apply${query}`, payload, headers: { 'content-type': contentType, accept: 'text/html' } });
+    };
+    return { client, form, formKey, csrf, post };
+  }
+
+  it('asks a shared file once, keeps it through the pages and the check page, and gives each procedure’s department its own sealed copy', async () => {
+    const w = await world(ctx);
+    await movingBundle(w);
+    const a = await bundleApplicant(w);
+    assert.match(a.form.body, /<form method="post" action="\/procedures\/bundles\/moving\/apply" enctype="multipart\/form-data"/);
+    assert.equal([...a.form.body.matchAll(/name="a_proof"/g)].length, 1, 'the shared file is asked once');
+    const marker = `Zq${randomToken(8).replace(/[^A-Za-z0-9]/g, 'x')}`;
+    const bytes = pdf(marker);
+    const page2 = await a.post([{ name: 'page', value: '1' }, { name: 'a_fullName', value: '前橋 花子' }, { name: 'a_proof', value: { filename: `免許証_${marker}.pdf`, bytes } }, { name: 'intent', value: 'next' }]);
+    assert.equal(page2.statusCode, 200, page2.body.slice(0, 2000));
+    assert.ok(page2.body.includes('name="a_card"'), 'page 2 asks the insurance card');
+    const card = pdf('card');
+    const check = await a.post([{ name: 'page', value: '2' }, { name: 'a_fullName', value: '前橋 花子' }, { name: 'a_card', value: { filename: 'card.pdf', bytes: card } }, { name: 'intent', value: 'next' }]);
+    assert.equal(check.statusCode, 200, check.body.slice(0, 2000));
+    assert.ok(check.body.includes(`免許証_${marker}.pdf（${bytes.length} B）`), 'the check page names the shared file');
+    assert.ok(check.body.includes('card.pdf'));
+    const done = await a.client.submit('/procedures/bundles/moving/apply', { formKey: a.formKey, page: '2', a_fullName: '前橋 花子', intent: 'submit' }, { csrf: a.csrf });
+    assert.equal(done.statusCode, 201, done.body.slice(0, 2000));
+    const strong = [...done.body.matchAll(/<dd><strong>([^<]+)<\/strong><\/dd>/g)].map((m) => m[1]!);
+    assert.equal(strong.length, 4, 'a receipt number and a password for each procedure');
+    const [tenshutsu, , kokuho] = strong;
+    const a1 = (await w.api('GET', `/api/v1/applications/${tenshutsu}`, w.kyodo)).json();
+    const a2 = (await w.api('GET', `/api/v1/applications/${kokuho}`, w.shisan)).json();
+    assert.equal(a1.bundleReceipt, tenshutsu);
+    assert.equal(a2.bundleReceipt, tenshutsu);
+    assert.equal(a1.answers.proof.filename, `免許証_${marker}.pdf`);
+    assert.equal(a1.answers.card, undefined);
+    assert.equal(a2.answers.card.filename, 'card.pdf');
+    assert.notEqual(a1.answers.proof.file, a2.answers.proof.file);
+    assert.deepEqual((await w.api('GET', `/api/v1/applications/${kokuho}/attachments/${a2.answers.proof.file}`, w.shisan)).rawPayload, bytes);
+    assert.equal((await w.api('GET', `/api/v1/applications/${kokuho}/attachments/${a2.answers.proof.file}`, w.kyodo)).statusCode, 404);
+    const rows = await attachments(w);
+    assert.equal(rows.length, 3);
+    assert.ok(rows.every((r) => r.application_id && !Buffer.from(r.content_sealed).includes(Buffer.from(marker))));
+    // The same form posted again (a double click) is the same applications.
+    const again = await a.client.submit('/procedures/bundles/moving/apply', { formKey: a.formKey, page: '2', a_fullName: '前橋 花子', intent: 'submit' }, { csrf: a.csrf });
+    assert.equal(again.statusCode, 201);
+    assert.ok(again.body.includes(tenshutsu!));
+    assert.equal((await ctx.db.one<{ n: number }>('select count(*)::int as n from procedure_applications where tenant_id = $1', [w.tenant.id])).n, 2);
+  });
+
+  it('refuses a file one of the bundle’s forms does not take, naming the field, and asks for the required file', async () => {
+    const w = await world(ctx);
+    await movingBundle(w);
+    const a = await bundleApplicant(w);
+    const wrong = await a.post([{ name: 'page', value: '1' }, { name: 'a_fullName', value: '前橋 花子' }, { name: 'a_proof', value: { filename: 'proof.pdf', bytes: Buffer.from('not a pdf at all') } }, { name: 'intent', value: 'next' }]);
+    assert.equal(wrong.statusCode, 400);
+    assert.ok(wrong.body.includes('本人確認書類に添付できるファイルの形式は PDF・PNG画像 です'));
+    assert.ok(wrong.body.includes('href="#a_proof"'));
+    assert.equal((await attachments(w)).length, 0);
+    const none = await a.post([{ name: 'page', value: '1' }, { name: 'a_fullName', value: '前橋 花子' }, { name: 'intent', value: 'next' }]);
+    assert.ok(none.body.includes('本人確認書類を入力してください'));
+    const submit = await a.client.submit('/procedures/bundles/moving/apply', { formKey: a.formKey, page: '2', a_fullName: '前橋 花子', intent: 'submit' }, { csrf: a.csrf });
+    assert.ok(submit.body.includes('本人確認書類を入力してください'));
+    assert.equal((await ctx.db.one<{ n: number }>('select count(*)::int as n from procedure_applications where tenant_id = $1', [w.tenant.id])).n, 0);
+  });
+});

@@ -67,26 +67,67 @@ export async function stageUploads(
   lang: Lang,
   options: { now: Date; prefix: string; only?: (f: FieldDef) => boolean },
 ): Promise<FieldError[]> {
+  const r = await stageFormUploads(sql, config, tenantId, [form], formKey, uploads, lang, options);
+  return 'errors' in r ? r.errors : [];
+}
+
+/** A file kept for a form: the field it answers and what the applicant sees of it. */
+export interface StagedFile {
+  field: string;
+  filename: string;
+  size: number;
+  mediaType: string;
+}
+
+/**
+ * The uploads of one request for a form made of one or more procedures' forms (a one-stop
+ * bundle asks several at once): each file is checked against every form that has its field
+ * (a shared field must suit them all) and, only when every file of the request is good, sealed
+ * once per form that asks it, so each application owns its copy (its own retention and
+ * purge). `staged` lists the files kept; `submitted` means the form was already submitted and
+ * nothing was kept (its files belong to the application now). Nothing is stored on a problem.
+ */
+export async function stageFormUploads(
+  sql: Sql,
+  config: KeyConfig,
+  tenantId: string,
+  forms: readonly { procedureId: string; fields: readonly FieldDef[] }[],
+  formKey: string,
+  uploads: readonly Upload[],
+  lang: Lang,
+  options: { now: Date; prefix: string; only?: (f: FieldDef) => boolean },
+): Promise<{ errors: FieldError[] } | { staged: StagedFile[]; submitted: boolean }> {
   const errors: FieldError[] = [];
-  const good: { f: FieldDef; upload: Upload; mediaType: string }[] = [];
+  const good: { procedureId: string; f: FieldDef; upload: Upload; mediaType: string }[] = [];
   for (const upload of uploads) {
     const name = upload.field.startsWith(options.prefix) ? upload.field.slice(options.prefix.length) : upload.field;
-    const f = form.fields.find((x) => x.name === name && x.type === 'file');
-    if (!f || (options.only && !options.only(f))) {
+    const asking = forms.flatMap((form) => {
+      const f = form.fields.find((x) => x.name === name && x.type === 'file');
+      return f && (!options.only || options.only(f)) ? [{ procedureId: form.procedureId, f }] : [];
+    });
+    if (asking.length === 0) {
       errors.push({ path: upload.field.slice(0, 60), message: translate(lang, 'procedures.answer.fileNotAField', { name: name.slice(0, 40) }) });
       continue;
     }
-    const checked = await checkFieldUpload(f, upload, lang, options.prefix);
-    if ('error' in checked) errors.push(checked.error);
-    else good.push({ f, upload, mediaType: checked.mediaType });
+    for (const { procedureId, f } of asking) {
+      const checked = await checkFieldUpload(f, upload, lang, options.prefix);
+      if ('error' in checked) {
+        if (!errors.some((e) => e.path === checked.error.path)) errors.push(checked.error);
+        break;
+      }
+      good.push({ procedureId, f, upload, mediaType: checked.mediaType });
+    }
   }
-  if (errors.length) return errors;
+  if (errors.length) return { errors };
   const hash = formKeyHash(config, formKey);
-  for (const { f, upload, mediaType } of good) {
-    const name = seal(config, safeFilename(upload.filename));
+  const staged: StagedFile[] = [];
+  let submitted = false;
+  for (const { procedureId, f, upload, mediaType } of good) {
+    const filename = safeFilename(upload.filename);
+    const name = seal(config, filename);
     const content = sealBytes(config, upload.bytes);
-    await files.upsertPending(sql, tenantId, {
-      procedureId: form.procedureId,
+    const id = await files.upsertPending(sql, tenantId, {
+      procedureId,
       fieldName: f.name,
       formKeyHash: hash,
       filenameSealed: name.sealed,
@@ -97,8 +138,16 @@ export async function stageUploads(
       now: options.now,
       expiresAt: new Date(options.now.getTime() + PENDING_MS),
     });
+    if (id === null) submitted = true;
+    else {
+      // A later file for the same field replaced the earlier one.
+      const item = { field: f.name, filename, size: upload.bytes.length, mediaType };
+      const i = staged.findIndex((s) => s.field === f.name);
+      if (i >= 0) staged[i] = item;
+      else staged.push(item);
+    }
   }
-  return [];
+  return { staged, submitted };
 }
 
 function answerOf(config: KeyConfig, r: files.AttachmentRow): FileAnswer {

@@ -11,12 +11,46 @@ import { mkdtempSync } from 'node:fs';
 import pg from 'pg';
 import { systemClock } from '../../core/clock.ts';
 import { loadConfig } from '../../core/config.ts';
-import { openPostgres } from '../../core/db/database.ts';
+import { openPostgres, type Db } from '../../core/db/database.ts';
 import { createTenant, ensureDepartment } from '../../core/tenancy.ts';
 import { composePlatform, migratePlatform } from '../../platform.ts';
 import type { AuthUser } from '../../core/auth.ts';
 import type { AppDeps } from '../module.ts';
 import * as service from './procedures.service.ts';
+
+/**
+ * The WAL one operation writes, from this database's records between two WAL positions
+ * (pg_walinspect, PostgreSQL 15+: other databases of a shared server write WAL meanwhile, so a
+ * bare pg_current_wal_lsn() difference overstates it). Undefined when pg_walinspect is not
+ * available to this user.
+ */
+async function walPerOp(db: Db, database: string, ops: [string, (i: number) => Promise<void>][], n = 1000): Promise<Record<string, number> | undefined> {
+  try {
+    await db.exec('create extension if not exists pg_walinspect');
+  } catch {
+    return undefined;
+  }
+  const out: Record<string, number> = {};
+  for (const [label, op] of ops) {
+    const a = (await db.one<{ l: string }>('select pg_current_wal_lsn()::text as l')).l;
+    let next = 0;
+    await Promise.all(Array.from({ length: inFlight }, async () => {
+      while (next < n) await op(next++);
+    }));
+    const b = (await db.one<{ l: string }>('select pg_current_wal_lsn()::text as l')).l;
+    // Records touching this database's blocks, and the commit and multixact records of the transactions that wrote them.
+    const r = await db.one<{ bytes: string }>(
+      `with r as (select * from pg_get_wal_records_info($1::pg_lsn, $2::pg_lsn)),
+            db as (select oid from pg_database where datname = $3),
+            ours as (select distinct xid from r, db where r.block_ref like '%/' || db.oid || '/%' and xid <> '0')
+       select coalesce(sum(record_length + fpi_length), 0)::text as bytes from r, db
+        where r.block_ref like '%/' || db.oid || '/%' or (r.resource_manager in ('Transaction', 'MultiXact') and r.xid in (select xid from ours))`,
+      [a, b, database],
+    );
+    out[label] = Math.round(Number(r.bytes) / n);
+  }
+  return out;
+}
 
 const arg = (name: string) => (process.argv.includes(`--${name}`) ? process.argv[process.argv.indexOf(`--${name}`) + 1] : undefined);
 const seconds = Number(arg('seconds')) || 5;
@@ -92,12 +126,19 @@ try {
       await service.submitApplication(deps, tenant, applicant, 'juminhyo', { answers }, 'ja', { idempotencyKey: `bench-${i}` });
     }, submitted);
   }
+  const loadDuring = os.loadavg()[0]!;
+  const wal = await walPerOp(db, name, [
+    ['bare', async () => void (await db.query('insert into bench_rows (tenant_id, body) values ($1, $2)', [tenant.id, 'x'.repeat(200)]))],
+    ['submission', async (i) => void (await service.submitApplication(deps, tenant, applicant, 'juminhyo', { answers }, 'ja', { idempotencyKey: `wal-${i}` }))],
+  ]);
   const b = (bare.n * 1000) / bare.ms;
   const s = (submitted.n * 1000) / submitted.ms;
   const cpu = (c: typeof bare) => `${(c.cpuUs / c.n).toFixed(0).padStart(4)} µs Node CPU each`;
   console.log(`  Durable submissions on PostgreSQL (${inFlight} in flight, ${2 * seconds} s each in alternating half-second slices)`);
   console.log(`  bare single-row INSERT loop                     ${b.toFixed(0).padStart(7)} /s = 1.000          ${cpu(bare)}`);
   console.log(`  submission: validate, seal, hash, row + audit   ${s.toFixed(0).padStart(7)} /s = ${(s / b).toFixed(3)} × bare  ${cpu(submitted)} (goal ≥ 0.7)`);
+  if (wal) console.log(`  WAL a commit (this database's records only): bare ${wal.bare} B, submission ${wal.submission} B`);
+  console.log(`  load average ${loadDuring.toFixed(2)} (${os.cpus().length} CPUs; the loops share them with PostgreSQL and anything else running)`);
 } finally {
   await db.close();
   await admin.query(`drop database if exists ${name} with (force)`);

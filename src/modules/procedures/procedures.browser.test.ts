@@ -121,6 +121,29 @@ describe('procedures pages in Chromium', { skip: browserTestSkip() }, () => {
     await check(inquiry, 'inquiry result');
   });
 
+  it('applies for the moving-house bundle: shared fields once, the errors, the check page and a receipt a procedure', { timeout: 240_000 }, async () => {
+    const page = await visit(anon, '/procedures/bundles/moving-out/apply');
+    await check(page, 'bundle apply page');
+    assert.equal(await page.locator('#a_fullName').count(), 1, 'a shared field is asked once');
+    assert.equal(await press(page, 'button[value="next"]'), 200);
+    await check(page, 'bundle apply page with errors');
+    await page.fill('#a_fullName', '前橋 花子');
+    await page.fill('#a_fullNameKana', 'まえばし はなこ');
+    await page.fill('#a_birthDate', 'S60.4.1');
+    await page.fill('#a_address', '371-8601');
+    await page.fill('#a_address_address', '前橋市大手町二丁目12番1号');
+    await page.fill('#a_phone', '027-224-1111');
+    await page.fill('#a_newAddress', '高崎市高松町35番地1');
+    await page.fill('#a_movingOn', 'R8.4.20');
+    await page.fill('#a_children', '2');
+    await page.fill('#a_insuredNumber', '12-345');
+    await press(page, 'button[value="next"]');
+    await check(page, 'bundle check your answers');
+    assert.equal(await press(page, 'button[value="submit"]'), 201);
+    await check(page, 'bundle receipts');
+    assert.equal(await page.locator('dl.receipt').count(), 3, 'one receipt a procedure');
+  });
+
   it('shows the department its inbox and a case it can move on', { timeout: 180_000 }, async () => {
     const inbox = await visit(staff, '/staff/applications');
     await check(inbox, 'staff inbox');

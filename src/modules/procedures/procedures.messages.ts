@@ -31,7 +31,7 @@ export const proceduresMessages = defineMessages({
   'procedures.answer.phone': { ja: '{label}は電話番号の形式で入力してください（例：027-123-4567）', en: '{label} must be a phone number (e.g. 027-123-4567)' },
   'procedures.answer.postalCode': { ja: '{label}の郵便番号は7桁で入力してください（例：371-8601）', en: 'The postal code of {label} has 7 digits (e.g. 371-8601)' },
   'procedures.answer.address': { ja: '{label}の住所を200文字以内で入力してください', en: 'Enter the address of {label} (at most 200 characters)' },
-  'procedures.answer.fileUnsupported': { ja: '{label}は申請フォームでファイルとして添付してください', en: 'Attach {label} as a file with the form' },
+  'procedures.answer.fileUnsupported': { ja: '{label}はファイルとして添付してください（API ではアップロードで受け取った formKey を指定します）', en: 'Attach {label} as a file (through the API: upload it and send the formKey the upload answered)' },
   'procedures.answer.fileEmpty': { ja: '{label}のファイルが空です', en: 'The file for {label} is empty' },
   'procedures.answer.fileTooLarge': { ja: '{label}のファイルは{max}以下にしてください', en: 'The file for {label} must be at most {max}' },
   'procedures.answer.fileType': { ja: '{label}に添付できるファイルの形式は {kinds} です', en: 'The file for {label} must be one of: {kinds}' },
@@ -56,6 +56,10 @@ export const proceduresMessages = defineMessages({
   'procedures.error.attachmentNotFound': { ja: '添付ファイルは見つかりません', en: 'No such attachment' },
   'procedures.error.draftNotFound': { ja: '一時保存した申請は見つかりません（保存から30日で削除されます）', en: 'No such saved draft (drafts are deleted 30 days after saving)' },
   'procedures.error.bundleNotFound': { ja: 'まとめて申請 {code} は見つかりません', en: 'No bundle {code}' },
+  'procedures.error.filesSubmitted': { ja: 'このフォームのファイルは既に申請に添付されています。新しい申請には新しくファイルを送ってください', en: 'The files of this form are already attached to an application; upload the files again for a new application' },
+  'procedures.upload.none': { ja: 'ファイルを添付してください（項目名をパート名にした multipart/form-data）', en: 'Attach a file (multipart/form-data, the part named after the field)' },
+  'procedures.upload.formKey': { ja: 'formKey はアップロードで受け取った値を指定してください', en: 'formKey must be the value an upload answered' },
+  'procedures.upload.multipart': { ja: 'ファイルは multipart/form-data で送ってください', en: 'Send files as multipart/form-data' },
 
   'procedures.mail.subject': { ja: '【{city}】電子申請 {receipt} のお知らせ', en: '[{city}] About your application {receipt}' },
   'procedures.mail.body': {
@@ -85,6 +89,7 @@ export const proceduresMessages = defineMessages({
   'procedures.page.submit': { ja: 'この内容で申請する', en: 'Submit the application' },
   'procedures.page.question': { ja: '項目', en: 'Question' },
   'procedures.page.answer': { ja: '回答', en: 'Answer' },
+  'procedures.page.bundleDone': { ja: '手続ごとに担当課が受け付けます。照会はそれぞれの受付番号とパスワードで行います。', en: 'Each procedure is received by its own department; follow each with its receipt number and password.' },
   'procedures.page.doneTitle': { ja: '申請を受け付けました', en: 'Application received' },
   'procedures.page.receipt': { ja: '受付番号', en: 'Receipt number' },
   'procedures.page.password': { ja: '照会用パスワード', en: 'Inquiry password' },

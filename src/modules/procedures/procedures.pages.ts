@@ -17,7 +17,7 @@ import { downloadHeaders, FILE_KINDS } from '../../core/files.ts';
 import { acceptMultipart, readUploadFormWithLists, uploadsOf } from '../../core/multipart.ts';
 import { findDepartment, listDepartments } from '../../core/tenancy.ts';
 import type { AppDeps } from '../module.ts';
-import { filesOfForm, kindsText, stageUploads } from './procedures.attachments.ts';
+import { filesOfForm, kindsText, stageFormUploads } from './procedures.attachments.ts';
 import { answerText, FILE_LIMITS, fileRules, formatBytes, isFileAnswer, isShown, pageCount, pageOf, validateAnswers, type FieldDef, type FileAnswer } from './procedures.fields.ts';
 import * as service from './procedures.service.ts';
 import * as drafts from './procedures.drafts.ts';
@@ -96,6 +96,20 @@ function fieldView(f: FieldDef, raw: Record<string, unknown>, fields: readonly F
   };
 }
 
+/** A form the apply pages ask: one procedure's, or a one-stop bundle's (several procedures' forms, shared fields once). */
+interface ApplyForm {
+  kind: 'procedure' | 'bundle';
+  code: string;
+  /** What the pages show of it. */
+  page: { title: string; description: string; isDemo: boolean };
+  /** `account` when any procedure of it asks for one. */
+  identity: 'none' | 'account';
+  fields: FieldDef[];
+  /** The procedures' forms its files are kept for. */
+  forms: { procedureId: string; fields: readonly FieldDef[] }[];
+  action: string;
+}
+
 /** The maximum body of an apply post: every file field's largest file and the answers. */
 const APPLY_BODY_LIMIT = FILE_LIMITS.perForm * FILE_LIMITS.maxBytes + 1024 * 1024;
 
@@ -111,20 +125,6 @@ export function procedurePageRoutes(app: FastifyInstance, deps: AppDeps): void {
   // Apply forms with file fields post multipart/form-data (they work without JavaScript):
   // a file larger than a field's limit is read only up to the largest limit, then named.
   acceptMultipart(app, { fileSize: FILE_LIMITS.maxBytes + 1, files: FILE_LIMITS.perForm, fields: 2000 });
-
-  /**
-   * The apply post's body is read only once the procedure is known to be open and the caller
-   * may apply for it (a procedure that asks for an account refuses the anonymous first).
-   */
-  const readApplyBody = async (request: FastifyRequest<{ Params: { code: string } }>) => {
-    if (!request.isMultipart()) return;
-    const p = await service.readProcedure(deps, request.tenant, null, request.params.code);
-    if (p.identity === 'account' && !applicantOf(request).user) throw new AppError('unauthenticated');
-    await readUploadFormWithLists(request);
-  };
-  /** The files a form holds (none when its procedure asks for none). */
-  const heldFiles = async (request: FastifyRequest, p: service.ProcedureView, formKey: string): Promise<Record<string, FileAnswer>> =>
-    p.fields.some((f) => f.type === 'file') ? (await filesOfForm(deps.db, deps.config, request.tenant.id, p.id, formKey)).answers : {};
 
   app.get('/procedures', { schema: { hide: true }, config: PUBLIC }, async (request, reply) => {
     const lang = request.lang;
@@ -142,98 +142,175 @@ export function procedurePageRoutes(app: FastifyInstance, deps: AppDeps): void {
 
   // ---------------------------------------------------------------- applying
 
-  async function renderForm(request: FastifyRequest, reply: FastifyReply, code: string, page: number, raw: Record<string, unknown>, errors: FieldError[], formKey: string) {
-    const lang = request.lang;
+  /** A procedure's form as the apply pages ask it. */
+  const procedureForm = async (request: FastifyRequest, code: string): Promise<ApplyForm> => {
     const p = await service.readProcedure(deps, request.tenant, null, code);
-    const held = await heldFiles(request, p, formKey);
-    const pages = pageCount(p.fields);
-    const onPage = p.fields.filter((f) => pageOf(f) === page && (!f.showIf || pageOf(p.fields.find((x) => x.name === f.showIf!.field) ?? f) === page || isShown(f, raw)));
+    return {
+      kind: 'procedure',
+      code: p.code,
+      page: { title: p.title, description: p.description, isDemo: p.isDemo },
+      identity: p.identity,
+      fields: p.fields,
+      forms: [{ procedureId: p.id, fields: p.fields }],
+      action: `/procedures/${encodeURIComponent(p.code)}/apply`,
+    };
+  };
+  /** A one-stop bundle's form: every procedure's fields, shared ones once; files kept for each procedure that asks them. */
+  const bundleApplyForm = async (request: FastifyRequest, code: string): Promise<ApplyForm> => {
+    const b = await service.bundleForm(deps, request.tenant.id, code);
+    return {
+      kind: 'bundle',
+      code: b.bundle.code,
+      page: { title: b.bundle.title, description: b.bundle.description, isDemo: b.bundle.isDemo },
+      identity: b.procedures.some((p) => p.procedure.identity === 'account') ? 'account' : 'none',
+      fields: b.fields,
+      forms: b.procedures.map((p) => ({ procedureId: p.procedure.id, fields: p.fields })),
+      action: `/procedures/bundles/${encodeURIComponent(b.bundle.code)}/apply`,
+    };
+  };
+
+  /** The files a form holds by field (for a bundle, the first procedure's copy of each). */
+  const heldFiles = async (request: FastifyRequest, form: ApplyForm, formKey: string): Promise<Record<string, FileAnswer>> => {
+    const held: Record<string, FileAnswer> = {};
+    for (const f of [...form.forms].reverse()) {
+      if (f.fields.some((x) => x.type === 'file')) Object.assign(held, (await filesOfForm(deps.db, deps.config, request.tenant.id, f.procedureId, formKey)).answers);
+    }
+    return held;
+  };
+
+  /**
+   * The apply post's body is read only once the form is known to be open and the caller may
+   * apply for it (a procedure that asks for an account refuses the anonymous first).
+   */
+  const readApplyBody = (formOf: (request: FastifyRequest, code: string) => Promise<ApplyForm>) => async (request: FastifyRequest<{ Params: { code: string } }>) => {
+    if (!request.isMultipart()) return;
+    const form = await formOf(request, request.params.code);
+    if (form.identity === 'account' && !applicantOf(request).user) throw new AppError('unauthenticated');
+    await readUploadFormWithLists(request);
+  };
+
+  async function renderForm(request: FastifyRequest, reply: FastifyReply, form: ApplyForm, page: number, raw: Record<string, unknown>, errors: FieldError[], formKey: string) {
+    const lang = request.lang;
+    const held = await heldFiles(request, form, formKey);
+    const pages = pageCount(form.fields);
+    const onPage = form.fields.filter((f) => pageOf(f) === page && (!f.showIf || pageOf(form.fields.find((x) => x.name === f.showIf!.field) ?? f) === page || isShown(f, raw)));
     return reply.page(`${VIEWS}/apply.njk`, {
-      title: formTitle(`${p.title}（${t(lang, 'procedures.page.step', { page, pages })}）`, errors, lang),
-      heading: p.title,
-      breadcrumbs: crumbs(lang, { label: p.title }),
-      procedure: p,
+      title: formTitle(`${form.page.title}（${t(lang, 'procedures.page.step', { page, pages })}）`, errors, lang),
+      heading: form.page.title,
+      breadcrumbs: crumbs(lang, { label: form.page.title }),
+      procedure: form.page,
       step: t(lang, 'procedures.page.step', { page, pages }),
       page,
       pages,
-      fields: onPage.map((f) => fieldView(f, raw, p.fields, lang, held)),
+      fields: onPage.map((f) => fieldView(f, raw, form.fields, lang, held)),
       multipart: onPage.some((f) => f.type === 'file'),
-      // 一時保存 is for signed-in applicants.
-      canSave: applicantOf(request).user !== null,
-      hidden: hiddenAnswers(p.fields, raw, (f) => onPage.includes(f)),
+      // 一時保存 is for signed-in applicants, and for one procedure's form.
+      canSave: form.kind === 'procedure' && applicantOf(request).user !== null,
+      hidden: hiddenAnswers(form.fields, raw, (f) => onPage.includes(f)),
       errors,
       formKey,
-      action: `/procedures/${encodeURIComponent(code)}/apply`,
+      action: form.action,
     });
   }
 
   app.get<{ Params: { code: string }; Querystring: { draft?: string } }>('/procedures/:code/apply', { schema: { hide: true }, config: PUBLIC }, async (request, reply) => {
-    const p = await service.readProcedure(deps, request.tenant, null, request.params.code);
+    const form = await procedureForm(request, request.params.code);
     const user = applicantOf(request).user;
     const draftId = typeof request.query.draft === 'string' ? request.query.draft : '';
-    if ((p.identity === 'account' || draftId) && !user) return reply.redirect(`/login?next=${encodeURIComponent(request.url)}`);
+    if ((form.identity === 'account' || draftId) && !user) return reply.redirect(`/login?next=${encodeURIComponent(request.url)}`);
     if (draftId && user) {
       // Carry on with a saved draft: its answers, and its form key (the files it holds).
       const d = await drafts.openDraft(deps, request.tenant, user, draftId);
-      if (d.procedure.code !== p.code) throw new AppError('not_found');
-      return renderForm(request, reply, p.code, 1, drafts.formValuesOf(d.answers), [], d.formKey);
+      if (d.procedure.code !== form.code) throw new AppError('not_found');
+      return renderForm(request, reply, form, 1, drafts.formValuesOf(d.answers), [], d.formKey);
     }
-    return renderForm(request, reply, p.code, 1, {}, [], randomUUID());
+    return renderForm(request, reply, form, 1, {}, [], randomUUID());
   });
 
-  app.post<{ Params: { code: string }; Body: Record<string, unknown> }>('/procedures/:code/apply', { schema: { hide: true }, config: PUBLIC, bodyLimit: APPLY_BODY_LIMIT, preValidation: readApplyBody }, async (request, reply) => {
+  app.get<{ Params: { code: string } }>('/procedures/bundles/:code/apply', { schema: { hide: true }, config: PUBLIC }, async (request, reply) => {
+    const form = await bundleApplyForm(request, request.params.code);
+    if (form.identity === 'account' && !applicantOf(request).user) return reply.redirect(`/login?next=${encodeURIComponent(request.url)}`);
+    return renderForm(request, reply, form, 1, {}, [], randomUUID());
+  });
+
+  /** One post of an apply form (a procedure's or a bundle's): a page, the check page, or the submission. */
+  async function applyPost(request: FastifyRequest<{ Params: { code: string }; Body: Record<string, unknown> }>, reply: FastifyReply, form: ApplyForm) {
     const lang = request.lang;
     const body = request.body ?? {};
-    const p = await service.readProcedure(deps, request.tenant, null, request.params.code);
-    const pages = pageCount(p.fields);
-    const raw = rawAnswers(p.fields, body);
+    const pages = pageCount(form.fields);
+    const raw = rawAnswers(form.fields, body);
     const formKey = /^[0-9a-f-]{36}$/.test(str(body.formKey)) ? str(body.formKey) : randomUUID();
     const intent = str(body.intent);
     const page = Math.min(pages, Math.max(1, Number(str(body.page)) || 1));
+    const pageOfError = (e: FieldError, otherwise: number) => pageOf(form.fields.find((f) => `a_${f.name}` === e.path) ?? ({ page: otherwise } as FieldDef));
     // Files of this post: checked by field, kept sealed as the form's pending uploads; a refused file is not kept.
     const uploads = uploadsOf(request);
     if (uploads.length) {
-      if (p.identity === 'account' && !applicantOf(request).user) throw new AppError('unauthenticated');
-      const fileErrors = await stageUploads(deps.db, deps.config, request.tenant.id, { procedureId: p.id, fields: p.fields }, formKey, uploads, lang, { now: deps.clock.now(), prefix: 'a_' });
-      if (fileErrors.length) return renderForm(request, reply.code(400), p.code, page, raw, fileErrors, formKey);
+      if (form.identity === 'account' && !applicantOf(request).user) throw new AppError('unauthenticated');
+      const staged = await deps.db.transaction((tx) => stageFormUploads(tx, deps.config, request.tenant.id, form.forms, formKey, uploads, lang, { now: deps.clock.now(), prefix: 'a_' }));
+      if ('errors' in staged) return renderForm(request, reply.code(400), form, page, raw, staged.errors, formKey);
     }
-    if (intent === 'save') {
+    if (intent === 'save' && form.kind === 'procedure') {
       const user = applicantOf(request).user;
       if (!user) throw new AppError('unauthenticated');
       try {
-        const d = await drafts.saveDraft(deps, request.tenant, user, p.code, { formKey, answers: raw }, lang, { prefix: 'a_' });
+        const d = await drafts.saveDraft(deps, request.tenant, user, form.code, { formKey, answers: raw }, lang, { prefix: 'a_' });
         return reply.redirect(`/my/procedures?saved=${encodeURIComponent(d.id)}`, 303);
       } catch (err) {
         if (!(err instanceof AppError) || err.code !== 'validation') throw err;
-        const first = Math.min(...err.errors.map((e) => pageOf(p.fields.find((f) => `a_${f.name}` === e.path) ?? ({ page } as FieldDef))));
-        return renderForm(request, reply.code(400), p.code, first, raw, err.errors.filter((e) => pageOf(p.fields.find((f) => `a_${f.name}` === e.path) ?? ({ page: first } as FieldDef)) === first), formKey);
+        const first = Math.min(...err.errors.map((e) => pageOfError(e, page)));
+        return renderForm(request, reply.code(400), form, first, raw, err.errors.filter((e) => pageOfError(e, first) === first), formKey);
       }
     }
-    if (intent.startsWith('edit-')) return renderForm(request, reply, p.code, Math.min(pages, Math.max(1, Number(intent.slice(5)) || 1)), raw, [], formKey);
-    if (intent === 'back') return renderForm(request, reply, p.code, Math.max(1, page - 1), raw, [], formKey);
-    const held = await heldFiles(request, p, formKey);
-    const checked = validateAnswers(p.fields, raw, lang, { pages: intent === 'submit' ? pages : page, prefix: 'a_', files: held });
+    if (intent.startsWith('edit-')) return renderForm(request, reply, form, Math.min(pages, Math.max(1, Number(intent.slice(5)) || 1)), raw, [], formKey);
+    if (intent === 'back') return renderForm(request, reply, form, Math.max(1, page - 1), raw, [], formKey);
+    const held = await heldFiles(request, form, formKey);
+    const checked = validateAnswers(form.fields, raw, lang, { pages: intent === 'submit' ? pages : page, prefix: 'a_', files: held });
     if (checked.errors.length) {
-      const first = Math.min(...checked.errors.map((e) => pageOf(p.fields.find((f) => `a_${f.name}` === e.path) ?? { page } as FieldDef)));
-      return renderForm(request, reply, p.code, first, raw, checked.errors.filter((e) => pageOf(p.fields.find((f) => `a_${f.name}` === e.path) ?? ({ page: first } as FieldDef)) === first), formKey);
+      const first = Math.min(...checked.errors.map((e) => pageOfError(e, page)));
+      return renderForm(request, reply, form, first, raw, checked.errors.filter((e) => pageOfError(e, first) === first), formKey);
     }
-    if (intent === 'next' && page < pages) return renderForm(request, reply, p.code, page + 1, raw, [], formKey);
+    if (intent === 'next' && page < pages) return renderForm(request, reply, form, page + 1, raw, [], formKey);
     if (intent !== 'submit') {
       // 確認画面 — check your answers.
       return reply.page(`${VIEWS}/check.njk`, {
-        title: `${t(lang, 'procedures.page.check')}：${p.title}`,
-        breadcrumbs: crumbs(lang, { label: p.title }),
-        procedure: p,
-        rows: p.fields.filter((f) => isShown(f, checked.answers)).map((f) => ({ label: f.label, page: pageOf(f), text: answerText(f, checked.answers[f.name]) })),
-        hidden: hiddenAnswers(p.fields, raw, () => false),
+        title: `${t(lang, 'procedures.page.check')}：${form.page.title}`,
+        breadcrumbs: crumbs(lang, { label: form.page.title }),
+        procedure: form.page,
+        rows: form.fields.filter((f) => isShown(f, checked.answers)).map((f) => ({ label: f.label, page: pageOf(f), text: answerText(f, checked.answers[f.name]) })),
+        hidden: hiddenAnswers(form.fields, raw, () => false),
         formKey,
-        action: `/procedures/${encodeURIComponent(p.code)}/apply`,
+        action: form.action,
         pages,
       });
     }
-    const receipt = await service.submitApplication(deps, request.tenant, applicantOf(request), p.code, { answers: raw }, lang, { idempotencyKey: `form:${formKey}`, formKey });
-    return reply.code(201).page(`${VIEWS}/done.njk`, { title: t(lang, 'procedures.page.doneTitle'), breadcrumbs: crumbs(lang, { label: p.title }), procedure: p, receipt });
-  });
+    // The form's key makes a double submit (or a retried post) one application (one per procedure of a bundle).
+    const options = { idempotencyKey: `form:${formKey}`, formKey };
+    const receipts =
+      form.kind === 'procedure'
+        ? [{ ...(await service.submitApplication(deps, request.tenant, applicantOf(request), form.code, { answers: raw }, lang, options)), title: form.page.title }]
+        : await bundleReceipts(request, form.code, raw, lang, options);
+    return reply.code(201).page(`${VIEWS}/done.njk`, { title: t(lang, 'procedures.page.doneTitle'), breadcrumbs: crumbs(lang, { label: form.page.title }), procedure: form.page, receipts });
+  }
+
+  /** A bundle's submission: one receipt a procedure, each with its procedure's title. */
+  async function bundleReceipts(request: FastifyRequest, code: string, raw: Record<string, unknown>, lang: Lang, options: { idempotencyKey: string; formKey: string }) {
+    const r = await service.submitBundle(deps, request.tenant, applicantOf(request), code, { answers: raw }, lang, { ...options, prefix: 'a_' });
+    const titles = new Map((await service.bundleForm(deps, request.tenant.id, code)).procedures.map((p) => [p.procedure.code, p.procedure.title]));
+    return r.applications.map((a) => ({ ...a, title: titles.get(a.procedure) ?? a.procedure }));
+  }
+
+  app.post<{ Params: { code: string }; Body: Record<string, unknown> }>(
+    '/procedures/:code/apply',
+    { schema: { hide: true }, config: PUBLIC, bodyLimit: APPLY_BODY_LIMIT, preValidation: readApplyBody(procedureForm) },
+    async (request, reply) => applyPost(request, reply, await procedureForm(request, request.params.code)),
+  );
+
+  app.post<{ Params: { code: string }; Body: Record<string, unknown> }>(
+    '/procedures/bundles/:code/apply',
+    { schema: { hide: true }, config: PUBLIC, bodyLimit: APPLY_BODY_LIMIT, preValidation: readApplyBody(bundleApplyForm) },
+    async (request, reply) => applyPost(request, reply, await bundleApplyForm(request, request.params.code)),
+  );
 
   // ---------------------------------------------------------------- the applicant's own
 

@@ -1,6 +1,6 @@
 /**
  * Personal data stays sealed: a seeded personal value (a name and an address sent as answers,
- * a message quoting them) appears in no log line of the whole run, nowhere in the embedded
+ * a message quoting them, files attached through the pages and through the API) appears in no log line of the whole run, nowhere in the embedded
  * database's files, and nowhere in a pg_dump of PostgreSQL; a key rotation re-seals old records
  * under the new key and they still open.
  */
@@ -78,6 +78,15 @@ async function lifeOfAnApplication(db: Db, env: Record<string, string> = {}) {
     ]);
     assert.equal((await browser.request({ method: 'POST', url: '/procedures/secret-file/apply', payload: upload.payload, headers: { 'content-type': upload.contentType, accept: 'text/html' } })).statusCode, 200);
     assert.equal((await browser.submit('/procedures/secret-file/apply', { formKey, page: '1', a_fullName: name, intent: 'submit' }, { csrf })).statusCode, 201);
+    // Files through the JSON API: one refused (a text file posing as a PDF), one uploaded and taken by a JSON application.
+    const viaApi = (filename: string, bytes: Buffer) => {
+      const body = multipart([{ name: 'proof', value: { filename, bytes } }]);
+      return app.inject({ method: 'POST', url: '/api/v1/procedures/secret-file/uploads', headers: { host: tenant.host, accept: 'application/json', 'content-type': body.contentType }, payload: body.payload });
+    };
+    assert.equal((await viaApi(`bad-${marker}.pdf`, Buffer.from(`not a pdf ${marker}`))).statusCode, 400);
+    const uploaded = await viaApi(`api-${marker}.pdf`, Buffer.from(`%PDF-1.4\n%api-${marker}\n%%EOF\n`, 'latin1'));
+    assert.equal(uploaded.statusCode, 201, uploaded.body);
+    assert.equal((await api('POST', '/api/v1/procedures/secret-file/applications', { answers: { fullName: name }, formKey: uploaded.json().formKey })).statusCode, 201);
     // A key rotation: the records sealed under the old key are re-sealed under the new one.
     const rotated = testConfig({ HIBIKI_ENCRYPTION_KEY: Buffer.alloc(32, 9).toString('base64'), HIBIKI_PREVIOUS_ENCRYPTION_KEYS: config.encryptionKey.toString('base64') });
     assert.ok((await rotateKeys({ config: rotated }, db)) >= 4);

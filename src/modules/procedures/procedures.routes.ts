@@ -38,12 +38,19 @@ import * as service from './procedures.service.ts';
 import * as drafts from './procedures.drafts.ts';
 import { answerText } from './procedures.fields.ts';
 import { downloadHeaders } from '../../core/files.ts';
+import { translate } from '../../core/i18n.ts';
+import { readUploadFormWithLists, uploadsOf } from '../../core/multipart.ts';
+import { FILE_LIMITS } from './procedures.fields.ts';
+import { admitUpload, formKeyOf, uploadFiles, type UploadTarget } from './procedures.uploads.ts';
 
 const TAGS = ['procedures'];
 const bearer = [{ bearer: [] }];
 const STAFF = { access: access.staff };
 const PUBLIC = { access: access.public };
 const USER = { access: access.user };
+
+/** An upload request: every file field's largest file, and a little for the part headers. */
+const UPLOAD_BODY_LIMIT = FILE_LIMITS.perForm * FILE_LIMITS.maxBytes + 64 * 1024;
 
 /** Bodies the service validates itself (every bad field reported at once, in the reader's language). */
 const validatedByService = { validatorCompiler: () => (data: unknown) => ({ value: data }) };
@@ -170,11 +177,36 @@ export function proceduresRoutes(app: FastifyInstance, deps: AppDeps): void {
 
   // ---------------------------------------------------------------- applying
 
+  /**
+   * Files through the API: the body (multipart, one part per file field, an optional `formKey`
+   * part to add to a form) is read only after the procedure is known open, the caller may apply
+   * and the client is within its upload limit; bounded by the per-form file limits.
+   */
+  const readUploads = (target: (request: FastifyRequest<{ Params: { code: string } }>) => UploadTarget) => async (request: FastifyRequest<{ Params: { code: string } }>) => {
+    await admitUpload(deps, request.tenant, applicant(request), target(request));
+    if (!request.isMultipart()) throw new AppError('unsupported_media_type', { ja: translate('ja', 'procedures.upload.multipart'), en: translate('en', 'procedures.upload.multipart') });
+    await readUploadFormWithLists(request);
+  };
+  const uploadRoute = (url: string, summary: string, target: (request: FastifyRequest<{ Params: { code: string } }>) => UploadTarget) =>
+    api.post(
+      url,
+      { config: PUBLIC, ...validatedByService, bodyLimit: UPLOAD_BODY_LIMIT, preValidation: readUploads(target), schema: { summary, tags: TAGS, params: CodeParam, consumes: ['multipart/form-data'] } },
+      async (request, reply) => {
+        const body = request.body as Record<string, unknown> | undefined;
+        const r = await uploadFiles(deps, request.tenant, applicant(request), target(request), { formKey: formKeyOf(body, request.lang), uploads: uploadsOf(request) }, request.lang);
+        return reply.code(201).header('cache-control', 'no-store').send(r);
+      },
+    );
+  uploadRoute('/api/v1/procedures/:code/uploads', '添付ファイルのアップロード（申請の formKey を返す） / Upload files for an application (answers the formKey to apply with)', (r) => ({ procedure: r.params.code }));
+
   api.post(
     '/api/v1/procedures/:code/applications',
     { config: PUBLIC, ...validatedByService, schema: { summary: '申請（Idempotency-Key 可） / Apply (Idempotency-Key supported)', tags: TAGS, params: CodeParam, body: ApplySchema } },
     async (request, reply) => {
-      const r = await service.submitApplication(deps, request.tenant, applicant(request), request.params.code, request.body, request.lang, { idempotencyKey: idempotencyKey(request) });
+      const r = await service.submitApplication(deps, request.tenant, applicant(request), request.params.code, request.body, request.lang, {
+        idempotencyKey: idempotencyKey(request),
+        formKey: formKeyOf(request.body, request.lang),
+      });
       if (r.replayed) reply.header('idempotent-replayed', 'true');
       return reply.code(201).send(r);
     },
@@ -227,8 +259,10 @@ export function proceduresRoutes(app: FastifyInstance, deps: AppDeps): void {
     { config: USER, ...validatedByService, schema: { summary: '申請の一時保存 / Save a draft application', tags: TAGS, security: bearer, params: CodeParam, body: DraftSchema } },
     async (request, reply) => {
       const answers = (request.body as { answers?: unknown } | undefined)?.answers;
-      const d = await drafts.saveDraft(deps, request.tenant, requireUser(request.auth), request.params.code, { answers }, request.lang);
-      return reply.code(201).send({ id: d.id, procedure: d.procedure.code, updatedAt: d.updatedAt, expiresAt: d.expiresAt });
+      // A form key an upload answered: the draft keeps that form's files as long as itself.
+      const formKey = formKeyOf(request.body, request.lang);
+      const d = await drafts.saveDraft(deps, request.tenant, requireUser(request.auth), request.params.code, { answers, formKey }, request.lang);
+      return reply.code(201).send({ id: d.id, procedure: d.procedure.code, formKey: d.formKey, updatedAt: d.updatedAt, expiresAt: d.expiresAt });
     },
   );
 
@@ -246,7 +280,7 @@ export function proceduresRoutes(app: FastifyInstance, deps: AppDeps): void {
     { config: USER, schema: { summary: '一時保存した申請（回答） / A saved draft with its answers', tags: TAGS, security: bearer, params: DraftParam } },
     async (request) => {
       const d = await drafts.openDraft(deps, request.tenant, requireUser(request.auth), request.params.id);
-      return { id: d.id, procedure: d.procedure.code, procedureTitle: d.procedure.title, updatedAt: d.updatedAt, expiresAt: d.expiresAt, answers: d.answers };
+      return { id: d.id, procedure: d.procedure.code, procedureTitle: d.procedure.title, formKey: d.formKey, updatedAt: d.updatedAt, expiresAt: d.expiresAt, answers: d.answers };
     },
   );
 
@@ -286,11 +320,20 @@ export function proceduresRoutes(app: FastifyInstance, deps: AppDeps): void {
     },
   );
 
+  uploadRoute('/api/v1/procedure-bundles/:code/uploads', 'ワンストップ申請の添付ファイル / Upload files for a bundle application', (r) => ({ bundle: r.params.code }));
+
   api.post(
     '/api/v1/procedure-bundles/:code/applications',
     { config: PUBLIC, ...validatedByService, schema: { summary: 'ワンストップ申請 / Apply for a bundle', tags: TAGS, params: CodeParam, body: ApplySchema } },
     async (request, reply) =>
-      reply.code(201).send(await service.submitBundle(deps, request.tenant, applicant(request), request.params.code, request.body, request.lang, { idempotencyKey: idempotencyKey(request) })),
+      reply
+        .code(201)
+        .send(
+          await service.submitBundle(deps, request.tenant, applicant(request), request.params.code, request.body, request.lang, {
+            idempotencyKey: idempotencyKey(request),
+            formKey: formKeyOf(request.body, request.lang),
+          }),
+        ),
   );
 
   // ---------------------------------------------------------------- the department

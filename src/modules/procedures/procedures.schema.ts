@@ -29,7 +29,13 @@ export const ReceiptParam = z.object({ receiptNumber: z.string().max(20) });
 export const CounterParam = z.object({ code: z.string().max(60), fiscalYear: z.coerce.number().int().min(1900).max(2200) });
 
 /** An application: answers by field name (checked against the published form by the service). */
-export const ApplySchema = z.object({ answers: z.record(z.string(), z.unknown()) });
+export const ApplySchema = z.object({
+  answers: z.record(z.string(), z.unknown()),
+  /** The form key an upload answered: the application takes the files uploaded with it (file fields are left out of `answers`). */
+  formKey: z.string().max(40).optional(),
+  /** A saved draft this application completes (deleted once received). */
+  draft: z.string().max(40).optional(),
+});
 
 export const InquirySchema = z.object({
   receiptNumber: z.string().trim().min(1).max(20),
@@ -37,7 +43,11 @@ export const InquirySchema = z.object({
 });
 
 /** 一時保存: the answers so far (required fields may be missing). */
-export const DraftSchema = z.object({ answers: z.record(z.string(), z.unknown()) });
+export const DraftSchema = z.object({
+  answers: z.record(z.string(), z.unknown()),
+  /** The form key an upload answered (its files stay with the draft). */
+  formKey: z.string().max(40).optional(),
+});
 
 export const DraftParam = z.object({ id: z.string().max(40) });
 

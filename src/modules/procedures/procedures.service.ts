@@ -232,11 +232,11 @@ export async function submitApplication(
     // published version, and a stale one is read again once.
     const open = (attempt === 0 ? openForms.get(`${tenant.id}:${code}`) : undefined) ?? (await loadOpenForm(deps.db, tenant.id, code));
     requireIdentity(open.procedure, applicant, lang);
-    // The files the form's uploads left (only a form page has them: an API request has no form key).
+    // The files the form's uploads left (the page's hidden form key, or the one an API upload answered).
     const held = options.formKey && open.fields.some((f) => f.type === 'file') ? await filesOfForm(deps.db, deps.config, tenant.id, open.procedure.id, options.formKey) : null;
     const { answers, errors } = validateAnswers(open.fields, raw, lang, { ...(held ? { files: held.answers } : {}), ...(options.prefix ? { prefix: options.prefix } : {}) });
     if (errors.length) throw validation(errors);
-    const attachments = held && options.formKey ? { formKeyHash: formKeyHash(deps.config, options.formKey), ids: held.pendingIds } : undefined;
+    const attachments = held && options.formKey ? { formKeyHash: formKeyHash(deps.config, options.formKey), ids: fileIdsOf(answers) } : undefined;
     const receipt = await receive(deps, tenant, applicant, open.procedure, open.procedure.publishedVersion!, answers, { ...options, ...(attachments ? { attachments } : {}) });
     if (receipt !== 'stale') {
       // A draft of this form (the page's form key, or the draft an API client names) is done with.
@@ -248,6 +248,11 @@ export async function submitApplication(
     openForms.delete(`${tenant.id}:${code}`);
     if (attempt >= 1) throw new AppError('conflict', say(lang, 'procedures.error.notPublished'));
   }
+}
+
+/** The attachments the answers name (a file of a field not shown is not among them). */
+function fileIdsOf(answers: Answers): string[] {
+  return Object.values(answers).flatMap((v) => (isFileAnswer(v) ? [v.file] : []));
 }
 
 /** Published procedures with their forms, by tenant and code (checked by every insert). */
@@ -276,7 +281,7 @@ async function receive(
     isDemo?: boolean;
     receivedAt?: Date;
     bundle?: { id: string; receipt: string };
-    /** The form's pending uploads the application takes. */
+    /** The form's uploads the answers name: the application takes them (every one still pending, or 409). */
     attachments?: { formKeyHash: string; ids: readonly string[] };
   },
 ): Promise<Receipt | 'stale'> {
@@ -313,7 +318,10 @@ async function receive(
   const inserted = attachments
     ? await deps.db.transaction(async (tx) => {
         const row = await insert(tx);
-        if (row) await linkPending(tx, tenant.id, p.id, attachments.formKeyHash, row.id, attachments.ids);
+        // Files another application of the same form already took are not shared (rolled back, 409).
+        if (row && (await linkPending(tx, tenant.id, p.id, attachments.formKeyHash, row.id, attachments.ids)) !== attachments.ids.length) {
+          throw new AppError('conflict', say('ja', 'procedures.error.filesSubmitted'));
+        }
         return row;
       })
     : await insert(deps.db);
@@ -766,22 +774,51 @@ export async function listBundles(deps: AppDeps, tenantId: string) {
 /**
  * One-stop: the bundle's answers (shared fields once) split into one application per
  * procedure, each in its own department's inbox, linked by the bundle's receipt (that of the
- * first). Every procedure's answers are validated before anything is stored.
+ * first). Every procedure's answers are validated before anything is stored. Files come from
+ * the bundle form's uploads (`formKey`: the apply page's, or the one an API upload answered),
+ * each procedure taking its own sealed copy.
  */
-export async function submitBundle(deps: AppDeps, tenant: Tenant, applicant: Applicant, code: string, body: unknown, lang: Lang, options: { idempotencyKey?: string | undefined } = {}) {
+export async function submitBundle(
+  deps: AppDeps,
+  tenant: Tenant,
+  applicant: Applicant,
+  code: string,
+  body: unknown,
+  lang: Lang,
+  options: { idempotencyKey?: string | undefined; formKey?: string | undefined; prefix?: string } = {},
+) {
   const form = await bundleForm(deps, tenant.id, code);
   const raw = body && typeof body === 'object' && !Array.isArray(body) ? (body as { answers?: unknown }).answers : undefined;
-  const all = validateAnswers(form.fields, raw, lang);
-  if (all.errors.length) throw validation(all.errors);
   for (const { procedure } of form.procedures) requireIdentity(procedure, applicant, lang);
+  // Each procedure's copies of the form's files, and for the whole form the first copy of each field.
+  const held: Record<string, FileAnswer>[] = [];
+  for (const { procedure, fields } of form.procedures) {
+    held.push(options.formKey && fields.some((f) => f.type === 'file') ? (await filesOfForm(deps.db, deps.config, tenant.id, procedure.id, options.formKey)).answers : {});
+  }
+  const files: Record<string, FileAnswer> = Object.assign({}, ...[...held].reverse());
+  const prefix = options.prefix ? { prefix: options.prefix } : {};
+  const all = validateAnswers(form.fields, raw, lang, { files, ...prefix });
+  if (all.errors.length) throw validation(all.errors);
+  // Then each procedure's own answers against its own form and its own copies of the files.
+  const own: Answers[] = [];
+  const errors: FieldError[] = [];
+  for (const [i, { fields }] of form.procedures.entries()) {
+    const mine = Object.fromEntries(fields.filter((f) => f.type !== 'file' && all.answers[f.name] !== undefined).map((f) => [f.name, (raw as Record<string, unknown>)[f.name]]));
+    const checked = validateAnswers(fields, mine, lang, { files: held[i]!, ...prefix });
+    for (const e of checked.errors) if (!errors.some((x) => x.path === e.path)) errors.push(e);
+    own.push(checked.answers);
+  }
+  if (errors.length) throw validation(errors);
+  const keyHash = options.formKey ? formKeyHash(deps.config, options.formKey) : undefined;
   const receipts: Receipt[] = [];
   let link: { id: string; receipt: string } | undefined;
-  for (const [i, { procedure, fields }] of form.procedures.entries()) {
-    const own: Answers = {};
-    for (const f of fields) if (all.answers[f.name] !== undefined) own[f.name] = all.answers[f.name]!;
-    const r = await receiveOrRefuse(deps, tenant, applicant, procedure, procedure.publishedVersion!, own, {
+  for (const [i, { procedure }] of form.procedures.entries()) {
+    const answers = own[i]!;
+    const ids = fileIdsOf(answers);
+    const r = await receiveOrRefuse(deps, tenant, applicant, procedure, procedure.publishedVersion!, answers, {
       idempotencyKey: options.idempotencyKey ? `${options.idempotencyKey}|${i}` : undefined,
       ...(link ? { bundle: link } : {}),
+      ...(keyHash && ids.length ? { attachments: { formKeyHash: keyHash, ids } } : {}),
     });
     if (!link) {
       link = { id: form.bundle.id, receipt: r.receiptNumber };
