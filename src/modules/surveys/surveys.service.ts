@@ -254,7 +254,7 @@ export async function submitResponse(deps: AppDeps, tenant: Tenant, who: Request
   const outcome = await deps.db.transaction(async (tx) => {
     // Counted in the answer's own transaction (one commit per answer).
     if (!staff) await enforceRateLimits(tx, deps.clock, tenant.id, [{ rule: RATE_LIMITS.answerPerClient, key: who.ip }]);
-    const result = await repo.storeAnswer(tx, tenant.id, survey.id, hashCode(input!.invitation), row, repo.tallyKeys(questions, stored));
+    const result = await repo.storeAnswer(tx, tenant.id, survey.id, hashCode(input!.invitation), row, repo.tallyIncrements(questions, [row]));
     // Closed between the read and the write: the code's use is rolled back with the rest.
     if (result === 'closed') throw new AppError('conflict', stateMsg('surveys.error.notOpen', 'closed'));
     if (result === 'ok' && staff) await appendAudit(tx, { tenantId: tenant.id, ...actor(who.user!), action: 'survey.paper_answer', entityType: 'survey', entityId: survey.code });
@@ -369,10 +369,10 @@ export async function setStrata(deps: AppDeps, tenant: Tenant, user: AuthUser, c
 /** Running tallies against a full recount of the stored answers (equal unless something is broken). */
 export async function verifyTallies(sql: Sql, tenantId: string, code: string) {
   const survey = await surveyOrThrow(sql, tenantId, code);
-  const questions = await repo.loadQuestions(sql, tenantId, survey.id);
-  const key = (t: repo.Tally) => `${t.questionCode}\u0000${t.choiceCode}`;
-  const running = new Map((await repo.loadTallies(sql, tenantId, survey.id)).filter((t) => t.n > 0).map((t) => [key(t), t.n]));
-  const recount = new Map((await repo.recountTallies(sql, tenantId, survey.id, questions)).map((t) => [key(t), t.n]));
+  // Compared per weighting cell: the weighted figures read the cells.
+  const key = (t: repo.CellTally) => `${t.questionCode}\u0000${t.choiceCode}\u0000${t.sex}\u0000${t.ageGroup}`;
+  const running = new Map((await repo.loadCellTallies(sql, tenantId, survey.id)).filter((t) => t.n > 0).map((t) => [key(t), t.n]));
+  const recount = new Map((await repo.recountTallies(sql, tenantId, survey.id)).map((t) => [key(t), t.n]));
   const responses = await sql.one<{ n: number }>('select count(*)::integer as n from survey_responses where tenant_id = $1 and survey_id = $2', [tenantId, survey.id]);
   const same = running.size === recount.size && [...running].every(([k, n]) => recount.get(k) === n) && responses.n === survey.respondents;
   return { same, respondents: survey.respondents, stored: responses.n };
