@@ -368,43 +368,43 @@ export async function* responsePages(sql: Sql, tenantId: string, surveyId: strin
 }
 
 /**
- * One answer in one statement (the hot path): the code marked used, the survey share-locked
- * while open (a concurrent close waits for the answer; an answer after it sees it closed), the
- * respondent counted, the response stored and the tallies added, each step only when the one
- * before it happened. The counts go to this connection's shard, so concurrent answers do not
- * wait on each other's rows; the tally rows are locked in key order. 'closed' leaves the code
- * used: the caller rolls back.
+ * One answer in one statement (the hot path; atomic on its own, no transaction needed): the
+ * survey share-locked while open (a concurrent close waits for the answer; an answer after it
+ * sees it closed), the code marked used, the respondent counted, the response stored and the
+ * tallies added, each step only when the one before it happened. The counts go to this
+ * connection's shard, so concurrent answers do not wait on each other's rows; the tally rows
+ * are locked in key order. 'closed' and 'used' change nothing.
  */
 export async function storeAnswer(
-  tx: Sql,
+  sql: Sql,
   tenantId: string,
   surveyId: string,
   hash: string,
   row: ResponseRow,
   increments: ReadonlyMap<TallyKey, number>,
 ): Promise<'ok' | 'used' | 'unknown' | 'closed'> {
-  const [result] = await tx.queryNamed<{ redeemed: number; counted: number }>(
+  const [result] = await sql.queryNamed<{ open: number; redeemed: number }>(
     'surveys.storeAnswer',
-    `with inv as (
-       update survey_invitations set used = true where tenant_id = $1 and survey_id = $2 and code_hash = $3 and not used returning 1
-     ), s as (
-       select id from surveys where tenant_id = $1 and id = $2 and state = 'open' and exists (select 1 from inv) for share
+    `with s as (
+       select id from surveys where tenant_id = $1 and id = $2 and state = 'open' for share
+     ), inv as (
+       update survey_invitations set used = true where tenant_id = $1 and survey_id = (select id from s) and code_hash = $3 and not used returning 1
      ), c as (
-       insert into survey_respondent_counts as c (tenant_id, survey_id, shard, n) select $1, s.id, ${SHARD}, 1 from s
+       insert into survey_respondent_counts as c (tenant_id, survey_id, shard, n) select $1, $2, ${SHARD}, 1 from inv
        on conflict (tenant_id, survey_id, shard) do update set n = c.n + 1 returning 1
      ), r as (
        insert into survey_responses (tenant_id, survey_id, channel, received_on, sex, age_group, area, answers, is_demo)
        select $1, $2, $4, $5::date, $6, $7, $8, $9::jsonb, $10 from c returning 1
      ), t as (${ADD_TALLIES('$11', '$12', '$13', '$14', '$15', ', c')} returning 1
      )
-     select (select count(*) from inv)::integer as redeemed, (select count(*) from c)::integer + 0 * (select count(*) from r) + 0 * (select count(*) from t) as counted`,
+     select (select count(*) from s)::integer as open,
+            (select count(*) from c)::integer + 0 * (select count(*) from r) + 0 * (select count(*) from t) as redeemed`,
     [tenantId, surveyId, hash, row.channel, row.receivedOn, row.sex, row.ageGroup, row.area, JSON.stringify(row.answers), row.isDemo, ...incrementArrays(increments)],
   );
-  if (result!.redeemed === 0) {
-    const exists = await tx.maybeOne('select 1 from survey_invitations where tenant_id = $1 and survey_id = $2 and code_hash = $3', [tenantId, surveyId, hash]);
-    return exists ? 'used' : 'unknown';
-  }
-  return result!.counted === 1 ? 'ok' : 'closed';
+  if (result!.open === 0) return 'closed';
+  if (result!.redeemed === 1) return 'ok';
+  const exists = await sql.maybeOne('select 1 from survey_invitations where tenant_id = $1 and survey_id = $2 and code_hash = $3', [tenantId, surveyId, hash]);
+  return exists ? 'used' : 'unknown';
 }
 
 /** A survey with its questions in one read. */

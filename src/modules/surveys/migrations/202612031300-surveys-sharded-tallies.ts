@@ -9,7 +9,10 @@
  *   on different connections lock different rows; readers sum the shards;
  * - the respondent count moves from surveys.respondents to survey_respondent_counts, sharded
  *   the same way;
- * - the weighted figures read the cells of the tallies instead of scanning the answers.
+ * - the weighted figures read the cells of the tallies instead of scanning the answers;
+ * - the answer path's tables lose their own foreign key to municipalities: their key to the
+ *   survey (or question) already implies it, and checking it made every answer key-share-lock
+ *   the municipality's one row (a multixact per answer under concurrency).
  * Backfilled from the stored answers (the tallies recounted, the respondents counted), so both
  * start equal to a full recount.
  */
@@ -22,6 +25,8 @@ alter table survey_tallies
   add column age_group text not null default '' check (length(age_group) <= 40),
   add column shard smallint not null default 0 check (shard between 0 and 63);
 alter table survey_tallies drop constraint survey_tallies_pkey;
+alter table survey_tallies drop constraint survey_tallies_tenant_id_fkey;
+alter table survey_responses drop constraint survey_responses_tenant_id_fkey;
 alter table survey_tallies add primary key (tenant_id, survey_id, question_code, choice_code, sex, age_group, shard);
 
 delete from survey_tallies;
@@ -43,7 +48,7 @@ select r.tenant_id, r.survey_id, q.code, k.choice, coalesce(r.sex, ''), coalesce
  group by r.tenant_id, r.survey_id, q.code, k.choice, coalesce(r.sex, ''), coalesce(r.age_group, '');
 
 create table survey_respondent_counts (
-  tenant_id uuid not null references municipalities(id),
+  tenant_id uuid not null,
   survey_id uuid not null,
   shard smallint not null check (shard between 0 and 63),
   n integer not null check (n >= 0),
