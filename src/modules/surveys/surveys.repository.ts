@@ -367,6 +367,43 @@ export async function* responsePages(sql: Sql, tenantId: string, surveyId: strin
   }
 }
 
+/** A CSV field in SQL, quoted as csv-stringify quotes it (when it holds a comma, a quote or a line break). */
+const csvField = (x: string) => `case when ${x} ~ '[",\\r\\n]' then '"' || replace(${x}, '"', '""') || '"' else ${x} end`;
+
+/**
+ * The answers' CSV lines, page by page in id order, made by the database: each page is one
+ * string (`prefix`, then channel, sex, age group, area, each of `questions` — a multiple
+ * choice joined by ';' — and the demo flag), so an export of a million answers moves a few
+ * hundred strings through Node instead of a million parsed answer objects (whose garbage, not
+ * any accumulation, made the server's memory swell by ~170 MiB before a collection).
+ */
+export async function* answerCsvPages(sql: Sql, tenantId: string, surveyId: string, prefix: string, questions: readonly string[], pageSize = 1000): AsyncGenerator<string> {
+  let after = '00000000-0000-0000-0000-000000000000';
+  for (;;) {
+    const [page] = await sql.queryNamed<{ csv: string | null; n: number; last: string | null }>(
+      'surveys.answerCsvPage',
+      `select string_agg(line, '' order by id) as csv, count(*)::integer as n, (array_agg(id order by id desc))[1] as last
+         from (
+           select r.id, $5 || concat_ws(',', ${csvField('r.channel')}, ${csvField(`coalesce(r.sex, '')`)}, ${csvField(`coalesce(r.age_group, '')`)}, ${csvField(`coalesce(r.area, '')`)},
+                  (select string_agg(${csvField('w.v')}, ',' order by u.i)
+                     from unnest($6::text[]) with ordinality as u(c, i)
+                     cross join lateral (select case when jsonb_typeof(r.answers -> u.c) = 'array'
+                                                     then coalesce((select string_agg(e, ';' order by o) from jsonb_array_elements_text(r.answers -> u.c) with ordinality as x(e, o)), '')
+                                                     else coalesce(r.answers ->> u.c, '') end as v) as w),
+                  case when r.is_demo then 'true' else 'false' end) || E'\\n' as line
+             from survey_responses r
+            where r.tenant_id = $1 and r.survey_id = $2 and r.id > $3::uuid
+            order by r.id limit $4
+         ) as p`,
+      [tenantId, surveyId, after, pageSize, prefix, questions],
+    );
+    if (!page || page.n === 0) return;
+    yield page.csv!;
+    if (page.n < pageSize) return;
+    after = page.last!;
+  }
+}
+
 /**
  * One answer in one statement (the hot path; atomic on its own, no transaction needed): the
  * survey share-locked while open (a concurrent close waits for the answer; an answer after it
