@@ -335,7 +335,7 @@ async function benchOn(engine: Engine): Promise<void> {
   const rate = (c: Counter) => (c.n * 1000) / c.ms;
   const cpu = (c: Counter) => `${fmt(c.nodeUs / c.n).padStart(4)} µs Node CPU${engine.label === 'PostgreSQL' ? `, ${fmt(c.serverUs / c.n).padStart(4)} µs PostgreSQL CPU` : ''} each`;
   const after = await service.verifyTallies(db, tenant.id, SURVEY);
-  console.log(`  submissions (${inFlight} in flight, ${2 * seconds} s each in alternating half-second slices, over the loaded survey; CPU of the whole machine's PostgreSQL, other users included):`);
+  console.log(`  submissions (${inFlight} in flight, ${2 * seconds} s each in alternating half-second slices, over the loaded survey${engine.label === 'PostgreSQL' ? "; PostgreSQL's CPU is the whole local server's, other users included" : '; PGlite runs inside this process'}):`);
   console.log(`    bare single-row INSERT loop                          ${fmt(rate(bare)).padStart(6)} /s = 1.000          ${cpu(bare)}`);
   console.log(`    answer via submitResponse (real path, limit counted) ${fmt(rate(submitted)).padStart(6)} /s = ${(rate(submitted) / rate(bare)).toFixed(3)} × bare  ${cpu(submitted)} (goal ≥ 0.5: ${goal(rate(submitted) / rate(bare) >= 0.5)})`);
   console.log(`    the same without the per-address limit (bench only)  ${fmt(rate(unlimited)).padStart(6)} /s = ${(rate(unlimited) / rate(bare)).toFixed(3)} × bare  ${cpu(unlimited)} (goal ≥ 0.5: ${goal(rate(unlimited) / rate(bare) >= 0.5)})`);
