@@ -242,7 +242,9 @@ async function benchOn(engine: Engine): Promise<void> {
   const platform = composePlatform();
   await migratePlatform(db, platform);
   const tenant: Tenant = (await createTenant(db, { code: TENANT, nameJa: '計測市', nameEn: 'Bench City', hostnames: [] }))!;
-  const config = loadConfig({ HIBIKI_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'hibiki-bench-')), HIBIKI_SECRET: 'bench-secret-bench-secret-bench-secret-00', LOG_LEVEL: 'silent' });
+  const configDir = mkdtempSync(path.join(os.tmpdir(), 'hibiki-bench-'));
+  process.once('exit', () => rmSync(configDir, { recursive: true, force: true }));
+  const config = loadConfig({ HIBIKI_DATA_DIR: configDir, HIBIKI_SECRET: 'bench-secret-bench-secret-bench-secret-00', LOG_LEVEL: 'silent' });
   const deps = appDeps(platform, db, config, systemClock);
   const staff: AuthUser = { id: '00000000-0000-4000-8000-000000000001', tenantId: tenant.id, email: 'bench', displayName: 'bench', role: 'plan_manager', departmentId: null, departmentCode: null, totpEnabled: false };
   await service.createSurvey(deps, tenant, staff, definition, 'ja');
