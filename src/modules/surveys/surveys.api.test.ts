@@ -46,9 +46,9 @@ async function snapshot(w: World) {
   const q = (sql: string) => ctx.db.query(sql, [w.tenant.id]);
   return JSON.stringify({
     responses: await q('select count(*)::integer as n from survey_responses where tenant_id = $1'),
-    tallies: await q('select question_code, choice_code, n from survey_tallies where tenant_id = $1 order by 1, 2'),
+    tallies: await q('select question_code, choice_code, sex, age_group, sum(n)::integer as n from survey_tallies where tenant_id = $1 group by 1, 2, 3, 4 order by 1, 2, 3, 4'),
     used: await q('select count(*)::integer as n from survey_invitations where tenant_id = $1 and used'),
-    surveys: await q('select code, respondents, state from surveys where tenant_id = $1 order by code'),
+    surveys: await q('select code, state, (select coalesce(sum(n), 0)::integer from survey_respondent_counts c where c.tenant_id = s.tenant_id and c.survey_id = s.id) as respondents from surveys s where tenant_id = $1 order by code'),
   });
 }
 

@@ -130,9 +130,7 @@ export async function importAnswers(deps: AppDeps, tenant: Tenant, user: AuthUse
       throw new AppError('conflict', { ja: translate('ja', 'surveys.error.notOpen', { state: '' }), en: translate('en', 'surveys.error.notOpen', { state: '' }) });
     }
     await repo.insertResponses(tx, tenant.id, survey.id, rows);
-    const increments = new Map<string, number>();
-    for (const r of rows) for (const [k, n] of repo.tallyKeys(questions, r.answers)) increments.set(k, (increments.get(k) ?? 0) + n);
-    await repo.addTallies(tx, tenant.id, survey.id, increments);
+    await repo.addTallies(tx, tenant.id, survey.id, repo.tallyIncrements(questions, rows));
     await appendAudit(tx, { tenantId: tenant.id, actorId: user.id, actorLabel: user.email, action: 'survey.import', entityType: 'survey', entityId: survey.code, details: { rows: rows.length } });
   });
   return { rows: data.length, imported: rows.length, problems: [] };

@@ -18,28 +18,14 @@ function publishedColumns(questions: readonly repo.Question[], withText: boolean
   return questions.filter((q) => withText || q.kind !== 'text');
 }
 
-/** The answers as CSV: a header, then one line per response, in pages. */
+/** The answers as CSV: a header, then one line per response, in pages made by the database. */
 export function answersCsv(sql: Sql, tenantId: string, survey: repo.Survey, questions: readonly repo.Question[], withText = false): Readable {
   const cols = publishedColumns(questions, withText);
+  // Each line starts with the survey's code and fiscal year, the same on every line.
+  const prefix = stringify([[survey.code, survey.fiscalYear, '']]).replace(/\n$/, '');
   async function* lines() {
     yield BOM + stringify([['survey', 'fiscalYear', 'channel', 'sex', 'ageGroup', 'area', ...cols.map((q) => q.code), 'demo']]);
-    for await (const page of repo.responsePages(sql, tenantId, survey.id)) {
-      yield stringify(
-        page.map((r) => [
-          survey.code,
-          survey.fiscalYear,
-          r.channel,
-          r.sex ?? '',
-          r.ageGroup ?? '',
-          r.area ?? '',
-          ...cols.map((q) => {
-            const a = r.answers[q.code];
-            return Array.isArray(a) ? a.join(';') : a === undefined || a === null ? '' : String(a);
-          }),
-          r.isDemo ? 'true' : 'false',
-        ]),
-      );
-    }
+    yield* repo.answerCsvPages(sql, tenantId, survey.id, prefix, cols.map((q) => q.code));
   }
   return Readable.from(lines());
 }

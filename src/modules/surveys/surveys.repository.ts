@@ -32,7 +32,9 @@ export interface Question {
   indicatorCode: string | null;
 }
 
-const SURVEY_COLUMNS = `id, code, title, fiscal_year as "fiscalYear", population, state, invited, respondents,
+/** The respondents of the survey row `t`: the sum of its count's shards. */
+const respondentsOf = (t: string) => `(select coalesce(sum(c.n), 0)::integer from survey_respondent_counts c where c.tenant_id = ${t}.tenant_id and c.survey_id = ${t}.id)`;
+const SURVEY_COLUMNS = `id, code, title, fiscal_year as "fiscalYear", population, state, invited, ${respondentsOf('surveys')} as respondents,
   opened_on as "openedOn", closed_on as "closedOn", published_on as "publishedOn", is_demo as "isDemo"`;
 const QUESTION_COLUMNS = `code, position, kind, text, required, choices, own_scale as "ownScale", section_code as "sectionCode", indicator_code as "indicatorCode"`;
 
@@ -116,14 +118,23 @@ export async function invitationStates(sql: Sql, tenantId: string, surveyId: str
   return new Map(rows.map((r) => [r.code_hash, r.used]));
 }
 
-/** Counts one more respondent while the survey is open; false when it is not open (closed meanwhile). */
+/**
+ * The shard of the running counts this connection adds to: answers on different connections
+ * lock different rows, so they do not queue behind each other's commits.
+ */
+const SHARD = 'pg_backend_pid() % 16';
+
+/**
+ * Counts n more respondents while the survey is in one of `states` (its row share-locked, so a
+ * concurrent close waits for this transaction); false when it is not (closed meanwhile).
+ */
 export async function countRespondent(tx: Sql, tenantId: string, surveyId: string, n = 1, states: readonly State[] = ['open']): Promise<boolean> {
-  const row = await tx.maybeOne(`update surveys set respondents = respondents + $3 where tenant_id = $1 and id = $2 and state = any($4::text[]) returning 1`, [
-    tenantId,
-    surveyId,
-    n,
-    states,
-  ]);
+  const row = await tx.maybeOne(
+    `with s as (select id from surveys where tenant_id = $1 and id = $2 and state = any($4::text[]) for share)
+     insert into survey_respondent_counts as c (tenant_id, survey_id, shard, n) select $1, s.id, ${SHARD}, $3 from s
+     on conflict (tenant_id, survey_id, shard) do update set n = c.n + excluded.n returning 1`,
+    [tenantId, surveyId, n, states],
+  );
   return row !== undefined;
 }
 
@@ -154,19 +165,37 @@ export async function insertResponses(tx: Sql, tenantId: string, surveyId: strin
   );
 }
 
-/** Adds to the running tallies, in a fixed key order (concurrent answers lock rows in the same order). */
-export async function addTallies(tx: Sql, tenantId: string, surveyId: string, increments: ReadonlyMap<string, number>): Promise<void> {
-  if (increments.size === 0) return;
+/** A running tally's key: question, choice, sex and age group ('' for an attribute not given), NUL-separated. */
+export type TallyKey = string;
+
+const splitKey = (k: TallyKey) => k.split('\u0000') as [string, string, string, string];
+
+/** The tally increments of stored responses: tallyKeys of each, in the response's weighting cell. */
+export function tallyIncrements(questions: readonly Question[], rows: readonly Pick<ResponseRow, 'answers' | 'sex' | 'ageGroup'>[]): Map<TallyKey, number> {
+  const out = new Map<TallyKey, number>();
+  for (const r of rows) {
+    const cell = `\u0000${r.sex ?? ''}\u0000${r.ageGroup ?? ''}`;
+    for (const [k, n] of tallyKeys(questions, r.answers)) out.set(k + cell, (out.get(k + cell) ?? 0) + n);
+  }
+  return out;
+}
+
+/** The increments as parallel arrays in a fixed key order (concurrent answers lock rows in the same order). */
+function incrementArrays(increments: ReadonlyMap<TallyKey, number>): [string[], string[], string[], string[], number[]] {
   const keys = [...increments.keys()].sort();
-  const questions = keys.map((k) => k.slice(0, k.indexOf('\u0000')));
-  const choices = keys.map((k) => k.slice(k.indexOf('\u0000') + 1));
-  const counts = keys.map((k) => increments.get(k)!);
-  await tx.query(
-    `insert into survey_tallies as t (tenant_id, survey_id, question_code, choice_code, n)
-     select $1, $2, q, c, n from unnest($3::text[], $4::text[], $5::integer[]) with ordinality as u(q, c, n, i) order by i
-     on conflict (tenant_id, survey_id, question_code, choice_code) do update set n = t.n + excluded.n`,
-    [tenantId, surveyId, questions, choices, counts],
-  );
+  const parts = keys.map(splitKey);
+  return [parts.map((p) => p[0]), parts.map((p) => p[1]), parts.map((p) => p[2]), parts.map((p) => p[3]), keys.map((k) => increments.get(k)!)];
+}
+
+const ADD_TALLIES = (q: string, c: string, s: string, a: string, n: string, from = '') => `
+  insert into survey_tallies as t (tenant_id, survey_id, question_code, choice_code, sex, age_group, shard, n)
+  select $1, $2, q, c, s, a, ${SHARD}, n from unnest(${q}::text[], ${c}::text[], ${s}::text[], ${a}::text[], ${n}::integer[]) with ordinality as u(q, c, s, a, n, i)${from} order by i
+  on conflict (tenant_id, survey_id, question_code, choice_code, sex, age_group, shard) do update set n = t.n + excluded.n`;
+
+/** Adds to the running tallies (this connection's shard). */
+export async function addTallies(tx: Sql, tenantId: string, surveyId: string, increments: ReadonlyMap<TallyKey, number>): Promise<void> {
+  if (increments.size === 0) return;
+  await tx.query(ADD_TALLIES('$3', '$4', '$5', '$6', '$7'), [tenantId, surveyId, ...incrementArrays(increments)]);
 }
 
 export interface Tally {
@@ -175,31 +204,73 @@ export interface Tally {
   n: number;
 }
 
+/** The running tallies of a survey: per question and choice, its cells and shards summed. */
 export async function loadTallies(sql: Sql, tenantId: string, surveyId: string): Promise<Tally[]> {
   return sql.query<Tally>(
-    'select question_code as "questionCode", choice_code as "choiceCode", n from survey_tallies where tenant_id = $1 and survey_id = $2',
+    `select question_code as "questionCode", choice_code as "choiceCode", sum(n)::integer as n
+       from survey_tallies where tenant_id = $1 and survey_id = $2 group by question_code, choice_code`,
     [tenantId, surveyId],
   );
 }
 
-/** The tallies recounted from the responses themselves (the proof that the running ones are right). */
-export async function recountTallies(sql: Sql, tenantId: string, surveyId: string, questions: readonly Question[]): Promise<Tally[]> {
-  const rows = await sql.query<{ answers: Record<string, unknown> }>('select answers from survey_responses where tenant_id = $1 and survey_id = $2', [
-    tenantId,
-    surveyId,
-  ]);
-  const counts = new Map<string, number>();
-  for (const r of rows) {
-    for (const [key, n] of tallyKeys(questions, r.answers)) counts.set(key, (counts.get(key) ?? 0) + n);
-  }
-  return [...counts].map(([k, n]) => ({ questionCode: k.slice(0, k.indexOf('\u0000')), choiceCode: k.slice(k.indexOf('\u0000') + 1), n }));
+export interface CellTally extends Tally {
+  /** '' when not given. */
+  sex: string;
+  /** '' when not given. */
+  ageGroup: string;
 }
 
-/** Rebuilds the tallies from the responses (seeding, repair). */
-export async function rebuildTallies(tx: Sql, tenantId: string, surveyId: string, questions: readonly Question[]): Promise<void> {
+/** The running tallies per weighting cell (shards summed). */
+export async function loadCellTallies(sql: Sql, tenantId: string, surveyId: string): Promise<CellTally[]> {
+  return sql.query<CellTally>(
+    `select question_code as "questionCode", choice_code as "choiceCode", sex, age_group as "ageGroup", sum(n)::integer as n
+       from survey_tallies where tenant_id = $1 and survey_id = $2 group by question_code, choice_code, sex, age_group`,
+    [tenantId, surveyId],
+  );
+}
+
+/**
+ * The tally keys of every stored response per weighting cell, counted in the database (the same keys as
+ * tallyKeys: each choice once, '' for an unanswered choice question, '*' for an answered text
+ * or number question), so a recount of a million answers moves a few dozen rows, not the answers.
+ */
+const RECOUNT = `
+  select q.code as "questionCode", k.choice as "choiceCode", coalesce(r.sex, '') as sex, coalesce(r.age_group, '') as "ageGroup", count(*)::integer as n
+    from survey_questions q
+    join survey_responses r on r.tenant_id = q.tenant_id and r.survey_id = q.survey_id
+    cross join lateral (select r.answers -> q.code as a) v
+    cross join lateral (
+      select e as choice from jsonb_array_elements_text(case when q.kind not in ('text', 'number') and jsonb_typeof(v.a) = 'array' then v.a else '[]'::jsonb end) as e
+      union all
+      select case
+               when q.kind in ('text', 'number') then case when coalesce(jsonb_typeof(v.a), 'null') = 'null' then '' else '*' end
+               when jsonb_typeof(v.a) = 'array' then ''
+               else coalesce(v.a #>> '{}', '')
+             end
+       where q.kind in ('text', 'number') or coalesce(jsonb_typeof(v.a), 'null') <> 'array' or jsonb_array_length(v.a) = 0
+    ) k
+   where q.tenant_id = $1 and q.survey_id = $2
+   group by q.code, k.choice, coalesce(r.sex, ''), coalesce(r.age_group, '')`;
+
+/** The tallies recounted from the responses themselves (the proof that the running ones are right). */
+export async function recountTallies(sql: Sql, tenantId: string, surveyId: string): Promise<CellTally[]> {
+  return sql.query<CellTally>(RECOUNT, [tenantId, surveyId]);
+}
+
+/** Rebuilds the tallies and the respondent count from the responses (seeding, repair, a bulk load). */
+export async function rebuildTallies(tx: Sql, tenantId: string, surveyId: string): Promise<void> {
   await tx.query('delete from survey_tallies where tenant_id = $1 and survey_id = $2', [tenantId, surveyId]);
-  const recount = await recountTallies(tx, tenantId, surveyId, questions);
-  await addTallies(tx, tenantId, surveyId, new Map(recount.map((t) => [`${t.questionCode}\u0000${t.choiceCode}`, t.n])));
+  await tx.query(
+    `insert into survey_tallies (tenant_id, survey_id, question_code, choice_code, sex, age_group, shard, n)
+     select $1, $2, "questionCode", "choiceCode", sex, "ageGroup", 0, n from (${RECOUNT}) as recount order by 3, 4, 5, 6`,
+    [tenantId, surveyId],
+  );
+  await tx.query('delete from survey_respondent_counts where tenant_id = $1 and survey_id = $2', [tenantId, surveyId]);
+  await tx.query(
+    `insert into survey_respondent_counts (tenant_id, survey_id, shard, n)
+     select $1, $2, 0, count(*)::integer from survey_responses where tenant_id = $1 and survey_id = $2`,
+    [tenantId, surveyId],
+  );
 }
 
 /**
@@ -220,12 +291,14 @@ export function tallyKeys(questions: readonly Question[], answers: Record<string
   return keys;
 }
 
-/** Responses per weighting cell, with how many gave one of `choices` to the question. */
+/**
+ * Respondents per weighting cell, with how many gave one of `choices` to the question, from the
+ * cell tallies (a perception question adds exactly one key per response).
+ */
 export async function cellCounts(sql: Sql, tenantId: string, surveyId: string, questionCode: string, choices: readonly string[]) {
-  return sql.query<{ sex: string | null; ageGroup: string | null; respondents: number; hits: number }>(
-    `select sex, age_group as "ageGroup", count(*)::integer as respondents,
-            count(*) filter (where answers->>$3 = any($4::text[]))::integer as hits
-       from survey_responses where tenant_id = $1 and survey_id = $2 group by sex, age_group`,
+  return sql.query<{ sex: string; ageGroup: string; respondents: number; hits: number }>(
+    `select sex, age_group as "ageGroup", sum(n)::integer as respondents, coalesce(sum(n) filter (where choice_code = any($4::text[])), 0)::integer as hits
+       from survey_tallies where tenant_id = $1 and survey_id = $2 and question_code = $3 group by sex, age_group`,
     [tenantId, surveyId, questionCode, choices],
   );
 }
@@ -252,7 +325,7 @@ export async function publishedQuestions(sql: Sql, tenantId: string, by: { indic
   const filter = by.indicators ? 'q.indicator_code = any($2::text[])' : 'q.section_code = $2';
   return sql.query<Question & { surveyId: string; surveyCode: string; surveyTitle: string; fiscalYear: number; respondents: number; population: number | null; publishedOn: string; isDemo: boolean }>(
     `select ${QUESTION_COLUMNS.split(', ').map((c) => `q.${c}`).join(', ')},
-            s.id as "surveyId", s.code as "surveyCode", s.title as "surveyTitle", s.fiscal_year as "fiscalYear", s.respondents,
+            s.id as "surveyId", s.code as "surveyCode", s.title as "surveyTitle", s.fiscal_year as "fiscalYear", ${respondentsOf('s')} as respondents,
             s.population, s.published_on as "publishedOn", s.is_demo as "isDemo"
        from survey_questions q join surveys s on s.tenant_id = q.tenant_id and s.id = q.survey_id
       where q.tenant_id = $1 and s.state = 'published' and ${filter}
@@ -264,8 +337,8 @@ export async function publishedQuestions(sql: Sql, tenantId: string, by: { indic
 /** The tallies of several surveys' questions at once. */
 export async function talliesOf(sql: Sql, tenantId: string, surveyIds: readonly string[]) {
   return sql.query<Tally & { surveyId: string }>(
-    `select survey_id as "surveyId", question_code as "questionCode", choice_code as "choiceCode", n
-       from survey_tallies where tenant_id = $1 and survey_id = any($2::uuid[])`,
+    `select survey_id as "surveyId", question_code as "questionCode", choice_code as "choiceCode", sum(n)::integer as n
+       from survey_tallies where tenant_id = $1 and survey_id = any($2::uuid[]) group by survey_id, question_code, choice_code`,
     [tenantId, surveyIds],
   );
 }
@@ -294,55 +367,81 @@ export async function* responsePages(sql: Sql, tenantId: string, surveyId: strin
   }
 }
 
+/** A CSV field in SQL, quoted as csv-stringify quotes it (when it holds a comma, a quote or a line break). */
+const csvField = (x: string) => `case when ${x} ~ '[",\\r\\n]' then '"' || replace(${x}, '"', '""') || '"' else ${x} end`;
+
 /**
- * One answer in one statement (the hot path): the code marked used, the respondent counted
- * while the survey is open, the response stored and the tallies added, each step only when
- * the one before it happened. 'closed' leaves the code used: the caller rolls back.
+ * The answers' CSV lines, page by page in id order, made by the database: each page is one
+ * string (`prefix`, then channel, sex, age group, area, each of `questions` — a multiple
+ * choice joined by ';' — and the demo flag), so an export of a million answers moves a few
+ * hundred strings through Node instead of a million parsed answer objects (whose garbage, not
+ * any accumulation, made the server's memory swell by ~170 MiB before a collection).
+ */
+export async function* answerCsvPages(sql: Sql, tenantId: string, surveyId: string, prefix: string, questions: readonly string[], pageSize = 1000): AsyncGenerator<string> {
+  let after = '00000000-0000-0000-0000-000000000000';
+  for (;;) {
+    const [page] = await sql.queryNamed<{ csv: string | null; n: number; last: string | null }>(
+      'surveys.answerCsvPage',
+      `select string_agg(line, '' order by id) as csv, count(*)::integer as n, (array_agg(id order by id desc))[1] as last
+         from (
+           select r.id, $5 || concat_ws(',', ${csvField('r.channel')}, ${csvField(`coalesce(r.sex, '')`)}, ${csvField(`coalesce(r.age_group, '')`)}, ${csvField(`coalesce(r.area, '')`)},
+                  (select string_agg(${csvField('w.v')}, ',' order by u.i)
+                     from unnest($6::text[]) with ordinality as u(c, i)
+                     cross join lateral (select case when jsonb_typeof(r.answers -> u.c) = 'array'
+                                                     then coalesce((select string_agg(e, ';' order by o) from jsonb_array_elements_text(r.answers -> u.c) with ordinality as x(e, o)), '')
+                                                     else coalesce(r.answers ->> u.c, '') end as v) as w),
+                  case when r.is_demo then 'true' else 'false' end) || E'\\n' as line
+             from survey_responses r
+            where r.tenant_id = $1 and r.survey_id = $2 and r.id > $3::uuid
+            order by r.id limit $4
+         ) as p`,
+      [tenantId, surveyId, after, pageSize, prefix, questions],
+    );
+    if (!page || page.n === 0) return;
+    yield page.csv!;
+    if (page.n < pageSize) return;
+    after = page.last!;
+  }
+}
+
+/**
+ * One answer in one statement (the hot path; atomic on its own, no transaction needed): the
+ * survey share-locked while open (a concurrent close waits for the answer; an answer after it
+ * sees it closed), the code marked used, the respondent counted, the response stored and the
+ * tallies added, each step only when the one before it happened. The counts go to this
+ * connection's shard, so concurrent answers do not wait on each other's rows; the tally rows
+ * are locked in key order. 'closed' and 'used' change nothing.
  */
 export async function storeAnswer(
-  tx: Sql,
+  sql: Sql,
   tenantId: string,
   surveyId: string,
   hash: string,
   row: ResponseRow,
-  increments: ReadonlyMap<string, number>,
+  increments: ReadonlyMap<TallyKey, number>,
 ): Promise<'ok' | 'used' | 'unknown' | 'closed'> {
-  const keys = [...increments.keys()].sort();
-  const result = await tx.one<{ redeemed: number; counted: number }>(
-    `with inv as (
-       update survey_invitations set used = true where tenant_id = $1 and survey_id = $2 and code_hash = $3 and not used returning 1
-     ), s as (
-       update surveys set respondents = respondents + 1 where tenant_id = $1 and id = $2 and state = 'open' and exists (select 1 from inv) returning id
+  const [result] = await sql.queryNamed<{ open: number; redeemed: number }>(
+    'surveys.storeAnswer',
+    `with s as (
+       select id from surveys where tenant_id = $1 and id = $2 and state = 'open' for share
+     ), inv as (
+       update survey_invitations set used = true where tenant_id = $1 and survey_id = (select id from s) and code_hash = $3 and not used returning 1
+     ), c as (
+       insert into survey_respondent_counts as c (tenant_id, survey_id, shard, n) select $1, $2, ${SHARD}, 1 from inv
+       on conflict (tenant_id, survey_id, shard) do update set n = c.n + 1 returning 1
      ), r as (
        insert into survey_responses (tenant_id, survey_id, channel, received_on, sex, age_group, area, answers, is_demo)
-       select $1, $2, $4, $5::date, $6, $7, $8, $9::jsonb, $10 from s returning 1
-     ), t as (
-       insert into survey_tallies as t (tenant_id, survey_id, question_code, choice_code, n)
-       select $1, $2, q, c, n from unnest($11::text[], $12::text[], $13::integer[]) with ordinality as u(q, c, n, i), s order by i
-       on conflict (tenant_id, survey_id, question_code, choice_code) do update set n = t.n + excluded.n returning 1
+       select $1, $2, $4, $5::date, $6, $7, $8, $9::jsonb, $10 from c returning 1
+     ), t as (${ADD_TALLIES('$11', '$12', '$13', '$14', '$15', ', c')} returning 1
      )
-     select (select count(*) from inv)::integer as redeemed, (select count(*) from s)::integer + 0 * (select count(*) from r) + 0 * (select count(*) from t) as counted`,
-    [
-      tenantId,
-      surveyId,
-      hash,
-      row.channel,
-      row.receivedOn,
-      row.sex,
-      row.ageGroup,
-      row.area,
-      JSON.stringify(row.answers),
-      row.isDemo,
-      keys.map((k) => k.slice(0, k.indexOf('\u0000'))),
-      keys.map((k) => k.slice(k.indexOf('\u0000') + 1)),
-      keys.map((k) => increments.get(k)!),
-    ],
+     select (select count(*) from s)::integer as open,
+            (select count(*) from c)::integer + 0 * (select count(*) from r) + 0 * (select count(*) from t) as redeemed`,
+    [tenantId, surveyId, hash, row.channel, row.receivedOn, row.sex, row.ageGroup, row.area, JSON.stringify(row.answers), row.isDemo, ...incrementArrays(increments)],
   );
-  if (result.redeemed === 0) {
-    const exists = await tx.maybeOne('select 1 from survey_invitations where tenant_id = $1 and survey_id = $2 and code_hash = $3', [tenantId, surveyId, hash]);
-    return exists ? 'used' : 'unknown';
-  }
-  return result.counted === 1 ? 'ok' : 'closed';
+  if (result!.open === 0) return 'closed';
+  if (result!.redeemed === 1) return 'ok';
+  const exists = await sql.maybeOne('select 1 from survey_invitations where tenant_id = $1 and survey_id = $2 and code_hash = $3', [tenantId, surveyId, hash]);
+  return exists ? 'used' : 'unknown';
 }
 
 /** A survey with its questions in one read. */
@@ -351,8 +450,8 @@ export async function findSurveyWithQuestions(sql: Sql, tenantId: string, code: 
     `select ${SURVEY_COLUMNS},
             coalesce((select json_agg(json_build_object('code', q.code, 'position', q.position, 'kind', q.kind, 'text', q.text, 'required', q.required,
                 'choices', q.choices, 'ownScale', q.own_scale, 'sectionCode', q.section_code, 'indicatorCode', q.indicator_code) order by q.position)
-              from survey_questions q where q.tenant_id = s.tenant_id and q.survey_id = s.id), '[]'::json) as questions
-       from surveys s where tenant_id = $1 and code = $2`,
+              from survey_questions q where q.tenant_id = surveys.tenant_id and q.survey_id = surveys.id), '[]'::json) as questions
+       from surveys where tenant_id = $1 and code = $2`,
     [tenantId, code],
   );
   if (!row) return undefined;

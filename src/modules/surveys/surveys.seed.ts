@@ -102,12 +102,13 @@ async function insertDemo(tx: Sql, tenant: Tenant, d: DemoSurvey, state: { publi
     isDemo: true,
   }));
   await repo.insertResponses(tx, tenant.id, survey.id, rows);
-  await repo.rebuildTallies(tx, tenant.id, survey.id, d.questions);
+  // The tallies and the respondent count (d.n) from the responses just stored.
+  await repo.rebuildTallies(tx, tenant.id, survey.id);
   await tx.query(
-    `update surveys set respondents = $3, state = $4, opened_on = $5, closed_on = $6, published_on = $7 where tenant_id = $1 and id = $2`,
+    `update surveys set state = $3, opened_on = $4, closed_on = $5, published_on = $6 where tenant_id = $1 and id = $2`,
     state.published
-      ? [tenant.id, survey.id, d.n, 'published', `${d.fiscalYear}-07-01`, `${d.fiscalYear}-07-31`, `${d.fiscalYear + 1}-03-01`]
-      : [tenant.id, survey.id, d.n, 'open', state.receivedOn, null, null],
+      ? [tenant.id, survey.id, 'published', `${d.fiscalYear}-07-01`, `${d.fiscalYear}-07-31`, `${d.fiscalYear + 1}-03-01`]
+      : [tenant.id, survey.id, 'open', state.receivedOn, null, null],
   );
   return survey;
 }

@@ -231,35 +231,99 @@ export interface Requester {
   ip: string;
 }
 
+/** What an answer needs of its survey and never changes once the survey is created (no route edits questions). */
+interface AnswerForm {
+  id: string;
+  code: string;
+  isDemo: boolean;
+  questions: repo.Question[];
+}
+
 /**
- * Stores one answer under an invitation code, in one transaction with the code's use, the
- * respondent count and the tallies: 201; the same code again 409, an unknown code 404, a
- * survey not open 409, bad answers 400 — each storing nothing.
+ * The answer forms read so far, by database, tenant and survey code: an answer skips the read
+ * of the survey's questions (they are immutable; the survey's state, which changes, is checked
+ * by the answer's own statement). Exact on every app server, so safe with several; bounded.
  */
-export async function submitResponse(deps: AppDeps, tenant: Tenant, who: Requester, code: string, body: unknown, lang: Lang): Promise<{ survey: string; received: true }> {
-  const found = await repo.findSurveyWithQuestions(deps.db, tenant.id, code);
+const answerForms = new Map<string, { form: AnswerForm; db: object }>();
+const ANSWER_FORMS_KEPT = 500;
+
+/** The survey's answer form: remembered, or read with the survey (then with its current state too). */
+async function answerForm(sql: Sql, tenantId: string, code: string): Promise<{ form: AnswerForm; state?: repo.State } | undefined> {
+  const key = `${tenantId}|${code}`;
+  const known = answerForms.get(key);
+  if (known?.db === sql.identity) return { form: known.form };
+  const found = await repo.findSurveyWithQuestions(sql, tenantId, code);
+  if (!found) return undefined;
+  const form: AnswerForm = { id: found.survey.id, code: found.survey.code, isDemo: found.survey.isDemo, questions: found.questions };
+  if (answerForms.size >= ANSWER_FORMS_KEPT) answerForms.delete(answerForms.keys().next().value!);
+  answerForms.set(key, { form, db: sql.identity });
+  return { form, state: found.survey.state };
+}
+
+/**
+ * Stores one answer under an invitation code, in one statement with the code's use, the
+ * respondent count and the tallies: 201; the same code again 409, an unknown code 404, a
+ * survey not open 409 (before any check of the answers), bad answers 400 — each storing nothing.
+ */
+export async function submitResponse(
+  deps: AppDeps,
+  tenant: Tenant,
+  who: Requester,
+  code: string,
+  body: unknown,
+  lang: Lang,
+  /**
+   * The per-address limits a web answer is counted against. Every route uses the default; the
+   * benchmark passes [] once, beside the default, to show what the answer itself costs.
+   */
+  limits: readonly RateLimit[] = [RATE_LIMITS.answerPerClient],
+): Promise<{ survey: string; received: true }> {
+  const found = await answerForm(deps.db, tenant.id, code);
   if (!found) throw new AppError('not_found', msg('surveys.error.notFound', { code: code.slice(0, LIMITS.code) }));
-  const { survey, questions } = found;
+  const { form: survey } = found;
+  const questions = survey.questions;
+  /** 409 unless the survey is open now (its state read afresh when the form was remembered). */
+  const refuseUnlessOpen = async () => {
+    const state = found.state ?? (await repo.findSurvey(deps.db, tenant.id, survey.code))?.state ?? 'closed';
+    if (state !== 'open') throw new AppError('conflict', stateMsg('surveys.error.notOpen', state));
+  };
   const parsed = parseWith(ResponseSchema, body, lang);
   const input: ResponseInput | undefined = parsed.ok ? parsed.value : undefined;
   const channel = input?.channel ?? 'web';
   if (channel === 'paper' && !canManageSurveys(who.user)) throw new AppError('forbidden', msg('surveys.error.paperStaff'));
-  if (survey.state !== 'open') throw new AppError('conflict', stateMsg('surveys.error.notOpen', survey.state));
-  if (!parsed.ok) throwIfAny(parsed.errors);
+  if (found.state !== undefined) await refuseUnlessOpen();
+  if (!parsed.ok) {
+    await refuseUnlessOpen();
+    throwIfAny(parsed.errors);
+  }
   const staff = channel === 'paper';
   const { stored, errors } = checkAnswers(questions, input!.answers, lang);
+  if (errors.length) await refuseUnlessOpen();
   throwIfAny(errors);
   const attrs: { sex?: string | undefined; ageGroup?: string | undefined; area?: string | undefined } = input!.attributes ?? {};
   const row: repo.ResponseRow = { channel, receivedOn: today(deps), sex: attrs.sex ?? null, ageGroup: attrs.ageGroup ?? null, area: attrs.area ?? null, answers: stored, isDemo: survey.isDemo };
-  const outcome = await deps.db.transaction(async (tx) => {
-    // Counted in the answer's own transaction (one commit per answer).
-    if (!staff) await enforceRateLimits(tx, deps.clock, tenant.id, [{ rule: RATE_LIMITS.answerPerClient, key: who.ip }]);
-    const result = await repo.storeAnswer(tx, tenant.id, survey.id, hashCode(input!.invitation), row, repo.tallyKeys(questions, stored));
-    // Closed between the read and the write: the code's use is rolled back with the rest.
-    if (result === 'closed') throw new AppError('conflict', stateMsg('surveys.error.notOpen', 'closed'));
-    if (result === 'ok' && staff) await appendAudit(tx, { tenantId: tenant.id, ...actor(who.user!), action: 'survey.paper_answer', entityType: 'survey', entityId: survey.code });
-    return result;
-  });
+  const hash = hashCode(input!.invitation);
+  const increments = repo.tallyIncrements(questions, [row]);
+  let outcome: Awaited<ReturnType<typeof repo.storeAnswer>>;
+  if (staff) {
+    // A paper answer and its audit entry commit together.
+    outcome = await deps.db.transaction(async (tx) => {
+      const result = await repo.storeAnswer(tx, tenant.id, survey.id, hash, row, increments);
+      if (result === 'ok') await appendAudit(tx, { tenantId: tenant.id, ...actor(who.user!), action: 'survey.paper_answer', entityType: 'survey', entityId: survey.code });
+      return result;
+    });
+  } else {
+    // A web answer is one statement after the limit is counted (it stays counted, whatever
+    // the answer's fate): two round trips, no transaction held open across them.
+    if (limits.length) await enforceRateLimits(deps.db, deps.clock, tenant.id, limits.map((rule) => ({ rule, key: who.ip })));
+    outcome = await repo.storeAnswer(deps.db, tenant.id, survey.id, hash, row, increments);
+  }
+  // Not open (closed since the read, or never opened): nothing was stored, the code stays unused.
+  if (outcome === 'closed') {
+    found.state = undefined;
+    await refuseUnlessOpen();
+    throw new AppError('conflict', stateMsg('surveys.error.notOpen', 'closed'));
+  }
   if (outcome === 'used') throw new AppError('conflict', msg('surveys.error.usedInvitation'));
   if (outcome === 'unknown') {
     if (!staff) {
@@ -369,10 +433,10 @@ export async function setStrata(deps: AppDeps, tenant: Tenant, user: AuthUser, c
 /** Running tallies against a full recount of the stored answers (equal unless something is broken). */
 export async function verifyTallies(sql: Sql, tenantId: string, code: string) {
   const survey = await surveyOrThrow(sql, tenantId, code);
-  const questions = await repo.loadQuestions(sql, tenantId, survey.id);
-  const key = (t: repo.Tally) => `${t.questionCode}\u0000${t.choiceCode}`;
-  const running = new Map((await repo.loadTallies(sql, tenantId, survey.id)).filter((t) => t.n > 0).map((t) => [key(t), t.n]));
-  const recount = new Map((await repo.recountTallies(sql, tenantId, survey.id, questions)).map((t) => [key(t), t.n]));
+  // Compared per weighting cell: the weighted figures read the cells.
+  const key = (t: repo.CellTally) => `${t.questionCode}\u0000${t.choiceCode}\u0000${t.sex}\u0000${t.ageGroup}`;
+  const running = new Map((await repo.loadCellTallies(sql, tenantId, survey.id)).filter((t) => t.n > 0).map((t) => [key(t), t.n]));
+  const recount = new Map((await repo.recountTallies(sql, tenantId, survey.id)).map((t) => [key(t), t.n]));
   const responses = await sql.one<{ n: number }>('select count(*)::integer as n from survey_responses where tenant_id = $1 and survey_id = $2', [tenantId, survey.id]);
   const same = running.size === recount.size && [...running].every(([k, n]) => recount.get(k) === n) && responses.n === survey.respondents;
   return { same, respondents: survey.respondents, stored: responses.n };
