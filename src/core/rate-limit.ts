@@ -25,19 +25,59 @@ export interface RateLimitResult {
   retryAfterSeconds: number;
 }
 
+/**
+ * The fixed-window upsert of several (bucket, key) counters at once, one row back for each.
+ * Rows are taken in (bucket, key) order, so two requests counting the same counters never
+ * wait for each other crosswise. A row carries its window's length, so the conflict branch
+ * can reset an expired window from `excluded`.
+ */
+const HIT_SQL = `insert into rate_limits as r (tenant_id, bucket, key_hash, window_start, window_seconds, hits)
+     select $1, c.bucket, c.key_hash, $4, c.secs, 1 from unnest($2::text[], $3::text[], $5::int[]) as c(bucket, key_hash, secs)
+     order by c.bucket, c.key_hash
+     on conflict (tenant_id, bucket, key_hash) do update set
+       hits = case when r.window_start <= excluded.window_start - make_interval(secs => excluded.window_seconds) then 1 else r.hits + 1 end,
+       window_start = case when r.window_start <= excluded.window_start - make_interval(secs => excluded.window_seconds) then excluded.window_start else r.window_start end,
+       window_seconds = excluded.window_seconds
+     returning bucket, key_hash, hits, window_start`;
+
+interface HitRow {
+  bucket: string;
+  key_hash: string;
+  hits: number;
+  window_start: Date;
+}
+
+/**
+ * Counts one request against each (rule, key): one statement however many rules (prepared
+ * once per connection). The same counter named twice is counted twice.
+ */
+async function hitAll(sql: Sql, clock: Clock, tenantId: string, checks: readonly { rule: RateLimit; key: string }[]): Promise<RateLimitResult[]> {
+  const hashes = checks.map((c) => sha256(c.key));
+  const ids = checks.map((c, i) => `${c.rule.bucket}\n${hashes[i]}`);
+  // An upsert cannot change one row twice: a repeated counter is counted by a second statement.
+  const firstOf = ids.findIndex((id, i) => ids.indexOf(id) !== i);
+  if (firstOf >= 0) {
+    return [...(await hitAll(sql, clock, tenantId, checks.slice(0, firstOf))), ...(await hitAll(sql, clock, tenantId, checks.slice(firstOf)))];
+  }
+  const now = clock.now();
+  const rows = await sql.queryNamed<HitRow>('core.rate-limit.hit', HIT_SQL, [
+    tenantId,
+    checks.map((c) => c.rule.bucket),
+    hashes,
+    now,
+    checks.map((c) => c.rule.windowSeconds),
+  ]);
+  const byId = new Map(rows.map((r) => [`${r.bucket}\n${r.key_hash}`, r]));
+  return checks.map((c, i) => {
+    const row = byId.get(ids[i]!)!;
+    const resetsAt = row.window_start.getTime() + c.rule.windowSeconds * 1000;
+    return { allowed: row.hits <= c.rule.limit, hits: row.hits, retryAfterSeconds: Math.max(1, Math.ceil((resetsAt - now.getTime()) / 1000)) };
+  });
+}
+
 /** Counts one request against (bucket, key); allowed while the window's count is within the limit. */
 export async function hitRateLimit(sql: Sql, clock: Clock, tenantId: string, rule: RateLimit, key: string): Promise<RateLimitResult> {
-  const now = clock.now();
-  const row = await sql.one<{ hits: number; window_start: Date }>(
-    `insert into rate_limits as r (tenant_id, bucket, key_hash, window_start, hits) values ($1, $2, $3, $4, 1)
-     on conflict (tenant_id, bucket, key_hash) do update set
-       hits = case when r.window_start <= $4::timestamptz - make_interval(secs => $5) then 1 else r.hits + 1 end,
-       window_start = case when r.window_start <= $4::timestamptz - make_interval(secs => $5) then $4 else r.window_start end
-     returning hits, window_start`,
-    [tenantId, rule.bucket, sha256(key), now, rule.windowSeconds],
-  );
-  const resetsAt = row.window_start.getTime() + rule.windowSeconds * 1000;
-  return { allowed: row.hits <= rule.limit, hits: row.hits, retryAfterSeconds: Math.max(1, Math.ceil((resetsAt - now.getTime()) / 1000)) };
+  return (await hitAll(sql, clock, tenantId, [{ rule, key }]))[0]!;
 }
 
 /**
@@ -75,9 +115,9 @@ export async function enforceRateLimits(
   tenantId: string,
   checks: readonly { rule: RateLimit; key: string }[],
 ): Promise<void> {
+  if (checks.length === 0) return;
   let retry = 0;
-  for (const { rule, key } of checks) {
-    const result = await hitRateLimit(sql, clock, tenantId, rule, key);
+  for (const result of await hitAll(sql, clock, tenantId, checks)) {
     if (!result.allowed) retry = Math.max(retry, result.retryAfterSeconds);
   }
   if (retry > 0) throw new RateLimitedError(retry);
