@@ -4,6 +4,7 @@
  * tests call buildApp() and use inject(). No timers run here: the scheduler is main.ts's.
  */
 import { readFileSync } from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import zlib from 'node:zlib';
@@ -21,6 +22,8 @@ import { fastifyTrustProxy, type Config } from './core/config.ts';
 import type { Db } from './core/db/database.ts';
 import { AppError } from './core/errors.ts';
 import { installWeb, sendFrameworkError, type RouteAccess } from './core/web.ts';
+import { compressLikeThePlugin, FastPath } from './core/fast-path.ts';
+import { SessionCache } from './core/session-cache.ts';
 import { publicDir } from './core/views/views.ts';
 import { installOpenDataLicence } from './core/public-read.ts';
 import { appDeps, composePlatform, type Platform } from './platform.ts';
@@ -97,7 +100,34 @@ function helmetHeaders(options: Parameters<typeof helmet>[0]): Record<string, st
 }
 
 export async function buildApp({ db, config, logger, clock = systemClock, platform = composePlatform(), logStream }: BuildOptions): Promise<FastifyInstance> {
+  // Set once the app exists: cached reads answered before Fastify (core/fast-path.ts).
+  const early: { fastPath?: FastPath } = {};
   const app = Fastify({
+    // The server asks the fast path first; everything it does not answer goes to Fastify.
+    serverFactory: (handler, fastifyOptions) => {
+      const options = fastifyOptions as { http?: http.ServerOptions; keepAliveTimeout: number; requestTimeout: number; connectionTimeout: number; maxRequestsPerSocket?: number };
+      const server = http.createServer(options.http ?? {}, (req, res) => {
+        const answered = early.fastPath ? early.fastPath.serve(req, res) : false;
+        if (answered === false) handler(req, res);
+        else if (answered !== true) {
+          answered.then(
+            (done) => {
+              if (!done) handler(req, res);
+            },
+            (err: unknown) => {
+              app.log.warn({ err }, 'fast path failed');
+              if (!res.headersSent) handler(req, res);
+            },
+          );
+        }
+      });
+      // What Fastify sets on a server it makes itself.
+      server.keepAliveTimeout = options.keepAliveTimeout;
+      server.requestTimeout = options.requestTimeout;
+      server.setTimeout(options.connectionTimeout);
+      if ((options.maxRequestsPerSocket ?? 0) > 0) server.maxRequestsPerSocket = options.maxRequestsPerSocket!;
+      return server;
+    },
     logger:
       logger === false
         ? false
@@ -157,11 +187,24 @@ export async function buildApp({ db, config, logger, clock = systemClock, platfo
     reply.headers(securityHeaders);
     done();
   });
+  const sessions = new SessionCache(db);
+  const fastPath = (early.fastPath = new FastPath({
+    db,
+    defaultTenant: config.defaultTenant,
+    secret: config.secret,
+    clock,
+    log: app.log,
+    securityHeaders,
+    sessions,
+    compressHtml: compressLikeThePlugin,
+  }));
+  app.decorate('fastPath', fastPath);
   await app.register(compress, {
     global: true,
     threshold: 1024,
     encodings: ['br', 'gzip'],
     // Answers made per request are compressed fast; cached public reads are compressed once, harder.
+    // (The fast path compresses signed-in pages the same way: compressLikeThePlugin.)
     brotliOptions: { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 4 } },
     zlibOptions: { level: 6 },
   });
@@ -196,7 +239,7 @@ export async function buildApp({ db, config, logger, clock = systemClock, platfo
     transform: jsonSchemaTransform,
   });
 
-  const routes = installWeb(app, { db, config, navItems: platform.nav, authenticator: platform.authenticator });
+  const routes = installWeb(app, { db, config, navItems: platform.nav, authenticator: platform.authenticator, sessions });
   app.decorate('routeAccess', routes);
 
   app.get('/healthz', { schema: { hide: true }, config: { access: access.public } }, async () => {

@@ -44,6 +44,12 @@ export async function resolveTenant(sql: Sql, hostname: string, defaultCode: str
   return tenant;
 }
 
+/** resolveTenant's answer when it is remembered and fresh, without asking the database. */
+export function resolvedTenant(sql: Sql, hostname: string, defaultCode: string): Tenant | undefined {
+  const hit = resolved.get(sql.identity)?.get(`${hostname.toLowerCase().replace(/:\d+$/, '')}|${defaultCode}`);
+  return hit && hit.until > Date.now() ? hit.tenant : undefined;
+}
+
 async function lookUpTenant(sql: Sql, host: string, defaultCode: string): Promise<Tenant | undefined> {
   const row = await sql.maybeOne<TenantRow>(
     `select id, code, name_ja, name_en from municipalities
