@@ -122,6 +122,8 @@ const cpuLabel = (cpuUs: number | null) => (cpuUs === null ? '' : `, ${cpuUs.toF
 const loadAverage = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
 
 const RAW_HTTP = "require('http').createServer((q,s)=>{s.writeHead(200,{'content-type':'text/plain'});s.end('hello world')}).listen(process.env.PORT,'127.0.0.1')";
+/** The same, answering a body of BYTES bytes: what sending a cached body of that size costs by itself. */
+const RAW_HTTP_BYTES = "const b=Buffer.alloc(+process.env.BYTES,97);require('http').createServer((q,s)=>{s.writeHead(200,{'content-type':'text/plain','content-length':b.length});s.end(b)}).listen(process.env.PORT,'127.0.0.1')";
 const BARE_FASTIFY = "const f=require('fastify')();f.get('/',async()=>'hello world');f.get('/healthz',async()=>'ok');f.listen({port:+process.env.PORT,host:'127.0.0.1'})";
 
 function hibikiCli(dataDir: string, ...args: string[]): string {
@@ -161,6 +163,8 @@ async function benchReads(): Promise<void> {
   console.log(`  bare Fastify hello-world            ${fastifyRun.rps.toFixed(0).padStart(7)} req/s = ${(fastifyRun.rps / rawRps).toFixed(3)} × raw${cpuLabel(fastifyRun.cpuUs)}`);
 
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'hibiki-bench-'));
+  /** Body sizes of the uncompressed cached reads, for the same-size baselines below. */
+  const sizes = new Map<string, number>();
   try {
     hibikiCli(dataDir, 'seed');
     hibikiCli(dataDir, 'user', 'create', '--email', 'bench@example.jp', '--password', 'bench-password-2026', '--role', 'citizen');
@@ -181,6 +185,7 @@ async function benchReads(): Promise<void> {
         ['/plan/indicators/6-1-1', {}],
       ];
       for (const [p, headers] of rows) {
+        if (!headers['accept-encoding'] && (p === '/plan' || p === '/api/v1/indicators')) sizes.set(p, (await (await fetch(`${hibiki.base}${p}`)).arrayBuffer()).byteLength);
         const { rps, cpuUs } = await load(`${hibiki.base}${p}`, headers, hibiki.pid);
         const label = `GET ${p}${headers['accept-encoding'] ? ' (br)' : ''}`;
         console.log(`  Hibiki ${label.padEnd(29)}${rps.toFixed(0).padStart(7)} req/s = ${(rps / rawRps).toFixed(3)} × raw${cpuLabel(cpuUs)}`);
@@ -198,6 +203,13 @@ async function benchReads(): Promise<void> {
     }
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
+  }
+  // Not the goal's baseline (that is hello-world above): how much of the gap is the body's size alone.
+  for (const [p, bytes] of sizes) {
+    const same = await serve(['-e', RAW_HTTP_BYTES], { BYTES: String(bytes) });
+    const run = await load(`${same.base}/`, {}, same.pid);
+    await same.stop();
+    console.log(`  raw node:http, ${String(bytes).padStart(6)} bytes as ${p.padEnd(19)}${run.rps.toFixed(0).padStart(7)} req/s = ${(run.rps / rawRps).toFixed(3)} × raw${cpuLabel(run.cpuUs)}`);
   }
   console.log(`  load average ${loadAverage()} at the end`);
 }

@@ -11,7 +11,8 @@ import { CSRF_COOKIE, csrfTokenFor, SESSION_COOKIE, type Role } from './auth.ts'
 import { randomToken } from './crypto.ts';
 import { bumpDataVersion } from './data-version.ts';
 import { makeUser } from '../testing/factories.ts';
-import { startTestApp, type TestContext, type TestTenant } from '../testing/harness.ts';
+import { openTestDb, startTestApp, testConfig, type TestContext, type TestTenant } from '../testing/harness.ts';
+import { buildApp } from '../app.ts';
 import { createSession } from '../modules/accounts/accounts.sessions.ts';
 import { tenantWithPlan } from '../modules/plan/plan.test-support.ts';
 
@@ -159,5 +160,33 @@ describe('cached reads answered before Fastify', () => {
       assert.ok(!res.body.toString().includes('href="/staff/plan"'), 'no staff navigation before the second factor');
     }
     assert.equal(fast(), before, 'looked up by Fastify each time');
+  });
+});
+
+describe('the request log line of an early answer', () => {
+  it('has the fields, order and format of the line Fastify’s path writes', async () => {
+    const lines: string[] = [];
+    const db = await openTestDb();
+    const app = await buildApp({ db, config: testConfig({ LOG_LEVEL: 'info' }), logStream: { write: (chunk: string) => void lines.push(...chunk.split('\n').filter(Boolean)) } });
+    try {
+      const tenant = await tenantWithPlan({ db, deps: app.deps } as TestContext);
+      await app.listen({ host: '127.0.0.1', port: 0 });
+      const { port } = app.server.address() as AddressInfo;
+      const url = `http://127.0.0.1:${port}/api/v1/indicators?secret=1&token=x`;
+      for (let i = 0; i < 2; i++) await new Promise((resolve) => http.get(url, { headers: { host: tenant.host } }, (res) => res.resume().on('end', resolve)));
+      assert.equal(app.fastPath!.answered, 1);
+      await new Promise((r) => setImmediate(r));
+      const requestLines = lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.msg === 'request');
+      assert.equal(requestLines.length, 2);
+      const [fastify, early] = requestLines as [Record<string, unknown>, Record<string, unknown>];
+      assert.deepEqual(Object.keys(early), Object.keys(fastify));
+      assert.deepEqual(Object.keys(early.req as object), Object.keys(fastify.req as object));
+      assert.deepEqual({ ...early, time: 0, reqId: '', req: { ...(early.req as object), id: '' }, ms: 0 }, { ...fastify, time: 0, reqId: '', req: { ...(fastify.req as object), id: '' }, ms: 0 });
+      assert.equal((early.req as { url: string }).url, '/api/v1/indicators?[redacted]', 'secrets in the query are not logged');
+      assert.notEqual(early.reqId, fastify.reqId);
+    } finally {
+      await app.close();
+      await db.close();
+    }
   });
 });

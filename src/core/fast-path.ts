@@ -60,6 +60,9 @@ interface PublicEntry extends Validity {
   etag: string;
   body: Buffer;
   encoded: { br?: Buffer; gzip?: Buffer };
+  /** The answer's headers, made at the first answer here (304, and 200 by encoding). */
+  headers?: Record<string, string>;
+  headersOf?: Partial<Record<'br' | 'gzip' | 'identity', Record<string, string>>>;
 }
 
 /** A signed-in page's HTML cut at the viewer's slots: parts[0] slot[0] parts[1] … parts[n]. */
@@ -188,6 +191,18 @@ export interface FastPathOptions {
   /** The headers every answer carries (Helmet's, computed once). */
   securityHeaders: Readonly<Record<string, string>>;
   sessions: SessionCache;
+  /**
+   * Where the request line is written as JSON made here (pino's line for these fields, without
+   * pino's per-line work), when the app's logger writes pino's default format to this stream;
+   * otherwise the line goes through `log`.
+   */
+  requestLine?: {
+    write(line: string): void;
+    /** `"pid":N,"hostname":"…"` as pino's base fields. */
+    base: string;
+    /** The URL as the logger's request serializer writes it (secrets in queries redacted). */
+    url(url: string): string;
+  };
   /** Signed-in pages compressed per request as @fastify/compress does. */
   compressHtml(body: Buffer, encoding: 'br' | 'gzip'): Buffer;
 }
@@ -271,13 +286,13 @@ export class FastPath {
   private whenValid(entry: Validity, send: () => boolean): boolean | Promise<boolean> {
     if (entry.today && entry.today !== todayJst(this.options.clock.now())) return false;
     const known = knownVersions(this.options.db, entry.tenantId);
-    if (known) return versionsOf(known, entry.scopes) === entry.versions && send();
+    if (known) return sameVersions(known, entry) && send();
     if (this.options.db.soleProcess) return false; // Fastify reads them, and this process remembers them
     return tenantVersions(this.options.db, entry.tenantId).then((versions) => versionsOf(versions, entry.scopes) === entry.versions && send());
   }
 
   private sendPublic(req: IncomingMessage, res: ServerResponse, entry: PublicEntry, started: number): boolean {
-    const common = { ...this.options.securityHeaders, etag: entry.etag, 'cache-control': 'no-cache', vary: 'accept-encoding, accept-language, cookie' };
+    const common = (entry.headers ??= { ...this.options.securityHeaders, etag: entry.etag, 'cache-control': 'no-cache', vary: 'accept-encoding, accept-language, cookie' });
     if (req.headers['if-none-match'] === entry.etag) {
       res.writeHead(304, common);
       res.end();
@@ -288,12 +303,14 @@ export class FastPath {
     const encoding = entry.body.length >= 1024 ? encodingFor(req.headers['accept-encoding']) : null;
     const body = encoding ? entry.encoded[encoding] : entry.body;
     if (!body) return false; // not compressed this way yet: Fastify's path compresses and records it
-    res.writeHead(200, {
+    const variant = encoding ?? 'identity';
+    const headers = ((entry.headersOf ??= {})[variant] ??= {
       ...common,
       'content-type': entry.type,
       ...(encoding ? { 'content-encoding': encoding } : {}),
       'content-length': String(body.length),
     });
+    res.writeHead(200, headers);
     res.end(body);
     this.logLine(req, 200, started);
     this.answered++;
@@ -322,9 +339,21 @@ export class FastPath {
     const log = this.options.log as FastifyBaseLogger & { isLevelEnabled?(level: string): boolean };
     if (log.isLevelEnabled && !log.isLevelEnabled('info')) return;
     const id = randomUUID();
-    log.info({ reqId: id, req: { id, method: req.method, url: req.url }, status, ms: Math.round((performance.now() - started) * 10) / 10 }, 'request');
+    const ms = Math.round((performance.now() - started) * 10) / 10;
+    const line = this.options.requestLine;
+    if (line) line.write(`{"level":30,"time":${Date.now()},${line.base},"reqId":"${id}","req":{"id":"${id}","method":"GET","url":${JSON.stringify(line.url(req.url!))}},"status":${status},"ms":${ms},"msg":"request"}\n`);
+    else log.info({ reqId: id, req: { id, method: req.method, url: req.url }, status, ms }, 'request');
   }
 }
+
+/** versionsOf(versions, entry.scopes) === entry.versions, without making the string. */
+function sameVersions(versions: ReadonlyMap<string, number>, entry: Validity): boolean {
+  let pairs = versionPairs.get(entry);
+  if (!pairs) versionPairs.set(entry, (pairs = entry.versions.split(',').map((p) => [p.slice(0, p.lastIndexOf(':')), Number(p.slice(p.lastIndexOf(':') + 1))] as const)));
+  for (const [scope, version] of pairs) if ((versions.get(scope) ?? 0) !== version) return false;
+  return true;
+}
+const versionPairs = new WeakMap<Validity, readonly (readonly [string, number])[]>();
 
 function sameValidity(a: Validity, b: Validity): boolean {
   return a.tenantId === b.tenantId && a.versions === b.versions && a.today === b.today;
