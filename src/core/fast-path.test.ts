@@ -67,6 +67,7 @@ describe('cached reads answered before Fastify', () => {
     ['/api/v1/indicators', undefined],
     ['/api/v1/indicators', 'br'],
     ['/plan/sections/6-1?x=1', undefined],
+    ['/opendata/indicators.csv', undefined],
   ] as const) {
     it(`answers a visitor's repeated ${url}${encoding ? ` (${encoding})` : ''} with Fastify's bytes and headers`, async () => {
       const headers: Record<string, string> = encoding ? { 'accept-encoding': encoding } : {};
@@ -79,6 +80,7 @@ describe('cached reads answered before Fastify', () => {
       assert.deepEqual(comparable(again.headers), comparable(first.headers));
       assert.ok(again.body.equals(first.body));
       assert.equal(again.headers['content-encoding'], encoding);
+      if (url.startsWith('/opendata/')) assert.match(String(again.headers.link), /rel="license"/);
       if (encoding) {
         const plain = encoding === 'br' ? zlib.brotliDecompressSync(again.body) : zlib.gunzipSync(again.body);
         assert.ok(plain.equals((await ctx.app.inject({ method: 'GET', url, headers: { host: tenant.host } })).rawPayload));

@@ -60,8 +60,12 @@ interface PublicEntry extends Validity {
   etag: string;
   body: Buffer;
   encoded: { br?: Buffer; gzip?: Buffer };
-  /** The answer's headers, made at the first answer here (304, and 200 by encoding). */
-  headers?: Record<string, string>;
+  /**
+   * The answer's headers but its type, length and encoding, as Fastify's path had set them
+   * (the security headers, ETag, caching, a file name, an open-data licence link …).
+   */
+  headers: Record<string, string>;
+  /** The 200 answer's headers by encoding, made at the first answer here. */
   headersOf?: Partial<Record<'br' | 'gzip' | 'identity', Record<string, string>>>;
 }
 
@@ -69,6 +73,8 @@ interface PublicEntry extends Validity {
 interface ViewerEntry extends Validity {
   parts: string[];
   slots: ('name' | 'csrf')[];
+  /** The parts as UTF-8, made at the first answer here. */
+  bytes?: Buffer[];
 }
 
 /** What a page shows of its viewer, put into the cached body per request. */
@@ -292,7 +298,7 @@ export class FastPath {
   }
 
   private sendPublic(req: IncomingMessage, res: ServerResponse, entry: PublicEntry, started: number): boolean {
-    const common = (entry.headers ??= { ...this.options.securityHeaders, etag: entry.etag, 'cache-control': 'no-cache', vary: 'accept-encoding, accept-language, cookie' });
+    const common = entry.headers;
     if (req.headers['if-none-match'] === entry.etag) {
       res.writeHead(304, common);
       res.end();
@@ -318,7 +324,13 @@ export class FastPath {
   }
 
   private sendViewerPage(req: IncomingMessage, res: ServerResponse, entry: ViewerEntry, viewer: ViewerSlots, started: number): boolean {
-    const html = Buffer.from(fillSlots(entry, viewer));
+    // fillSlots() in bytes: the parts are encoded once, the viewer's two values per request.
+    const bytes = (entry.bytes ??= entry.parts.map((p) => Buffer.from(p)));
+    const name = Buffer.from(escapeHtml(viewer.displayName));
+    const csrf = Buffer.from(escapeHtml(viewer.csrfToken));
+    const chunks: Buffer[] = [bytes[0]!];
+    for (let i = 0; i < entry.slots.length; i++) chunks.push(entry.slots[i] === 'name' ? name : csrf, bytes[i + 1]!);
+    const html = Buffer.concat(chunks);
     const encoding = html.length >= 1024 ? encodingFor(req.headers['accept-encoding']) : null;
     const body = encoding ? this.options.compressHtml(html, encoding) : html;
     res.writeHead(200, {

@@ -92,6 +92,9 @@ export interface PublicRead {
   produce(): Promise<string | Buffer>;
 }
 
+/** Headers of one answer that an early answer sets itself, or must not repeat. */
+const PER_ANSWER_HEADERS = new Set(['set-cookie', 'content-type', 'content-length', 'content-encoding']);
+
 /** Sends a public, versioned read (see the file comment). */
 export async function sendPublicRead(sql: Sql, request: FastifyRequest, reply: FastifyReply, read: PublicRead): Promise<FastifyReply> {
   // Every page shows the municipality's name: its own scope changes with it.
@@ -115,10 +118,18 @@ export async function sendPublicRead(sql: Sql, request: FastifyRequest, reply: F
     packed = compressed.get(`${etag}|${encoding}`);
     if (!packed) compressed.set(`${etag}|${encoding}`, (packed = compressBody(body, encoding)));
   }
-  // The next visitor asking the same is answered before Fastify (fast-path.ts); open-data files
-  // carry a licence header added later in the pipeline, and stay on it.
-  if (!request.openDataLicence) {
-    request.server.fastPath?.rememberPublic(request, { tenantId: request.tenant.id, scopes, versions, today: read.today ?? '', type: read.type, etag, body }, encoding, packed);
+  // The next visitor asking the same is answered before Fastify (fast-path.ts), with the
+  // licence header open-data files carry (the licence is a setting: in the tenant's scope).
+  const fast = request.server.fastPath;
+  if (fast) {
+    const link = request.openDataLicence ? `<${(await request.openDataLicence()).url}>; rel="license"` : undefined;
+    // Headers the route set (a file name …) and the pipeline's, as they stand; a cookie is this visitor's only.
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(reply.getHeaders())) {
+      if (value !== undefined && !PER_ANSWER_HEADERS.has(name)) headers[name] = String(value);
+    }
+    if (link) headers.link = link;
+    fast.rememberPublic(request, { tenantId: request.tenant.id, scopes, versions, today: read.today ?? '', type: read.type, etag, body, headers }, encoding, packed);
   }
   if (request.headers['if-none-match'] === etag) return reply.code(304).send();
   if (!encoding) return reply.type(read.type).send(body);
