@@ -70,16 +70,17 @@ function answerClientError(err: NodeJS.ErrnoException, socket: import('node:net'
 }
 
 /**
- * Log lines written together, once per turn of the event loop: under load, one write to the
- * destination for all the requests of a turn instead of one per request (each write is a
- * system call on another thread). A warning or an error is written at once, with whatever
- * waits before it, so nothing important waits on a process that is about to exit.
+ * Log lines written together: under load, one write to the destination for the lines of many
+ * requests instead of one per request (each write is a system call on another thread). Lines
+ * wait at most LOG_BATCH_MS or until LOG_BATCH_BYTES have gathered; a warning or an error is
+ * written at once, with whatever waits before it, and so is everything when the app closes.
  */
 export function batchedLines(stream: { write(line: string): void }): { write(line: string): void; flush(): void } {
   let pending = '';
-  let scheduled = false;
+  let timer: NodeJS.Timeout | undefined;
   const flush = () => {
-    scheduled = false;
+    if (timer) clearTimeout(timer);
+    timer = undefined;
     if (!pending) return;
     const lines = pending;
     pending = '';
@@ -90,15 +91,18 @@ export function batchedLines(stream: { write(line: string): void }): { write(lin
       pending += line;
       // pino's lines begin {"level":NN, — 40 and above are warnings, errors and fatal ones.
       const level = line.startsWith('{"level":') && line[11] === ',' ? Number(line.slice(9, 11)) : NaN;
-      if (!(level < 40)) return flush();
-      if (!scheduled) {
-        scheduled = true;
-        setImmediate(flush);
+      if (!(level < 40) || pending.length >= LOG_BATCH_BYTES) return flush();
+      if (!timer) {
+        timer = setTimeout(flush, LOG_BATCH_MS);
+        // Never what keeps the process alive; main.ts closes the app (which flushes) before exiting.
+        timer.unref();
       }
     },
     flush,
   };
 }
+const LOG_BATCH_MS = 20;
+const LOG_BATCH_BYTES = 16 * 1024;
 
 /** Paths whose query strings or bodies may hold secrets: logged without them. */
 function redactUrl(url: string): string {

@@ -12,7 +12,7 @@ import { randomToken } from './crypto.ts';
 import { bumpDataVersion } from './data-version.ts';
 import { makeUser } from '../testing/factories.ts';
 import { openTestDb, startTestApp, testConfig, type TestContext, type TestTenant } from '../testing/harness.ts';
-import { buildApp } from '../app.ts';
+import { batchedLines, buildApp } from '../app.ts';
 import { createSession } from '../modules/accounts/accounts.sessions.ts';
 import { tenantWithPlan } from '../modules/plan/plan.test-support.ts';
 
@@ -177,7 +177,7 @@ describe('the request log line of an early answer', () => {
       const url = `http://127.0.0.1:${port}/api/v1/indicators?secret=1&token=x`;
       for (let i = 0; i < 2; i++) await new Promise((resolve) => http.get(url, { headers: { host: tenant.host } }, (res) => res.resume().on('end', resolve)));
       assert.equal(app.fastPath!.answered, 1);
-      await new Promise((r) => setImmediate(r));
+      await new Promise((r) => setTimeout(r, 50));
       const requestLines = lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.msg === 'request');
       assert.equal(requestLines.length, 2);
       const [fastify, early] = requestLines as [Record<string, unknown>, Record<string, unknown>];
@@ -190,5 +190,23 @@ describe('the request log line of an early answer', () => {
       await app.close();
       await db.close();
     }
+  });
+});
+
+describe('log lines written together', () => {
+  it('writes request lines within moments, and warnings at once with what waited before them', async () => {
+    const writes: string[] = [];
+    const lines = batchedLines({ write: (chunk) => void writes.push(chunk) });
+    lines.write('{"level":30,"msg":"a"}\n');
+    lines.write('{"level":30,"msg":"b"}\n');
+    assert.deepEqual(writes, []);
+    lines.write('{"level":50,"msg":"boom"}\n');
+    assert.deepEqual(writes, ['{"level":30,"msg":"a"}\n{"level":30,"msg":"b"}\n{"level":50,"msg":"boom"}\n']);
+    lines.write('{"level":30,"msg":"c"}\n');
+    await new Promise((r) => setTimeout(r, 60));
+    assert.equal(writes.at(-1), '{"level":30,"msg":"c"}\n');
+    lines.write('{"level":30,"msg":"d"}\n');
+    lines.flush();
+    assert.equal(writes.at(-1), '{"level":30,"msg":"d"}\n', 'flushed when the app closes');
   });
 });

@@ -46,9 +46,16 @@ export async function resolveTenant(sql: Sql, hostname: string, defaultCode: str
 
 /** resolveTenant's answer when it is remembered and fresh, without asking the database. */
 export function resolvedTenant(sql: Sql, hostname: string, defaultCode: string): Tenant | undefined {
-  const hit = resolved.get(sql.identity)?.get(`${hostname.toLowerCase().replace(/:\d+$/, '')}|${defaultCode}`);
+  let key = hostKeys.get(hostname);
+  if (key === undefined) {
+    if (hostKeys.size > 1000) hostKeys.clear();
+    hostKeys.set(hostname, (key = `${hostname.toLowerCase().replace(/:\d+$/, '')}|`));
+  }
+  const hit = resolved.get(sql.identity)?.get(key + defaultCode);
   return hit && hit.until > Date.now() ? hit.tenant : undefined;
 }
+/** Host headers as resolveTenant's keys (without the default code). */
+const hostKeys = new Map<string, string>();
 
 async function lookUpTenant(sql: Sql, host: string, defaultCode: string): Promise<Tenant | undefined> {
   const row = await sql.maybeOne<TenantRow>(
