@@ -284,8 +284,7 @@ export class FastPath {
     if (!csrfCookie || csrfCookie.length < 20) return false;
     const entry = this.viewerPages.get(`${host}\n${url}\n${lang}\n${viewerClass(auth)}`);
     if (!entry || entry.tenantId !== tenant.id) return false;
-    const viewer = { displayName: auth.user.displayName, csrfToken: csrfTokenFor(this.options.secret, csrfCookie) };
-    return this.whenValid(entry, () => this.sendViewerPage(req, res, entry, viewer, started));
+    return this.whenValid(entry, () => this.sendViewerPage(req, res, entry, this.slotBytes(auth, csrfCookie), started));
   }
 
   /** Runs send when the entry's versions and date still hold (reading them if need be). */
@@ -323,28 +322,46 @@ export class FastPath {
     return true;
   }
 
-  private sendViewerPage(req: IncomingMessage, res: ServerResponse, entry: ViewerEntry, viewer: ViewerSlots, started: number): boolean {
-    // fillSlots() in bytes: the parts are encoded once, the viewer's two values per request.
+  /** The viewer's escaped name and CSRF token as bytes, made once per remembered session and CSRF cookie. */
+  private slotBytes(auth: Auth, csrfCookie: string): { name: Buffer; csrf: Buffer } {
+    let made = this.slotsOf.get(auth);
+    if (!made || made.csrfCookie !== csrfCookie) {
+      made = { csrfCookie, name: Buffer.from(escapeHtml(auth.user!.displayName)), csrf: Buffer.from(escapeHtml(csrfTokenFor(this.options.secret, csrfCookie))) };
+      this.slotsOf.set(auth, made);
+    }
+    return made;
+  }
+  private readonly slotsOf = new WeakMap<Auth, { csrfCookie: string; name: Buffer; csrf: Buffer }>();
+
+  private sendViewerPage(req: IncomingMessage, res: ServerResponse, entry: ViewerEntry, viewer: { name: Buffer; csrf: Buffer }, started: number): boolean {
+    // fillSlots() in bytes: the parts are encoded once, the viewer's two values once per session.
     const bytes = (entry.bytes ??= entry.parts.map((p) => Buffer.from(p)));
-    const name = Buffer.from(escapeHtml(viewer.displayName));
-    const csrf = Buffer.from(escapeHtml(viewer.csrfToken));
     const chunks: Buffer[] = [bytes[0]!];
-    for (let i = 0; i < entry.slots.length; i++) chunks.push(entry.slots[i] === 'name' ? name : csrf, bytes[i + 1]!);
-    const html = Buffer.concat(chunks);
-    const encoding = html.length >= 1024 ? encodingFor(req.headers['accept-encoding']) : null;
-    const body = encoding ? this.options.compressHtml(html, encoding) : html;
-    res.writeHead(200, {
-      ...this.options.securityHeaders,
-      'content-type': 'text/html; charset=utf-8',
-      'cache-control': 'private, no-store',
-      ...(encoding ? { vary: 'accept-encoding', 'content-encoding': encoding } : {}),
-      'content-length': String(body.length),
-    });
-    res.end(body);
+    let length = bytes[0]!.length;
+    for (let i = 0; i < entry.slots.length; i++) {
+      const slot = entry.slots[i] === 'name' ? viewer.name : viewer.csrf;
+      chunks.push(slot, bytes[i + 1]!);
+      length += slot.length + bytes[i + 1]!.length;
+    }
+    const encoding = length >= 1024 ? encodingFor(req.headers['accept-encoding']) : null;
+    const packed = encoding ? this.options.compressHtml(Buffer.concat(chunks, length), encoding) : undefined;
+    res.writeHead(200, encoding ? { ...this.viewerHeaders, vary: 'accept-encoding', 'content-encoding': encoding, 'content-length': String(packed!.length) } : { ...this.viewerHeaders, 'content-length': String(length) });
+    if (packed) res.end(packed);
+    else {
+      // The chunks go out in one write, without being copied into one buffer first.
+      res.cork();
+      for (const chunk of chunks) res.write(chunk);
+      res.end();
+      res.uncork();
+    }
     this.logLine(req, 200, started);
     this.answered++;
     return true;
   }
+  private get viewerHeaders(): Record<string, string> {
+    return (this.viewerHeadersMade ??= { ...this.options.securityHeaders, 'content-type': 'text/html; charset=utf-8', 'cache-control': 'private, no-store' });
+  }
+  private viewerHeadersMade: Record<string, string> | undefined;
 
   /** The request's one log line, as Fastify's path writes it (app.ts). */
   private logLine(req: IncomingMessage, status: number, started: number): void {

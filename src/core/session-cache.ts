@@ -11,9 +11,10 @@
  * a session waiting for its second factor is always looked up. The few seconds bound how long
  * a remembered session may outlive its natural end (its lifetime or idle timeout), and make
  * the session's last-seen time move on as before: a lookup at least every few seconds of use.
+ * Entries are keyed by the cookie's value itself (held in memory only, as every request's
+ * cookie is): hashing it on every request was a measurable part of a signed-in answer.
  */
 import type { Auth } from './auth.ts';
-import { sha256 } from './crypto.ts';
 import type { Sql } from './db/database.ts';
 
 /** How long a remembered session is answered without asking the database. */
@@ -37,7 +38,7 @@ export class SessionCache {
   /** The session's Auth when remembered and still exact, without asking anything. */
   peek(tenantId: string, token: string): Auth | undefined {
     if (!this.sql.soleProcess) return undefined;
-    const key = `${tenantId}|${sha256(token)}`;
+    const key = `${tenantId}|${token}`;
     const hit = this.entries.get(key);
     if (!hit) return undefined;
     if (hit.generation !== this.sql.writeGeneration() || hit.until <= this.now()) {
@@ -57,7 +58,7 @@ export class SessionCache {
     // A lookup that raced a write (or made one: its last-seen update) is used, not kept.
     if (auth.user && auth.via === 'session' && auth.mfaPassed && generation === this.sql.writeGeneration()) {
       if (this.entries.size >= this.capacity) this.entries.clear();
-      this.entries.set(`${tenantId}|${sha256(token)}`, { auth, generation, until: this.now() + SESSION_CACHE_MS });
+      this.entries.set(`${tenantId}|${token}`, { auth, generation, until: this.now() + SESSION_CACHE_MS });
     }
     return auth;
   }
