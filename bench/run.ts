@@ -4,7 +4,10 @@
  * - Reads: Hibiki started as its own process the way a user starts it (`node dist/main.js`,
  *   default settings, request logging on), loaded from this process with autocannon; against a
  *   raw node:http hello-world and a bare Fastify hello-world, each in their own process too.
- *   Signed-in pages are compared with the same page for a visitor.
+ *   Signed-in pages are compared with the same page for a visitor. Loading starts once the
+ *   server's log says the start-up chart warm-up has ended; each row also gives the server's
+ *   CPU time per request (from /proc), steadier than req/s on a shared machine, and raw
+ *   node:http sending bodies of the cached reads' sizes shows what their size alone costs.
  * - Durable writes with audit on PostgreSQL: a transaction that inserts a row and appends its
  *   audit entry, against a bare single-row INSERT loop, both 16 in flight.
  * - Durable writes on the embedded database: Hibiki's PGlite (WAL fsynced after each commit)
