@@ -4,7 +4,10 @@
  * - Reads: Hibiki started as its own process the way a user starts it (`node dist/main.js`,
  *   default settings, request logging on), loaded from this process with autocannon; against a
  *   raw node:http hello-world and a bare Fastify hello-world, each in their own process too.
- *   Signed-in pages are compared with the same page for a visitor.
+ *   Signed-in pages are compared with the same page for a visitor. Loading starts once the
+ *   server's log says the start-up chart warm-up has ended; each row also gives the server's
+ *   CPU time per request (from /proc), steadier than req/s on a shared machine, and raw
+ *   node:http sending bodies of the cached reads' sizes shows what their size alone costs.
  * - Durable writes with audit on PostgreSQL: a transaction that inserts a row and appends its
  *   audit entry, against a bare single-row INSERT loop, both 16 in flight.
  * - Durable writes on the embedded database: Hibiki's PGlite (WAL fsynced after each commit)
@@ -14,7 +17,7 @@
  * Usage: npm run bench [-- --seconds 5] [-- --only reads|writes|startup|modules]
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -52,17 +55,25 @@ async function waitFor(url: string, child: ChildProcess): Promise<void> {
   throw new Error(`${url} did not answer`);
 }
 
-/** Starts a server process; resolves to its base URL and a stop function. */
-async function serve(args: string[], env: Record<string, string> = {}): Promise<{ base: string; stop(): Promise<void> }> {
+/** Starts a server process; resolves to its base URL, its pid and a stop function. */
+async function serve(
+  args: string[],
+  env: Record<string, string> = {},
+  /** A file for the server's standard output (its log lines); discarded when omitted. */
+  stdoutFile?: string,
+): Promise<{ base: string; pid: number; stop(): Promise<void> }> {
   const port = await freePort();
   const childEnv: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), HOST: '127.0.0.1', ...env };
   delete childEnv.DATABASE_URL;
   if (env.DATABASE_URL) childEnv.DATABASE_URL = env.DATABASE_URL;
-  const child = spawn(process.execPath, args, { cwd: root, env: childEnv, stdio: ['ignore', 'ignore', 'inherit'], detached: true });
+  const out = stdoutFile ? openSync(stdoutFile, 'w') : 'ignore';
+  const child = spawn(process.execPath, args, { cwd: root, env: childEnv, stdio: ['ignore', out, 'inherit'], detached: true });
+  if (typeof out === 'number') closeSync(out);
   const base = `http://127.0.0.1:${port}`;
   await waitFor(`${base}/healthz`, child);
   return {
     base,
+    pid: child.pid!,
     async stop() {
       process.kill(-child.pid!, 'SIGTERM');
       await new Promise((r) => child.once('exit', r));
@@ -70,19 +81,52 @@ async function serve(args: string[], env: Record<string, string> = {}): Promise<
   };
 }
 
-/**
- * Loads url for `seconds` after one second of the same load that is not counted: the server
- * has drawn and cached what the URL shows, and the chart warm-up that follows start-up no
- * longer competes with the measurement.
- */
-async function load(url: string, headers: Record<string, string> = {}): Promise<{ rps: number; latency: number }> {
-  await autocannon({ url, connections, duration: 1, headers });
-  const result = await autocannon({ url, connections, duration: seconds, headers });
-  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors`);
-  return { rps: result.requests.average, latency: result.latency.mean };
+/** Waits until the server's log says the background chart warm-up after start-up has ended. */
+async function waitForLine(file: string, pattern: RegExp, timeoutMs = 120_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (pattern.test(readFileSync(file, 'utf8'))) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`${file}: no line matching ${pattern} within ${timeoutMs} ms`);
 }
 
+/** The process's CPU time so far (user + system), in microseconds, from /proc (Linux). */
+function cpuMicros(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // Fields 14 and 15 of stat (utime, stime), counted from 3 after the command name.
+    return ((Number(fields[11]) + Number(fields[12])) * 1_000_000) / CLOCK_TICKS;
+  } catch {
+    return null;
+  }
+}
+const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+
+/**
+ * Loads url for `seconds` after one second of the same load that is not counted (the server
+ * has drawn and cached what the URL shows). With the server's pid, its CPU time per answered
+ * request is measured over the counted run too: steadier than requests per second when other
+ * work shares the machine.
+ */
+async function load(url: string, headers: Record<string, string> = {}, pid?: number): Promise<{ rps: number; latency: number; cpuUs: number | null }> {
+  await autocannon({ url, connections, duration: 1, headers });
+  const cpuBefore = pid === undefined ? null : cpuMicros(pid);
+  const result = await autocannon({ url, connections, duration: seconds, headers });
+  const cpuAfter = pid === undefined ? null : cpuMicros(pid);
+  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+  const answered = result.requests.total;
+  const cpuUs = cpuBefore === null || cpuAfter === null || answered === 0 ? null : (cpuAfter - cpuBefore) / answered;
+  return { rps: result.requests.average, latency: result.latency.mean, cpuUs };
+}
+
+const cpuLabel = (cpuUs: number | null) => (cpuUs === null ? '' : `, ${cpuUs.toFixed(1).padStart(6)} µs CPU/request`);
+const loadAverage = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
+
 const RAW_HTTP = "require('http').createServer((q,s)=>{s.writeHead(200,{'content-type':'text/plain'});s.end('hello world')}).listen(process.env.PORT,'127.0.0.1')";
+/** The same, answering a body of BYTES bytes: what sending a cached body of that size costs by itself. */
+const RAW_HTTP_BYTES = "const b=Buffer.alloc(+process.env.BYTES,97);require('http').createServer((q,s)=>{s.writeHead(200,{'content-type':'text/plain','content-length':b.length});s.end(b)}).listen(process.env.PORT,'127.0.0.1')";
 const BARE_FASTIFY = "const f=require('fastify')();f.get('/',async()=>'hello world');f.get('/healthz',async()=>'ok');f.listen({port:+process.env.PORT,host:'127.0.0.1'})";
 
 function hibikiCli(dataDir: string, ...args: string[]): string {
@@ -109,23 +153,30 @@ async function signInCookie(base: string, email: string, password: string): Prom
 }
 
 async function benchReads(): Promise<void> {
+  const loadBefore = loadAverage();
   const raw = await serve(['-e', RAW_HTTP]);
-  const rawRps = (await load(`${raw.base}/`)).rps;
+  const rawRun = await load(`${raw.base}/`, {}, raw.pid);
+  const rawRps = rawRun.rps;
   await raw.stop();
   const fastify = await serve(['-e', BARE_FASTIFY]);
-  const fastifyRps = (await load(`${fastify.base}/`)).rps;
+  const fastifyRun = await load(`${fastify.base}/`, {}, fastify.pid);
   await fastify.stop();
-  console.log(`\nReads (server in its own process, ${connections} connections, ${seconds} s each)`);
-  console.log(`  raw node:http hello-world           ${rawRps.toFixed(0).padStart(7)} req/s = 1.000`);
-  console.log(`  bare Fastify hello-world            ${fastifyRps.toFixed(0).padStart(7)} req/s = ${(fastifyRps / rawRps).toFixed(3)} × raw`);
+  console.log(`\nReads (server in its own process, ${connections} connections, ${seconds} s each; load average ${loadBefore} at the start)`);
+  console.log(`  raw node:http hello-world           ${rawRps.toFixed(0).padStart(7)} req/s = 1.000${cpuLabel(rawRun.cpuUs)}`);
+  console.log(`  bare Fastify hello-world            ${fastifyRun.rps.toFixed(0).padStart(7)} req/s = ${(fastifyRun.rps / rawRps).toFixed(3)} × raw${cpuLabel(fastifyRun.cpuUs)}`);
 
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'hibiki-bench-'));
+  /** Body sizes of the uncompressed cached reads, for the same-size baselines below. */
+  const sizes = new Map<string, number>();
   try {
     hibikiCli(dataDir, 'seed');
     hibikiCli(dataDir, 'user', 'create', '--email', 'bench@example.jp', '--password', 'bench-password-2026', '--role', 'citizen');
-    // Default settings: logging at info, one line per request.
-    const hibiki = await serve(['dist/main.js'], { HIBIKI_DATA_DIR: dataDir });
+    // Default settings: logging at info, one line per request, written to a file as a service's would be.
+    const logFile = path.join(dataDir, 'server.log');
+    const hibiki = await serve(['dist/main.js'], { HIBIKI_DATA_DIR: dataDir }, logFile);
     try {
+      // The charts drawn in the background after start-up must not compete with the measurement.
+      await waitForLine(logFile, /plan charts? warm(ed up|-up failed)/);
       const cookie = await signInCookie(hibiki.base, 'bench@example.jp', 'bench-password-2026');
       const brotli = { 'accept-encoding': 'br, gzip' };
       const rows: [string, Record<string, string>][] = [
@@ -137,15 +188,17 @@ async function benchReads(): Promise<void> {
         ['/plan/indicators/6-1-1', {}],
       ];
       for (const [p, headers] of rows) {
-        const { rps } = await load(`${hibiki.base}${p}`, headers);
+        if (!headers['accept-encoding'] && (p === '/plan' || p === '/api/v1/indicators')) sizes.set(p, (await (await fetch(`${hibiki.base}${p}`)).arrayBuffer()).byteLength);
+        const { rps, cpuUs } = await load(`${hibiki.base}${p}`, headers, hibiki.pid);
         const label = `GET ${p}${headers['accept-encoding'] ? ' (br)' : ''}`;
-        console.log(`  Hibiki ${label.padEnd(29)}${rps.toFixed(0).padStart(7)} req/s = ${(rps / rawRps).toFixed(3)} × raw`);
+        console.log(`  Hibiki ${label.padEnd(29)}${rps.toFixed(0).padStart(7)} req/s = ${(rps / rawRps).toFixed(3)} × raw${cpuLabel(cpuUs)}`);
       }
       for (const p of ['/plan', '/plan/indicators/6-1-1']) {
-        const visitor = await load(`${hibiki.base}${p}`);
-        const signed = await load(`${hibiki.base}${p}`, { cookie });
+        const visitor = await load(`${hibiki.base}${p}`, {}, hibiki.pid);
+        const signed = await load(`${hibiki.base}${p}`, { cookie }, hibiki.pid);
         console.log(
-          `  signed-in ${p.padEnd(26)} mean latency ${signed.latency.toFixed(1)} ms vs ${visitor.latency.toFixed(1)} ms for a visitor = ${(signed.latency / visitor.latency).toFixed(2)} ×`,
+          `  signed-in ${p.padEnd(26)} mean latency ${signed.latency.toFixed(2)} ms vs ${visitor.latency.toFixed(2)} ms for a visitor = ${(signed.latency / visitor.latency).toFixed(2)} ×` +
+            `; CPU/request ${signed.cpuUs?.toFixed(1) ?? '?'} µs vs ${visitor.cpuUs?.toFixed(1) ?? '?'} µs = ${signed.cpuUs && visitor.cpuUs ? (signed.cpuUs / visitor.cpuUs).toFixed(2) : '?'} ×`,
         );
       }
     } finally {
@@ -154,6 +207,14 @@ async function benchReads(): Promise<void> {
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }
+  // Not the goal's baseline (that is hello-world above): how much of the gap is the body's size alone.
+  for (const [p, bytes] of sizes) {
+    const same = await serve(['-e', RAW_HTTP_BYTES], { BYTES: String(bytes) });
+    const run = await load(`${same.base}/`, {}, same.pid);
+    await same.stop();
+    console.log(`  raw node:http, ${String(bytes).padStart(6)} bytes as ${p.padEnd(19)}${run.rps.toFixed(0).padStart(7)} req/s = ${(run.rps / rawRps).toFixed(3)} × raw${cpuLabel(run.cpuUs)}`);
+  }
+  console.log(`  load average ${loadAverage()} at the end`);
 }
 
 async function benchWrites(): Promise<void> {

@@ -4,6 +4,8 @@
  * tests call buildApp() and use inject(). No timers run here: the scheduler is main.ts's.
  */
 import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
 import path from 'node:path';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import zlib from 'node:zlib';
@@ -21,6 +23,8 @@ import { fastifyTrustProxy, type Config } from './core/config.ts';
 import type { Db } from './core/db/database.ts';
 import { AppError } from './core/errors.ts';
 import { installWeb, sendFrameworkError, type RouteAccess } from './core/web.ts';
+import { compressLikeThePlugin, FastPath } from './core/fast-path.ts';
+import { SessionCache } from './core/session-cache.ts';
 import { publicDir } from './core/views/views.ts';
 import { installOpenDataLicence } from './core/public-read.ts';
 import { appDeps, composePlatform, type Platform } from './platform.ts';
@@ -65,6 +69,41 @@ function answerClientError(err: NodeJS.ErrnoException, socket: import('node:net'
   );
 }
 
+/**
+ * Log lines written together: under load, one write to the destination for the lines of many
+ * requests instead of one per request (each write is a system call on another thread). Lines
+ * wait at most LOG_BATCH_MS or until LOG_BATCH_BYTES have gathered; a warning or an error is
+ * written at once, with whatever waits before it, and so is everything when the app closes.
+ */
+export function batchedLines(stream: { write(line: string): void }): { write(line: string): void; flush(): void } {
+  let pending = '';
+  let timer: NodeJS.Timeout | undefined;
+  const flush = () => {
+    if (timer) clearTimeout(timer);
+    timer = undefined;
+    if (!pending) return;
+    const lines = pending;
+    pending = '';
+    stream.write(lines);
+  };
+  return {
+    write(line: string) {
+      pending += line;
+      // pino's lines begin {"level":NN, — 40 and above are warnings, errors and fatal ones.
+      const level = line.startsWith('{"level":') && line[11] === ',' ? Number(line.slice(9, 11)) : NaN;
+      if (!(level < 40) || pending.length >= LOG_BATCH_BYTES) return flush();
+      if (!timer) {
+        timer = setTimeout(flush, LOG_BATCH_MS);
+        // Never what keeps the process alive; main.ts closes the app (which flushes) before exiting.
+        timer.unref();
+      }
+    },
+    flush,
+  };
+}
+const LOG_BATCH_MS = 20;
+const LOG_BATCH_BYTES = 16 * 1024;
+
 /** Paths whose query strings or bodies may hold secrets: logged without them. */
 function redactUrl(url: string): string {
   return url.replace(/\?.*$/, (q) => (/token|code|password/i.test(q) ? '?[redacted]' : q));
@@ -96,8 +135,36 @@ function helmetHeaders(options: Parameters<typeof helmet>[0]): Record<string, st
   return headers;
 }
 
-export async function buildApp({ db, config, logger, clock = systemClock, platform = composePlatform(), logStream }: BuildOptions): Promise<FastifyInstance> {
+export async function buildApp({ db, config, logger, clock = systemClock, platform = composePlatform(), logStream: destination }: BuildOptions): Promise<FastifyInstance> {
+  const logStream = destination && batchedLines(destination);
+  // Set once the app exists: cached reads answered before Fastify (core/fast-path.ts).
+  const early: { fastPath?: FastPath } = {};
   const app = Fastify({
+    // The server asks the fast path first; everything it does not answer goes to Fastify.
+    serverFactory: (handler, fastifyOptions) => {
+      const options = fastifyOptions as { http?: http.ServerOptions; keepAliveTimeout: number; requestTimeout: number; connectionTimeout: number; maxRequestsPerSocket?: number };
+      const server = http.createServer(options.http ?? {}, (req, res) => {
+        const answered = early.fastPath ? early.fastPath.serve(req, res) : false;
+        if (answered === false) handler(req, res);
+        else if (answered !== true) {
+          answered.then(
+            (done) => {
+              if (!done) handler(req, res);
+            },
+            (err: unknown) => {
+              app.log.warn({ err }, 'fast path failed');
+              if (!res.headersSent) handler(req, res);
+            },
+          );
+        }
+      });
+      // What Fastify sets on a server it makes itself.
+      server.keepAliveTimeout = options.keepAliveTimeout;
+      server.requestTimeout = options.requestTimeout;
+      server.setTimeout(options.connectionTimeout);
+      if ((options.maxRequestsPerSocket ?? 0) > 0) server.maxRequestsPerSocket = options.maxRequestsPerSocket!;
+      return server;
+    },
     logger:
       logger === false
         ? false
@@ -157,11 +224,32 @@ export async function buildApp({ db, config, logger, clock = systemClock, platfo
     reply.headers(securityHeaders);
     done();
   });
+  const sessions = new SessionCache(db);
+  const fastPath = (early.fastPath = new FastPath({
+    db,
+    defaultTenant: config.defaultTenant,
+    secret: config.secret,
+    clock,
+    log: app.log,
+    securityHeaders,
+    sessions,
+    // pino's default line format, to the same stream, when no logger options change it.
+    ...(logStream && logger !== false && typeof logger !== 'object'
+      ? { requestLine: { write: (line: string) => logStream.write(line), base: `"pid":${process.pid},"hostname":${JSON.stringify(os.hostname())}`, url: redactUrl } }
+      : {}),
+    compressHtml: compressLikeThePlugin,
+  }));
+  app.decorate('fastPath', fastPath);
+  if (logStream) app.addHook('onClose', (_instance, done) => {
+    logStream.flush();
+    done();
+  });
   await app.register(compress, {
     global: true,
     threshold: 1024,
     encodings: ['br', 'gzip'],
     // Answers made per request are compressed fast; cached public reads are compressed once, harder.
+    // (The fast path compresses signed-in pages the same way: compressLikeThePlugin.)
     brotliOptions: { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 4 } },
     zlibOptions: { level: 6 },
   });
@@ -196,7 +284,7 @@ export async function buildApp({ db, config, logger, clock = systemClock, platfo
     transform: jsonSchemaTransform,
   });
 
-  const routes = installWeb(app, { db, config, navItems: platform.nav, authenticator: platform.authenticator });
+  const routes = installWeb(app, { db, config, navItems: platform.nav, authenticator: platform.authenticator, sessions });
   app.decorate('routeAccess', routes);
 
   app.get('/healthz', { schema: { hide: true }, config: { access: access.public } }, async () => {

@@ -53,11 +53,23 @@ export async function currentDataVersion(sql: Sql, tenantId: string, scope: stri
 
 /** The versions of several scopes as one string ("groups:3,plan:12"): equal strings, equal data. */
 export async function currentDataVersions(sql: Sql, tenantId: string, scopes: readonly string[], memo?: object): Promise<string> {
-  const versions = await tenantVersions(sql, tenantId, memo);
+  return versionsOf(await tenantVersions(sql, tenantId, memo), scopes);
+}
+
+/** currentDataVersions' string from versions already read. */
+export function versionsOf(versions: ReadonlyMap<string, number>, scopes: readonly string[]): string {
   return [...new Set(scopes)]
     .sort()
     .map((s) => `${s}:${versions.get(s) ?? 0}`)
     .join(',');
+}
+
+/**
+ * The tenant's versions when this process knows them without asking (the embedded database,
+ * read since the last bump), else undefined: for answers made before any await.
+ */
+export function knownVersions(sql: Sql, tenantId: string): ReadonlyMap<string, number> | undefined {
+  return sql.soleProcess && !sql.inTransaction ? remembered.get(sql.identity)?.tenants.get(tenantId) : undefined;
 }
 
 /** Marks the scope changed (call inside the transaction making the change). */

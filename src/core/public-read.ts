@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import zlib from 'node:zlib';
 import type { FastifyInstance, FastifyReply, FastifyRequest, onSendAsyncHookHandler, preHandlerAsyncHookHandler } from 'fastify';
 import { currentDataVersions, VersionedCache } from './data-version.ts';
+import { encodingFor } from './fast-path.ts';
 import type { Sql } from './db/database.ts';
 import type { Tenant } from './tenancy.ts';
 
@@ -19,20 +20,6 @@ const bodies = new VersionedCache<Buffer>(1000);
 const etags = new VersionedCache<string>(2000);
 /** The same bodies compressed, by ETag and encoding: compressed once, sent many times. */
 const compressed = new VersionedCache<Buffer>(2000);
-
-/** The best encoding the client takes for a body worth compressing. */
-function encodingFor(acceptEncoding: string | undefined): 'br' | 'gzip' | null {
-  if (!acceptEncoding) return null;
-  const offered = new Map(
-    acceptEncoding.split(',').map((part) => {
-      const [name = '', ...params] = part.trim().toLowerCase().split(';');
-      const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
-      return [name.trim(), q ? Number(q.slice(2)) : 1] as const;
-    }),
-  );
-  const takes = (e: string) => (offered.get(e) ?? offered.get('*') ?? 0) > 0;
-  return takes('br') ? 'br' : takes('gzip') ? 'gzip' : null;
-}
 
 function compressBody(body: Buffer, encoding: 'br' | 'gzip'): Buffer {
   return encoding === 'br'
@@ -105,10 +92,14 @@ export interface PublicRead {
   produce(): Promise<string | Buffer>;
 }
 
+/** Headers of one answer that an early answer sets itself, or must not repeat. */
+const PER_ANSWER_HEADERS = new Set(['set-cookie', 'content-type', 'content-length', 'content-encoding']);
+
 /** Sends a public, versioned read (see the file comment). */
 export async function sendPublicRead(sql: Sql, request: FastifyRequest, reply: FastifyReply, read: PublicRead): Promise<FastifyReply> {
   // Every page shows the municipality's name: its own scope changes with it.
-  const versions = await currentDataVersions(sql, request.tenant.id, [TENANT_SCOPE, ...read.scopes], request);
+  const scopes = [TENANT_SCOPE, ...read.scopes];
+  const versions = await currentDataVersions(sql, request.tenant.id, scopes, request);
   const key = [request.tenant.id, versions, read.today ?? '', read.type, request.url, request.lang].join('|');
   let etag = etags.get(key);
   if (etag === undefined) etags.set(key, (etag = `W/"${createHash('sha1').update(key).digest('base64url')}"`));
@@ -121,10 +112,26 @@ export async function sendPublicRead(sql: Sql, request: FastifyRequest, reply: F
     bodies.set(etag, body);
   }
   reply.header('etag', etag).header('cache-control', 'no-cache').header('vary', 'accept-encoding, accept-language, cookie');
-  if (request.headers['if-none-match'] === etag) return reply.code(304).send();
   const encoding = body.length >= 1024 ? encodingFor(request.headers['accept-encoding']) : null;
+  let packed: Buffer | undefined;
+  if (encoding) {
+    packed = compressed.get(`${etag}|${encoding}`);
+    if (!packed) compressed.set(`${etag}|${encoding}`, (packed = compressBody(body, encoding)));
+  }
+  // The next visitor asking the same is answered before Fastify (fast-path.ts), with the
+  // licence header open-data files carry (the licence is a setting: in the tenant's scope).
+  const fast = request.server.fastPath;
+  if (fast) {
+    const link = request.openDataLicence ? `<${(await request.openDataLicence()).url}>; rel="license"` : undefined;
+    // Headers the route set (a file name …) and the pipeline's, as they stand; a cookie is this visitor's only.
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(reply.getHeaders())) {
+      if (value !== undefined && !PER_ANSWER_HEADERS.has(name)) headers[name] = String(value);
+    }
+    if (link) headers.link = link;
+    fast.rememberPublic(request, { tenantId: request.tenant.id, scopes, versions, today: read.today ?? '', type: read.type, etag, body, headers }, encoding, packed);
+  }
+  if (request.headers['if-none-match'] === etag) return reply.code(304).send();
   if (!encoding) return reply.type(read.type).send(body);
-  let packed = compressed.get(`${etag}|${encoding}`);
-  if (!packed) compressed.set(`${etag}|${encoding}`, (packed = compressBody(body, encoding)));
   return reply.type(read.type).header('content-encoding', encoding).send(packed);
 }

@@ -44,6 +44,19 @@ export async function resolveTenant(sql: Sql, hostname: string, defaultCode: str
   return tenant;
 }
 
+/** resolveTenant's answer when it is remembered and fresh, without asking the database. */
+export function resolvedTenant(sql: Sql, hostname: string, defaultCode: string): Tenant | undefined {
+  let key = hostKeys.get(hostname);
+  if (key === undefined) {
+    if (hostKeys.size > 1000) hostKeys.clear();
+    hostKeys.set(hostname, (key = `${hostname.toLowerCase().replace(/:\d+$/, '')}|`));
+  }
+  const hit = resolved.get(sql.identity)?.get(key + defaultCode);
+  return hit && hit.until > Date.now() ? hit.tenant : undefined;
+}
+/** Host headers as resolveTenant's keys (without the default code). */
+const hostKeys = new Map<string, string>();
+
 async function lookUpTenant(sql: Sql, host: string, defaultCode: string): Promise<Tenant | undefined> {
   const row = await sql.maybeOne<TenantRow>(
     `select id, code, name_ja, name_en from municipalities

@@ -19,6 +19,10 @@ import { fieldErrorsOf } from './validation.ts';
 import { renderPage, type Breadcrumb, type PageContext } from './views/views.ts';
 import './messages.ts';
 import { runInChannel, setChannel } from './channel.ts';
+import { currentDataVersions } from './data-version.ts';
+import { cutAtSlots, fillSlots, SLOT_MARKS, type ViewerSlots } from './fast-path.ts';
+import { TENANT_SCOPE } from './public-read.ts';
+import { SessionCache } from './session-cache.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -32,6 +36,13 @@ declare module 'fastify' {
     page(template: string, data: PageData): FastifyReply;
     /** The HTML reply.page() would send, for callers that cache it. */
     pageHtml(template: string, data: PageData): string;
+    /**
+     * Sends a signed-in viewer a page whose body is shared by every viewer of the same role
+     * and two-factor state (see viewerClass): rendered once per data version, date, URL and
+     * language, with each viewer's own name and CSRF token put in. `build` must not read
+     * anything else of the viewer (a page that shows a user's own work renders with page()).
+     */
+    viewerPage(template: string, read: ViewerRead, build: () => Promise<PageData>): Promise<FastifyReply>;
   }
 }
 
@@ -51,6 +62,14 @@ export interface RouteAccess {
 
 export type PageData = { title: string; breadcrumbs?: Breadcrumb[] } & Record<string, unknown>;
 
+/** What a viewer page's shared body depends on, besides the tenant, the URL and the language. */
+export interface ViewerRead {
+  /** Data-version scopes the body depends on. */
+  scopes: readonly string[];
+  /** Set when the body depends on the date (today, JST). */
+  today?: string;
+}
+
 /** True when the request belongs to the machine-facing API (answered with JSON). */
 export function isApiRequest(request: FastifyRequest): boolean {
   const url = request.url;
@@ -69,10 +88,12 @@ export interface WebOptions {
   config: Config;
   navItems: readonly NavItem[];
   authenticator: Authenticator;
+  /** Complete sessions remembered where that is exact (shared with the fast path). */
+  sessions?: SessionCache;
 }
 
 /** Installs the shared request pipeline on app; returns the table of routes and their access. */
-export function installWeb(app: FastifyInstance, { db, config, navItems, authenticator }: WebOptions): RouteAccess[] {
+export function installWeb(app: FastifyInstance, { db, config, navItems, authenticator, sessions = new SessionCache(db) }: WebOptions): RouteAccess[] {
   const routes: RouteAccess[] = [];
   // Deny by default: a route that does not say who may reach it is a programming error.
   app.addHook('onRoute', (route) => {
@@ -121,7 +142,7 @@ export function installWeb(app: FastifyInstance, { db, config, navItems, authent
       }
     } else {
       const sessionCookie = request.cookies[SESSION_COOKIE];
-      if (sessionCookie) request.auth = await authenticator.session(db, tenant.id, sessionCookie);
+      if (sessionCookie) request.auth = await sessions.authenticate(tenant.id, sessionCookie, () => authenticator.session(db, tenant.id, sessionCookie));
     }
     setChannel(request.auth.via === 'token' || (!request.auth.user && isApiRequest(request)) ? 'api' : 'form');
     // The route's declared access, before anything reads the body.
@@ -146,6 +167,23 @@ export function installWeb(app: FastifyInstance, { db, config, navItems, authent
   });
   app.decorateReply('page', function (this: FastifyReply, template: string, data: PageData) {
     return this.type('text/html; charset=utf-8').send(this.pageHtml(template, data));
+  });
+  app.decorateReply('viewerPage', async function (this: FastifyReply, template: string, read: ViewerRead, build: () => Promise<PageData>) {
+    const request = this.request;
+    const scopes = [TENANT_SCOPE, ...read.scopes];
+    const validity = { tenantId: request.tenant.id, scopes, versions: await currentDataVersions(db, request.tenant.id, scopes, request), today: read.today ?? '' };
+    const viewer = { displayName: request.auth.user?.displayName ?? '', csrfToken: request.csrfToken };
+    const fast = request.server.fastPath;
+    const cached = fast?.viewerPage(request, validity);
+    if (cached) return this.type('text/html; charset=utf-8').send(fillSlots(cached, viewer));
+    const data = await build();
+    const html = renderPageFor(request, template, data, navItems);
+    if (fast && request.auth.user && request.csrfToken) {
+      // Kept only when the cut page, filled in, is exactly the page just rendered.
+      const cut = cutAtSlots(renderPageFor(request, template, data, navItems, SLOT_MARKS));
+      if (fillSlots(cut, viewer) === html) fast.rememberViewerPage(request, { ...validity, ...cut });
+    }
+    return this.type('text/html; charset=utf-8').send(html);
   });
 
   app.setNotFoundHandler((request, reply) => {
@@ -192,15 +230,15 @@ export function installWeb(app: FastifyInstance, { db, config, navItems, authent
 }
 
 /** A page's HTML in the shell, with the request's language, user, tenant and CSRF token. */
-function renderPageFor(request: FastifyRequest, template: string, data: PageData, navItems: readonly NavItem[]): string {
+function renderPageFor(request: FastifyRequest, template: string, data: PageData, navItems: readonly NavItem[], slots?: ViewerSlots): string {
   const role = request.auth.user && (request.auth.mfaPassed || request.auth.via === 'token') ? request.auth.user.role : null;
   const context: PageContext = {
     ...data,
     lang: request.lang,
     path: request.url,
     langSwitchHref: langSwitchHref(request.url, request.lang === 'ja' ? 'en' : 'ja'),
-    csrfToken: request.csrfToken,
-    user: request.auth.user ? { displayName: request.auth.user.displayName, role: request.auth.user.role } : null,
+    csrfToken: slots?.csrfToken ?? request.csrfToken,
+    user: request.auth.user ? { displayName: slots?.displayName ?? request.auth.user.displayName, role: request.auth.user.role } : null,
     tenant: request.tenant ?? { nameJa: '', nameEn: '' },
     navItems: navItems
       .filter((item) => item.audience === 'everyone' || (role !== null && item.audience.includes(role)))

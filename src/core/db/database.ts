@@ -37,6 +37,13 @@ export interface Sql {
   readonly inTransaction: boolean;
   /** Identifies the database (the same object for the Db and its transactions). */
   readonly identity: object;
+  /**
+   * Counts the statements that may have changed something, moved before and after each one
+   * runs (and at a transaction's start and end). With `soleProcess`, a value read while this
+   * stayed the same is still what the database holds: in-process caches check it instead of
+   * asking again. Without `soleProcess`, other processes write too: it proves nothing.
+   */
+  writeGeneration(): number;
 }
 
 export interface Db extends Sql {
@@ -56,7 +63,7 @@ type RawQuery = (text: string, params?: readonly unknown[], name?: string) => Pr
 function sqlOf(
   raw: RawQuery,
   execScript: (text: string) => Promise<void>,
-  where: { soleProcess: boolean; inTransaction: boolean; identity: object },
+  where: { soleProcess: boolean; inTransaction: boolean; identity: object; writeGeneration(): number },
 ): Sql {
   return {
     ...where,
@@ -171,33 +178,51 @@ export async function openPglite(options: PgliteOptions = {}): Promise<Db & { du
   const identity = {};
   // A data folder is locked to this process; an in-memory database is private to it.
   const soleProcess = true;
+  let generation = 0;
+  const writeGeneration = () => generation;
   const sync = dir ? walSyncer(dir) : async () => undefined;
   const raw = rawOf(pglite);
   const base = sqlOf(
     async (text, params) => {
-      const rows = await raw(text, params);
-      if (!READ_ONLY.test(text)) await sync();
-      return rows;
+      if (READ_ONLY.test(text)) return raw(text, params);
+      generation++;
+      try {
+        const rows = await raw(text, params);
+        await sync();
+        return rows;
+      } finally {
+        generation++;
+      }
     },
     async (text) => {
-      await pglite.exec(text);
-      await sync();
+      generation++;
+      try {
+        await pglite.exec(text);
+        await sync();
+      } finally {
+        generation++;
+      }
     },
-    { soleProcess, inTransaction: false, identity },
+    { soleProcess, inTransaction: false, identity, writeGeneration },
   );
   return {
     kind: 'pglite',
     ...base,
     async transaction(fn) {
-      const result = await pglite.transaction((tx) =>
-        fn(
-          sqlOf(rawOf(tx), async (text) => {
-            await tx.exec(text);
-          }, { soleProcess, inTransaction: true, identity }),
-        ),
-      );
-      await sync();
-      return result;
+      generation++;
+      try {
+        const result = await pglite.transaction((tx) =>
+          fn(
+            sqlOf(rawOf(tx), async (text) => {
+              await tx.exec(text);
+            }, { soleProcess, inTransaction: true, identity, writeGeneration }),
+          ),
+        );
+        await sync();
+        return result;
+      } finally {
+        generation++;
+      }
     },
     async dump(compression: 'none' | 'gzip' = 'none') {
       return (await pglite.dumpDataDir(compression)) as Blob;
@@ -240,9 +265,12 @@ export async function openPostgres(url: string, poolSize = 10): Promise<Db> {
     async (text, params, name) =>
       (name ? await c.query<Row>({ name, text, values: params as unknown[] | undefined }) : await c.query<Row>(text, params as unknown[] | undefined)).rows;
   const identity = {};
+  // Other app servers write too: the count proves nothing (and is never read when soleProcess is false).
+  let generation = 0;
+  const writeGeneration = () => ++generation;
   const base = sqlOf(rawOf(pool), async (text) => {
     await pool.query(text);
-  }, { soleProcess: false, inTransaction: false, identity });
+  }, { soleProcess: false, inTransaction: false, identity, writeGeneration });
   return {
     kind: 'postgres',
     ...base,
@@ -253,7 +281,7 @@ export async function openPostgres(url: string, poolSize = 10): Promise<Db> {
         const result = await fn(
           sqlOf(rawOf(client), async (text) => {
             await client.query(text);
-          }, { soleProcess: false, inTransaction: true, identity }),
+          }, { soleProcess: false, inTransaction: true, identity, writeGeneration }),
         );
         await client.query('commit');
         return result;
@@ -294,6 +322,8 @@ export function deferredDb(opening: Promise<Db>, kind: Db['kind']): Db {
       return ready?.soleProcess ?? kind === 'pglite';
     },
     inTransaction: false,
+    // Before the database is open nothing can be cached against it: a new value every time.
+    writeGeneration: () => ready?.writeGeneration() ?? -Math.random(),
     // The real database's identity, so in-process caches keyed by it agree with its transactions.
     get identity() {
       if (!ready) throw new Error('the database is still opening');

@@ -114,8 +114,16 @@ export function planPageRoutes(app: FastifyInstance, deps: AppDeps): void {
     template: string,
     build: () => Promise<PageData>,
     extraScopes: readonly string[] = [],
+    /** True when a staff member sees what depends on who they are (not only their role). */
+    perStaffMember = false,
   ) => {
-    if (request.auth.user) return reply.page(template, await build());
+    if (request.auth.user) {
+      // A page that shows a staff member's own work (entries they may decide) is theirs alone.
+      if (perStaffMember && staffViewer(request)) return reply.page(template, await build());
+      // Otherwise the body is the same for every viewer of the role; the header is theirs.
+      const scopes = await plans.planScopes(db, deps, request.tenant.id, undefined, request);
+      return reply.viewerPage(template, { scopes: [...scopes, ...extraScopes], today: plans.todayOf(deps) }, build);
+    }
     return sendPlanRead(db, deps, request, reply, HTML_TYPE, async () => reply.pageHtml(template, await build()), undefined, extraScopes);
   };
 
@@ -186,7 +194,8 @@ export function planPageRoutes(app: FastifyInstance, deps: AppDeps): void {
           { label: translate(lang, 'plan.indicator.breadcrumb', { code: indicator.code }) },
         ),
       };
-    }),
+      // Staff see the entries awaiting a decision, and which of them they may decide.
+    }, [], true),
   );
 
   // ---------------------------------------------------------------- staff pages
