@@ -12,6 +12,7 @@ import { startTestApp, type TestContext } from '../../testing/harness.ts';
 import { demoPlanDocument } from '../plan/plan.seed.ts';
 import { importPlan } from '../plan/plan.service.ts';
 import { announceApplications, purgePersonalData } from './procedures.jobs.ts';
+import { insertApplications, type NewApplication } from './procedures.repository.ts';
 import { apply, goodAnswers, procedureBody, publishedProcedure, world, type World } from './procedures.testing.ts';
 
 let ctx: TestContext;
@@ -151,6 +152,73 @@ describe('applying', () => {
     // The same key with other answers is refused; a new key makes a new application.
     assert.equal((await w.api('POST', `/api/v1/procedures/${code}/applications`, null, { answers: { ...goodAnswers, copies: 3 } }, { 'idempotency-key': 'retry-key-1' })).statusCode, 409);
     assert.equal((await w.api('POST', `/api/v1/procedures/${code}/applications`, null, { answers: goodAnswers }, { 'idempotency-key': 'retry-key-2' })).statusCode, 201);
+  });
+
+  it('gives 30 applications sent at once 30 receipts, each opened by its own password and audited under its own number', async () => {
+    const w = await world(ctx);
+    const code = await publishedProcedure(w);
+    const sent = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => w.api('POST', `/api/v1/procedures/${code}/applications`, null, { answers: { ...goodAnswers, fullName: `申請者 ${i}` } })),
+    );
+    assert.deepEqual([...new Set(sent.map((r) => r.statusCode))], [201]);
+    const receipts = sent.map((r) => r.json() as { receiptNumber: string; password: string });
+    assert.equal(new Set(receipts.map((r) => r.receiptNumber)).size, 30);
+    const audited = await ctx.db.query<{ entityId: string }>(
+      `select entity_id as "entityId" from audit_log where tenant_id = $1 and action = 'procedure.apply'`,
+      [w.tenant.id],
+    );
+    assert.deepEqual(audited.map((a) => a.entityId).sort(), receipts.map((r) => r.receiptNumber).sort());
+    // Each receipt's own password opens it and shows its own answers (rows and results not crossed).
+    for (const [i, r] of receipts.entries()) {
+      const res = await inquire(w, r.receiptNumber, r.password, `10.9.0.${i}`);
+      assert.equal(res.statusCode, 200);
+      const staff = (await w.api('GET', `/api/v1/applications/${r.receiptNumber}`, w.kyodo)).json();
+      assert.equal(staff.answers.fullName, `申請者 ${i}`);
+    }
+  });
+
+  it('writes several applications in one statement: a key repeated in the batch and a stale version write nothing, the rest are numbered and audited', async () => {
+    const w = await world(ctx);
+    const code = await publishedProcedure(w);
+    // One application through the real path gives a well-formed row to copy.
+    await apply(w, code);
+    const p = await ctx.db.one<{ id: string; version: number; departmentCode: string }>(
+      `select id, published_version as version, department_code as "departmentCode" from procedures where tenant_id = $1 and code = $2`,
+      [w.tenant.id, code],
+    );
+    const row = (key: string | null, version = p.version): NewApplication => ({
+      procedureId: p.id,
+      version,
+      departmentCode: p.departmentCode,
+      applicantId: null,
+      answersSealed: 'sealed',
+      keyId: 'k1',
+      passwordHash: 'h',
+      idempotencyKeyHash: key,
+      requestHash: 'r',
+      bundleId: null,
+      bundleReceipt: null,
+      receivedAt: new Date('2026-06-01T01:00:00.123Z'),
+      fiscalYear: 2026,
+      purgeAfter: '2031-03-31',
+      isDemo: false,
+      audit: { actorId: null, actorLabel: 'applicant', details: { procedure: code, version } },
+    });
+    const results = await insertApplications(ctx.db, [row('a'), row('a'), row(null, p.version + 1), row(null), row('b')].map((application) => ({ tenantId: w.tenant.id, application })));
+    assert.equal(results.length, 5);
+    assert.ok(results[0] && results[3] && results[4]);
+    assert.equal(results[1], null);
+    assert.equal(results[2], null);
+    const numbers = [results[0]!, results[3]!, results[4]!].map((r) => r.receiptNumber);
+    assert.equal(new Set(numbers).size, 3);
+    // Numbered in the batch's order.
+    assert.deepEqual([...numbers].sort(), numbers);
+    const audited = await ctx.db.query<{ entityId: string; at: Date }>(
+      `select entity_id as "entityId", at from audit_log where tenant_id = $1 and action = 'procedure.apply' and entity_id = any($2::text[])`,
+      [w.tenant.id, numbers],
+    );
+    assert.deepEqual(audited.map((a) => a.entityId).sort(), [...numbers].sort());
+    assert.equal(audited[0]!.at.toISOString(), '2026-06-01T01:00:00.123Z');
   });
 
   it('asks for sign-in when the procedure needs an account, and lists the applicant’s own applications', async () => {

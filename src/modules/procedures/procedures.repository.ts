@@ -238,6 +238,77 @@ export async function insertApplication(sql: Sql, tenantId: string, a: NewApplic
   return row ?? null;
 }
 
+/**
+ * insertApplication() for several applications in one statement (group commit, see
+ * core/db/batch.ts): each row is checked against its procedure's published version, numbered
+ * and audited exactly as there. Answers one result per application, in order: null where
+ * nothing was written (a repeated Idempotency-Key, also within the batch, or a stale version).
+ */
+export async function insertApplications(sql: Sql, rows: readonly { tenantId: string; application: NewApplication }[]): Promise<({ id: string; receiptNumber: string } | null)[]> {
+  const ids = rows.map((r) => timeOrderedUuid(r.application.receivedAt));
+  const column = <T>(f: (a: NewApplication, tenantId: string) => T) => rows.map((r) => f(r.application, r.tenantId));
+  const written = await sql.queryNamed<{ id: string; receiptNumber: string }>(
+    'procedures.insertApplications',
+    `with r as (
+       select * from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::int[], $5::text[], $6::uuid[], $7::text[], $8::text[], $9::text[], $10::text[],
+                            $11::text[], $12::uuid[], $13::text[], $14::timestamptz[], $15::timestamptz[], $16::int[], $17::date[], $18::boolean[],
+                            $19::uuid[], $20::text[], $21::text[])
+         with ordinality as r(tenant_id, id, procedure_id, version, department_code, applicant_id, answers_sealed, key_id, password_hash,
+                              idempotency_key_hash, request_hash, bundle_id, bundle_receipt, received_at, audit_at, fiscal_year, purge_after,
+                              is_demo, actor_id, actor_label, details, n)
+     ),
+     s as (
+       select r.*, nextval('procedure_receipt_seq') as seq from r
+         join procedures p on p.tenant_id = r.tenant_id and p.id = r.procedure_id and p.published_version = r.version
+        order by r.n
+     ),
+     app as (
+       insert into procedure_applications (tenant_id, id, seq, receipt_number, procedure_id, version, department_code, status, applicant_id,
+         answers_sealed, key_id, password_hash, idempotency_key_hash, request_hash, bundle_id, bundle_receipt,
+         received_at, fiscal_year, purge_after, is_demo, updated_at)
+       select tenant_id, id, seq, fiscal_year || '-' || lpad(seq::text, 8, '0'), procedure_id, version, department_code, 'waiting', applicant_id,
+              answers_sealed, key_id, password_hash, idempotency_key_hash, request_hash, bundle_id, bundle_receipt,
+              received_at, fiscal_year, purge_after, is_demo, received_at from s
+        order by n
+       on conflict (tenant_id, procedure_id, idempotency_key_hash) where idempotency_key_hash is not null do nothing
+       returning tenant_id, id, receipt_number
+     ),
+     audit as (
+       insert into audit_log (tenant_id, at, actor_id, actor_label, action, entity_type, entity_id, details)
+       select app.tenant_id, s.audit_at, s.actor_id, s.actor_label, 'procedure.apply', 'procedure_application', app.receipt_number, s.details::jsonb
+         from app join s on s.tenant_id = app.tenant_id and s.id = app.id
+        order by s.n
+     )
+     select id, receipt_number as "receiptNumber" from app`,
+    [
+      column((_, t) => t),
+      ids,
+      column((a) => a.procedureId),
+      column((a) => a.version),
+      column((a) => a.departmentCode),
+      column((a) => a.applicantId),
+      column((a) => a.answersSealed),
+      column((a) => a.keyId),
+      column((a) => a.passwordHash),
+      column((a) => a.idempotencyKeyHash),
+      column((a) => a.requestHash),
+      column((a) => a.bundleId),
+      column((a) => a.bundleReceipt),
+      column((a) => a.receivedAt.toISOString()),
+      // Millisecond precision, as appendAudit stores it (the hash chain covers it).
+      column((a) => new Date(Math.floor(a.receivedAt.getTime())).toISOString()),
+      column((a) => a.fiscalYear),
+      column((a) => a.purgeAfter),
+      column((a) => a.isDemo),
+      column((a) => a.audit.actorId),
+      column((a) => a.audit.actorLabel),
+      column((a) => auditDetails(a.audit.details)),
+    ],
+  );
+  const byId = new Map(written.map((w) => [w.id, w]));
+  return ids.map((id) => byId.get(id) ?? null);
+}
+
 export function findByIdempotencyKey(sql: Sql, tenantId: string, procedureId: string, keyHash: string): Promise<Application | undefined> {
   return sql.maybeOne<Application>(
     `select ${APPLICATION_COLUMNS} from procedure_applications a join procedures p on p.tenant_id = a.tenant_id and p.id = a.procedure_id

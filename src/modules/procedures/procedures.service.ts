@@ -8,6 +8,7 @@ import { appendAudit, canonicalJson } from '../../core/audit.ts';
 import type { AuthUser } from '../../core/auth.ts';
 import { bumpDataVersion } from '../../core/data-version.ts';
 import { fiscalYearOf, todayJst } from '../../core/dates.ts';
+import { batched } from '../../core/db/batch.ts';
 import type { Sql } from '../../core/db/database.ts';
 import { AppError, type FieldError } from '../../core/errors.ts';
 import { translate, type Lang } from '../../core/i18n.ts';
@@ -269,6 +270,23 @@ async function loadOpenForm(sql: Sql, tenantId: string, code: string) {
   return open;
 }
 
+/**
+ * Applications without files, written with those arriving at the same moment in one statement
+ * (group commit: core/db/batch.ts), one writer per database.
+ */
+function gatheredInsert(db: Sql): (row: { tenantId: string; application: repo.NewApplication }) => Promise<{ id: string; receiptNumber: string } | null> {
+  let write = gathered.get(db.identity);
+  if (!write) {
+    write = batched({
+      many: (rows) => repo.insertApplications(db, rows),
+      one: (row) => repo.insertApplication(db, row.tenantId, row.application),
+    });
+    gathered.set(db.identity, write);
+  }
+  return write;
+}
+const gathered = new WeakMap<object, (row: { tenantId: string; application: repo.NewApplication }) => Promise<{ id: string; receiptNumber: string } | null>>();
+
 async function receive(
   deps: AppDeps,
   tenant: Tenant,
@@ -292,7 +310,7 @@ async function receive(
   const requestHash = keyedHash(deps.config, 'request', `${p.id}|${version}|${canonicalJson(answers)}`);
   const sealed = seal(deps.config, JSON.stringify(answers));
   const attachments = options.attachments?.ids.length ? options.attachments : undefined;
-  const insert = (sql: Sql) => repo.insertApplication(sql, tenant.id, {
+  const application: repo.NewApplication = {
     procedureId: p.id,
     version,
     departmentCode: p.departmentCode,
@@ -313,7 +331,8 @@ async function receive(
       actorLabel: applicant.user ? applicant.user.email : 'applicant',
       details: { procedure: p.code, version, ...(options.bundle ? { bundle: options.bundle.receipt } : {}), ...(attachments ? { attachments: attachments.ids.length } : {}) },
     },
-  });
+  };
+  const insert = (sql: Sql) => repo.insertApplication(sql, tenant.id, application);
   // With files, the application and its files are one transaction (the plain path stays one statement).
   const inserted = attachments
     ? await deps.db.transaction(async (tx) => {
@@ -324,7 +343,7 @@ async function receive(
         }
         return row;
       })
-    : await insert(deps.db);
+    : await gatheredInsert(deps.db)({ tenantId: tenant.id, application });
   if (inserted) {
     return { receiptNumber: inserted.receiptNumber, password, status: 'waiting', procedure: p.code, version, receivedAt: now.toISOString(), replayed: false };
   }
