@@ -272,16 +272,17 @@ async function loadOpenForm(sql: Sql, tenantId: string, code: string) {
 
 /**
  * Applications without files, written with those arriving at the same moment in one statement
- * (group commit: core/db/batch.ts), one writer per database.
+ * (group commit: core/db/batch.ts), one writer per database; never inside a transaction.
  */
 function gatheredInsert(db: Sql): (row: { tenantId: string; application: repo.NewApplication }) => Promise<{ id: string; receiptNumber: string } | null> {
-  let write = gathered.get(db.identity);
+  if (db.inTransaction) throw new Error('gathered writes commit by themselves: not inside a transaction');
+  let write = gathered.get(db);
   if (!write) {
     write = batched({
       many: (rows) => repo.insertApplications(db, rows),
       one: (row) => repo.insertApplication(db, row.tenantId, row.application),
     });
-    gathered.set(db.identity, write);
+    gathered.set(db, write);
   }
   return write;
 }
@@ -343,7 +344,9 @@ async function receive(
         }
         return row;
       })
-    : await gatheredInsert(deps.db)({ tenantId: tenant.id, application });
+    : deps.db.inTransaction
+      ? await insert(deps.db) // a caller's transaction (demo seeding): its own statement, inside it
+      : await gatheredInsert(deps.db)({ tenantId: tenant.id, application });
   if (inserted) {
     return { receiptNumber: inserted.receiptNumber, password, status: 'waiting', procedure: p.code, version, receivedAt: now.toISOString(), replayed: false };
   }
