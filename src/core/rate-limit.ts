@@ -6,6 +6,7 @@
  */
 import type { Clock } from './clock.ts';
 import { sha256 } from './crypto.ts';
+import { batched } from './db/batch.ts';
 import type { Sql } from './db/database.ts';
 import { AppError } from './errors.ts';
 
@@ -32,52 +33,86 @@ export interface RateLimitResult {
  * can reset an expired window from `excluded`.
  */
 const HIT_SQL = `insert into rate_limits as r (tenant_id, bucket, key_hash, window_start, window_seconds, hits)
-     select $1, c.bucket, c.key_hash, $4, c.secs, 1 from unnest($2::text[], $3::text[], $5::int[]) as c(bucket, key_hash, secs)
-     order by c.bucket, c.key_hash
+     select c.tenant_id, c.bucket, c.key_hash, c.now, c.secs, 1
+       from unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[], $5::int[]) as c(tenant_id, bucket, key_hash, now, secs)
+     order by c.tenant_id, c.bucket, c.key_hash
      on conflict (tenant_id, bucket, key_hash) do update set
        hits = case when r.window_start <= excluded.window_start - make_interval(secs => excluded.window_seconds) then 1 else r.hits + 1 end,
        window_start = case when r.window_start <= excluded.window_start - make_interval(secs => excluded.window_seconds) then excluded.window_start else r.window_start end,
        window_seconds = excluded.window_seconds
-     returning bucket, key_hash, hits, window_start`;
+     returning tenant_id, bucket, key_hash, hits, window_start`;
 
 interface HitRow {
+  tenant_id: string;
   bucket: string;
   key_hash: string;
   hits: number;
   window_start: Date;
 }
 
+/** One request counted against one (rule, key) of a municipality, at a time. */
+interface Hit {
+  tenantId: string;
+  rule: RateLimit;
+  key: string;
+  now: Date;
+}
+
 /**
- * Counts one request against each (rule, key): one statement however many rules (prepared
- * once per connection). The same counter named twice is counted twice.
+ * Counts each hit: one statement however many (prepared once per connection). The same
+ * counter named twice is counted twice, in order.
  */
-async function hitAll(sql: Sql, clock: Clock, tenantId: string, checks: readonly { rule: RateLimit; key: string }[]): Promise<RateLimitResult[]> {
-  const hashes = checks.map((c) => sha256(c.key));
-  const ids = checks.map((c, i) => `${c.rule.bucket}\n${hashes[i]}`);
+async function hitAll(sql: Sql, hits: readonly Hit[]): Promise<RateLimitResult[]> {
+  if (hits.length === 0) return [];
+  const hashes = hits.map((h) => sha256(h.key));
+  const ids = hits.map((h, i) => `${h.tenantId}\n${h.rule.bucket}\n${hashes[i]}`);
   // An upsert cannot change one row twice: a repeated counter is counted by a second statement.
   const firstOf = ids.findIndex((id, i) => ids.indexOf(id) !== i);
-  if (firstOf >= 0) {
-    return [...(await hitAll(sql, clock, tenantId, checks.slice(0, firstOf))), ...(await hitAll(sql, clock, tenantId, checks.slice(firstOf)))];
-  }
-  const now = clock.now();
+  if (firstOf >= 0) return [...(await hitAll(sql, hits.slice(0, firstOf))), ...(await hitAll(sql, hits.slice(firstOf)))];
   const rows = await sql.queryNamed<HitRow>('core.rate-limit.hit', HIT_SQL, [
-    tenantId,
-    checks.map((c) => c.rule.bucket),
+    hits.map((h) => h.tenantId),
+    hits.map((h) => h.rule.bucket),
     hashes,
-    now,
-    checks.map((c) => c.rule.windowSeconds),
+    hits.map((h) => h.now.toISOString()),
+    hits.map((h) => h.rule.windowSeconds),
   ]);
-  const byId = new Map(rows.map((r) => [`${r.bucket}\n${r.key_hash}`, r]));
-  return checks.map((c, i) => {
+  const byId = new Map(rows.map((r) => [`${r.tenant_id}\n${r.bucket}\n${r.key_hash}`, r]));
+  return hits.map((h, i) => {
     const row = byId.get(ids[i]!)!;
-    const resetsAt = row.window_start.getTime() + c.rule.windowSeconds * 1000;
-    return { allowed: row.hits <= c.rule.limit, hits: row.hits, retryAfterSeconds: Math.max(1, Math.ceil((resetsAt - now.getTime()) / 1000)) };
+    const resetsAt = row.window_start.getTime() + h.rule.windowSeconds * 1000;
+    return { allowed: row.hits <= h.rule.limit, hits: row.hits, retryAfterSeconds: Math.max(1, Math.ceil((resetsAt - h.now.getTime()) / 1000)) };
   });
 }
 
+/**
+ * Counts one request's hits. Outside a transaction, requests counting at the same moment are
+ * counted together by one statement (group commit, db/batch.ts); inside one, by the
+ * transaction's own statement.
+ */
+function count(sql: Sql, clock: Clock, tenantId: string, checks: readonly { rule: RateLimit; key: string }[]): Promise<RateLimitResult[]> {
+  const now = clock.now();
+  const hits = checks.map((c) => ({ tenantId, rule: c.rule, key: c.key, now }));
+  if (sql.inTransaction) return hitAll(sql, hits);
+  let write = gathered.get(sql);
+  if (!write) {
+    const db = sql;
+    write = batched<readonly Hit[], RateLimitResult[]>({
+      async many(requests) {
+        const results = await hitAll(db, requests.flat());
+        let at = 0;
+        return requests.map((r) => results.slice(at, (at += r.length)));
+      },
+      one: (request) => hitAll(db, request),
+    });
+    gathered.set(sql, write);
+  }
+  return write(hits);
+}
+const gathered = new WeakMap<Sql, (hits: readonly Hit[]) => Promise<RateLimitResult[]>>();
+
 /** Counts one request against (bucket, key); allowed while the window's count is within the limit. */
 export async function hitRateLimit(sql: Sql, clock: Clock, tenantId: string, rule: RateLimit, key: string): Promise<RateLimitResult> {
-  return (await hitAll(sql, clock, tenantId, [{ rule, key }]))[0]!;
+  return (await count(sql, clock, tenantId, [{ rule, key }]))[0]!;
 }
 
 /**
@@ -117,7 +152,7 @@ export async function enforceRateLimits(
 ): Promise<void> {
   if (checks.length === 0) return;
   let retry = 0;
-  for (const result of await hitAll(sql, clock, tenantId, checks)) {
+  for (const result of await count(sql, clock, tenantId, checks)) {
     if (!result.allowed) retry = Math.max(retry, result.retryAfterSeconds);
   }
   if (retry > 0) throw new RateLimitedError(retry);
