@@ -10,6 +10,8 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import { ManualClock } from '../../core/clock.ts';
 import { startTestApp, type TestContext } from '../../testing/harness.ts';
 import { world, type World } from '../proposals/proposals.testing.ts';
+import { findSurvey, loadQuestions, storeAnswers, tallyIncrements, type AnswerToStore, type ResponseRow } from './surveys.repository.ts';
+import { checkAnswers, hashCode } from './surveys.service.ts';
 import { wilson } from './surveys.stats.ts';
 
 let ctx: TestContext;
@@ -158,6 +160,38 @@ describe('a survey from creation to published results', () => {
     assert.equal(statuses.filter((s) => s === 201).length, 40);
     const verify = await w.api('GET', '/api/v1/surveys/mixed/tallies/verify', w.pm);
     assert.deepEqual(verify.json(), { same: true, respondents: 40, stored: 40 });
+  });
+
+  it('stores a batch of answers in one statement: a code twice in the batch, an unknown code and a closed survey each get their own outcome', async () => {
+    const w = await world(ctx, { plan: true });
+    const [a, b] = await openSurvey(w, 2, definition('batch-open'));
+    const [c] = await openSurvey(w, 1, definition('batch-closed'));
+    assert.equal((await w.api('POST', '/api/v1/surveys/batch-closed/close', w.pm, {})).statusCode, 200);
+    const open = (await findSurvey(ctx.db, w.tenant.id, 'batch-open'))!;
+    const closed = (await findSurvey(ctx.db, w.tenant.id, 'batch-closed'))!;
+    const questions = await loadQuestions(ctx.db, w.tenant.id, open.id);
+    const item = (surveyId: string, code: string, answers: Record<string, unknown>, sex: string | null, ageGroup: string | null): AnswerToStore => {
+      const { stored, errors } = checkAnswers(questions, answers, 'ja');
+      assert.deepEqual(errors, []);
+      const row: ResponseRow = { channel: 'web', receivedOn: '2026-06-01', sex, ageGroup, area: null, answers: stored, isDemo: false };
+      return { tenantId: w.tenant.id, surveyId, hash: hashCode(code), row, increments: tallyIncrements(questions, [row]) };
+    };
+    const outcomes = await storeAnswers(ctx.db, [
+      item(open.id, a!, { Q1: 1 }, '女性', '30-39歳'),
+      item(open.id, a!, { Q1: 3 }, null, null),
+      item(open.id, 'NOPE-NOPE-NOPE-NOPE', { Q1: 2 }, null, null),
+      item(closed.id, c!, { Q1: 2 }, null, null),
+      item(open.id, b!, { Q1: 1 }, '男性', '70歳以上'),
+    ]);
+    assert.deepEqual(outcomes, ['ok', 'used', 'unknown', 'closed', 'ok']);
+    const verify = await w.api('GET', '/api/v1/surveys/batch-open/tallies/verify', w.pm);
+    assert.deepEqual(verify.json(), { same: true, respondents: 2, stored: 2 });
+    const q1 = (await w.api('GET', '/api/v1/surveys/batch-open/results', w.pm)).json().questions[0];
+    assert.equal(q1.counts['1'], 2);
+    assert.equal(q1.counts['3'], 0);
+    // The closed survey's code is still unused, and it stored nothing.
+    const unused = await ctx.db.one<{ n: number }>('select count(*)::int as n from survey_invitations where tenant_id = $1 and survey_id = $2 and not used', [w.tenant.id, closed.id]);
+    assert.equal(unused.n, 1);
   });
 
   it('slows guessing: after ten unknown codes from one address, 429 with Retry-After', async () => {

@@ -444,6 +444,92 @@ export async function storeAnswer(
   return exists ? 'used' : 'unknown';
 }
 
+/** One web answer for storeAnswers(). */
+export interface AnswerToStore {
+  tenantId: string;
+  surveyId: string;
+  hash: string;
+  row: ResponseRow;
+  increments: ReadonlyMap<TallyKey, number>;
+}
+
+/**
+ * storeAnswer() for several answers in one statement (group commit, core/db/batch.ts), one
+ * outcome each, in order. (Every data-modifying step of a WITH runs to completion, read or not.) The same steps per answer: its survey open (share-locked), its code
+ * marked used, the respondents counted, the response stored and the tallies added (summed over
+ * the batch, rows locked in key order). A code that comes twice in one batch is redeemed by the
+ * first and found used by the second.
+ */
+export async function storeAnswers(sql: Sql, answers: readonly AnswerToStore[]): Promise<('ok' | 'used' | 'unknown' | 'closed')[]> {
+  const column = <T>(f: (a: AnswerToStore) => T) => answers.map(f);
+  const increments = answers.flatMap((a, i) => [...a.increments].map(([key, n]) => [i + 1, ...splitKey(key), n] as const));
+  const rows = await sql.queryNamed<{ n: number; open: boolean; redeemed: boolean }>(
+    'surveys.storeAnswers',
+    `with i as (
+       select * from unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::date[], $6::text[], $7::text[], $8::text[], $9::text[], $10::boolean[])
+         with ordinality as i(tenant_id, survey_id, hash, channel, received_on, sex, age_group, area, answers, is_demo, n)
+     ), s as (
+       select tenant_id, id from surveys where (tenant_id, id) in (select tenant_id, survey_id from i) and state = 'open' order by tenant_id, id for share
+     ), inv as (
+       update survey_invitations v set used = true
+        where (v.tenant_id, v.survey_id, v.code_hash) in (select i.tenant_id, i.survey_id, i.hash from i join s on s.tenant_id = i.tenant_id and s.id = i.survey_id)
+          and not v.used
+       returning v.tenant_id, v.survey_id, v.code_hash
+     ), w as (
+       select distinct on (i.tenant_id, i.survey_id, i.hash) i.*
+         from i join inv on inv.tenant_id = i.tenant_id and inv.survey_id = i.survey_id and inv.code_hash = i.hash
+        order by i.tenant_id, i.survey_id, i.hash, i.n
+     ), c as (
+       insert into survey_respondent_counts as c (tenant_id, survey_id, shard, n)
+       select tenant_id, survey_id, ${SHARD}, count(*) from w group by tenant_id, survey_id order by tenant_id, survey_id
+       on conflict (tenant_id, survey_id, shard) do update set n = c.n + excluded.n
+     ), r as (
+       insert into survey_responses (tenant_id, survey_id, channel, received_on, sex, age_group, area, answers, is_demo)
+       select tenant_id, survey_id, channel, received_on, sex, age_group, area, answers::jsonb, is_demo from w order by n
+     ), t as (
+       insert into survey_tallies as t (tenant_id, survey_id, question_code, choice_code, sex, age_group, shard, n)
+       select w.tenant_id, w.survey_id, u.q, u.c, u.s, u.a, ${SHARD}, sum(u.k)
+         from unnest($11::int[], $12::text[], $13::text[], $14::text[], $15::text[], $16::int[]) as u(n, q, c, s, a, k) join w on w.n = u.n
+        group by w.tenant_id, w.survey_id, u.q, u.c, u.s, u.a
+        order by w.tenant_id, w.survey_id, u.q collate "C", u.c collate "C", u.s collate "C", u.a collate "C"
+       on conflict (tenant_id, survey_id, question_code, choice_code, sex, age_group, shard) do update set n = t.n + excluded.n
+     )
+     select i.n::int as n, s.id is not null as open, w.n is not null as redeemed
+       from i left join s on s.tenant_id = i.tenant_id and s.id = i.survey_id left join w on w.n = i.n
+      order by i.n`,
+    [
+      column((a) => a.tenantId),
+      column((a) => a.surveyId),
+      column((a) => a.hash),
+      column((a) => a.row.channel),
+      column((a) => a.row.receivedOn),
+      column((a) => a.row.sex),
+      column((a) => a.row.ageGroup),
+      column((a) => a.row.area),
+      column((a) => JSON.stringify(a.row.answers)),
+      column((a) => a.row.isDemo),
+      increments.map((x) => x[0]),
+      increments.map((x) => x[1]),
+      increments.map((x) => x[2]),
+      increments.map((x) => x[3]),
+      increments.map((x) => x[4]),
+      increments.map((x) => x[5]),
+    ],
+  );
+  if (rows.length !== answers.length) throw new Error(`storeAnswers: ${answers.length} answers, ${rows.length} outcomes`);
+  const outcomes: ('ok' | 'used' | 'unknown' | 'closed')[] = [];
+  for (const [k, r] of rows.entries()) {
+    if (!r.open) outcomes.push('closed');
+    else if (r.redeemed) outcomes.push('ok');
+    else {
+      const a = answers[k]!;
+      const exists = await sql.maybeOne('select 1 from survey_invitations where tenant_id = $1 and survey_id = $2 and code_hash = $3', [a.tenantId, a.surveyId, a.hash]);
+      outcomes.push(exists ? 'used' : 'unknown');
+    }
+  }
+  return outcomes;
+}
+
 /** A survey with its questions in one read. */
 export async function findSurveyWithQuestions(sql: Sql, tenantId: string, code: string): Promise<{ survey: Survey; questions: Question[] } | undefined> {
   const row = await sql.maybeOne<Survey & { questions: Question[] }>(

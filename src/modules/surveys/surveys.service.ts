@@ -9,6 +9,7 @@ import type { AuthUser } from '../../core/auth.ts';
 import { sha256 } from '../../core/crypto.ts';
 import { bumpDataVersion } from '../../core/data-version.ts';
 import { todayJst } from '../../core/dates.ts';
+import { batched } from '../../core/db/batch.ts';
 import type { Sql } from '../../core/db/database.ts';
 import { AppError, type FieldError } from '../../core/errors.ts';
 import { translate, type Lang } from '../../core/i18n.ts';
@@ -316,7 +317,9 @@ export async function submitResponse(
     // A web answer is one statement after the limit is counted (it stays counted, whatever
     // the answer's fate): two round trips, no transaction held open across them.
     if (limits.length) await enforceRateLimits(deps.db, deps.clock, tenant.id, limits.map((rule) => ({ rule, key: who.ip })));
-    outcome = await repo.storeAnswer(deps.db, tenant.id, survey.id, hash, row, increments);
+    outcome = deps.db.inTransaction
+      ? await repo.storeAnswer(deps.db, tenant.id, survey.id, hash, row, increments)
+      : await gatheredAnswers(deps.db)({ tenantId: tenant.id, surveyId: survey.id, hash, row, increments });
   }
   // Not open (closed since the read, or never opened): nothing was stored, the code stays unused.
   if (outcome === 'closed') {
@@ -334,6 +337,24 @@ export async function submitResponse(
   }
   return { survey: survey.code, received: true };
 }
+
+/**
+ * Web answers arriving at the same moment stored by one statement (group commit:
+ * core/db/batch.ts), one writer per database; never inside a transaction.
+ */
+function gatheredAnswers(db: Sql): (answer: repo.AnswerToStore) => Promise<Outcome> {
+  let write = gathered.get(db);
+  if (!write) {
+    write = batched<repo.AnswerToStore, Outcome>({
+      many: (answers) => repo.storeAnswers(db, answers),
+      one: (a) => repo.storeAnswer(db, a.tenantId, a.surveyId, a.hash, a.row, a.increments),
+    });
+    gathered.set(db, write);
+  }
+  return write;
+}
+type Outcome = Awaited<ReturnType<typeof repo.storeAnswer>>;
+const gathered = new WeakMap<Sql, (answer: repo.AnswerToStore) => Promise<Outcome>>();
 
 // ---------------------------------------------------------------------------------------------
 // Reading
