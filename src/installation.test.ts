@@ -45,8 +45,12 @@ async function startAndStop(dataDir: string, extra: Record<string, string>): Pro
     assert.equal(health.status, 200);
     return out;
   } finally {
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
+    // A server that already exited has no 'exit' left to wait for (the test would hang, hiding its output).
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    }
   }
 }
 
