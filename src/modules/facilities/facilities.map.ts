@@ -4,10 +4,8 @@
  * marker shapes as well as colours, with role="img", a title and a description. The table on
  * the page gives the same facilities.
  */
+import { loadEcharts } from '../../core/echarts.ts';
 import type { ListedFacility } from './facilities.repository.ts';
-
-let echartsModule: Promise<typeof import('echarts')> | undefined;
-const loadEcharts = () => (echartsModule ??= import('echarts'));
 
 const escapeXml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 

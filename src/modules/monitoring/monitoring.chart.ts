@@ -3,13 +3,10 @@
  * the server by ECharts 6 as an SVG (no script in the page), with the same figures in a data
  * table beside it. Lines differ in marker shape and dash pattern as well as colour.
  */
+import { loadEcharts } from '../../core/echarts.ts';
 import { translate, type Lang } from '../../core/i18n.ts';
 import { percentText } from './monitoring.format.ts';
 import './monitoring.messages.ts';
-
-// ECharts is large: loaded on the first chart, not at start-up.
-let echartsModule: Promise<typeof import('echarts')> | undefined;
-const loadEcharts = () => (echartsModule ??= import('echarts'));
 
 const COLORS = ['#0017c1', '#115a36', '#8b3200', '#5c10be', '#4d4d4d', '#a3005c'];
 const SYMBOLS = ['circle', 'rect', 'triangle', 'diamond', 'pin', 'arrow'];

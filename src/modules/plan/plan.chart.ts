@@ -9,16 +9,12 @@
  */
 import { VersionedCache } from '../../core/data-version.ts';
 import { compareIsoDate } from '../../core/dates.ts';
+import { loadEcharts } from '../../core/echarts.ts';
 import { translate, type Lang } from '../../core/i18n.ts';
 import { projectAtTarget } from './achievement.ts';
 import type { EvaluatedIndicator } from './plan.service.ts';
 import { dateText, figureFormat, fiscalYearText, indicatorName, unitText } from './plan.view-model.ts';
 import './plan.messages.ts';
-
-// ECharts is large (~0.7 s to load, several seconds on a busy machine): it is loaded by the
-// first chart or by warmUpCharts() once the server listens, not before.
-let echartsModule: Promise<typeof import('echarts')> | undefined;
-export const loadEcharts = () => (echartsModule ??= import('echarts'));
 
 interface Point {
   asOf: string;

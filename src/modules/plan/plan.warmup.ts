@@ -6,11 +6,12 @@
  * requests between charts. A request that comes first shares the same work.
  */
 import type { Sql } from '../../core/db/database.ts';
+import { loadEcharts } from '../../core/echarts.ts';
 import { AppError } from '../../core/errors.ts';
 import type { Lang } from '../../core/i18n.ts';
 import { listTenants } from '../../core/tenancy.ts';
 import { env as views } from '../../core/views/views.ts';
-import { cachedIndicatorChart, loadEcharts } from './plan.chart.ts';
+import { cachedIndicatorChart } from './plan.chart.ts';
 import { evaluatePlanCached, type PlanEnv } from './plan.service.ts';
 
 const LANGS: readonly Lang[] = ['ja', 'en'];
