@@ -140,6 +140,11 @@ export async function buildApp({ db, config, logger, clock = systemClock, platfo
   // Set once the app exists: cached reads answered before Fastify (core/fast-path.ts).
   const early: { fastPath?: FastPath } = {};
   const app = Fastify({
+    // Plugins register while the embedded database may still be opening on the same thread (a
+    // first start creates it: seconds of WebAssembly, tens of seconds on a busy machine). The
+    // default 10 s plugin timeout counts that time and failed such starts ("Plugin did not start
+    // in time: '@fastify/cookie'"); a plugin that truly never finishes still fails, later.
+    pluginTimeout: 300_000,
     // The server asks the fast path first; everything it does not answer goes to Fastify.
     serverFactory: (handler, fastifyOptions) => {
       const options = fastifyOptions as { http?: http.ServerOptions; keepAliveTimeout: number; requestTimeout: number; connectionTimeout: number; maxRequestsPerSocket?: number };

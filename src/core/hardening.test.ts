@@ -94,6 +94,13 @@ describe('headers', () => {
   });
 });
 
+describe('start-up', () => {
+  it('gives plugins minutes, not Fastify’s 10 s: a first start creates the embedded database on the same thread', () => {
+    // With the default, a first start on a busy machine failed: "Plugin did not start in time: '@fastify/cookie'".
+    assert.ok((ctx.app.initialConfig.pluginTimeout ?? 10_000) >= 120_000);
+  });
+});
+
 describe('compression', () => {
   it('sends cached public reads brotli- or gzip-compressed, the same bytes as the plain body', async () => {
     const plain = await ctx.app.inject({ method: 'GET', url: '/api/v1/indicators', headers: { host: tenant.host } });
