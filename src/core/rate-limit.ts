@@ -6,7 +6,7 @@
  */
 import type { Clock } from './clock.ts';
 import { sha256 } from './crypto.ts';
-import { batched } from './db/batch.ts';
+import { batchedPerDatabase } from './db/batch.ts';
 import type { Sql } from './db/database.ts';
 import { AppError } from './errors.ts';
 
@@ -92,23 +92,16 @@ async function hitAll(sql: Sql, hits: readonly Hit[]): Promise<RateLimitResult[]
 function count(sql: Sql, clock: Clock, tenantId: string, checks: readonly { rule: RateLimit; key: string }[]): Promise<RateLimitResult[]> {
   const now = clock.now();
   const hits = checks.map((c) => ({ tenantId, rule: c.rule, key: c.key, now }));
-  if (sql.inTransaction) return hitAll(sql, hits);
-  let write = gathered.get(sql);
-  if (!write) {
-    const db = sql;
-    write = batched<readonly Hit[], RateLimitResult[]>({
-      async many(requests) {
-        const results = await hitAll(db, requests.flat());
-        let at = 0;
-        return requests.map((r) => results.slice(at, (at += r.length)));
-      },
-      one: (request) => hitAll(db, request),
-    });
-    gathered.set(sql, write);
-  }
-  return write(hits);
+  return sql.inTransaction ? hitAll(sql, hits) : gathered(sql)(hits);
 }
-const gathered = new WeakMap<Sql, (hits: readonly Hit[]) => Promise<RateLimitResult[]>>();
+const gathered = batchedPerDatabase<readonly Hit[], RateLimitResult[]>((db) => ({
+  async many(requests) {
+    const results = await hitAll(db, requests.flat());
+    let at = 0;
+    return requests.map((r) => results.slice(at, (at += r.length)));
+  },
+  one: (request) => hitAll(db, request),
+}));
 
 /** Counts one request against (bucket, key); allowed while the window's count is within the limit. */
 export async function hitRateLimit(sql: Sql, clock: Clock, tenantId: string, rule: RateLimit, key: string): Promise<RateLimitResult> {

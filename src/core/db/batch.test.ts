@@ -1,7 +1,8 @@
 /** Group commit (batch.ts): concurrent callers gathered into few statements, each with its own outcome. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { batched } from './batch.ts';
+import { batched, batchedPerDatabase } from './batch.ts';
+import type { Sql } from './database.ts';
 
 /** A writer that records the groups it was given and answers after a turn of the event loop. */
 function recorder(options: { failWhen?: (items: readonly number[]) => boolean; maxItems?: number; maxInFlight?: number } = {}) {
@@ -75,5 +76,34 @@ describe('batched writes', () => {
     const results = await Promise.all([1, 2, 3].map((i) => write(i)));
     assert.deepEqual(results, [2, 4, 6]);
     assert.equal(calls, 3);
+  });
+
+  it('keeps one writer per database, shared by its callers, and refuses a transaction', async () => {
+    const made: string[] = [];
+    const groups: string[][] = [];
+    const writerOf = batchedPerDatabase<string, string>((db) => {
+      made.push((db as unknown as { name: string }).name);
+      return {
+        async many(items) {
+          groups.push([...items]);
+          await new Promise((r) => setTimeout(r, 5));
+          return items.map((i) => i.toUpperCase());
+        },
+        async one(item) {
+          groups.push([item]);
+          await new Promise((r) => setTimeout(r, 5));
+          return item.toUpperCase();
+        },
+        maxInFlight: 1,
+      };
+    });
+    const a = { name: 'a', inTransaction: false } as unknown as Sql;
+    const b = { name: 'b', inTransaction: false } as unknown as Sql;
+    const results = await Promise.all(['x', 'y', 'z'].map((i) => writerOf(a)(i)).concat([writerOf(b)('w')]));
+    assert.deepEqual(results, ['X', 'Y', 'Z', 'W']);
+    assert.deepEqual(made, ['a', 'b']);
+    // a's three callers gathered behind the first; b's went alone on its own writer.
+    assert.deepEqual(groups, [['x'], ['w'], ['y', 'z']]);
+    assert.throws(() => writerOf({ inTransaction: true } as unknown as Sql), /not inside a transaction/);
   });
 });

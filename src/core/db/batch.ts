@@ -10,6 +10,8 @@
  * one by one, so each caller gets its own outcome and one bad row never fails its neighbours.
  * Only for statements that are atomic by themselves: never for work inside a transaction.
  */
+import type { Sql } from './database.ts';
+
 export interface BatchWriter<I, O> {
   /** Writes the items as one statement; answers one result per item, in the items' order. */
   many(items: readonly I[]): Promise<O[]>;
@@ -72,4 +74,19 @@ export function batched<I, O>(writer: BatchWriter<I, O>): (item: I) => Promise<O
       queue.push({ item, resolve, reject });
       flush();
     });
+}
+
+/**
+ * One gathered writer per database: `make(db)` describes it on the first write to that
+ * database, and later writes to the same database share it. Refuses a transaction (its
+ * statements are its own and commit with it).
+ */
+export function batchedPerDatabase<I, O>(make: (db: Sql) => BatchWriter<I, O>): (db: Sql) => (item: I) => Promise<O> {
+  const writers = new WeakMap<Sql, (item: I) => Promise<O>>();
+  return (db) => {
+    if (db.inTransaction) throw new Error('gathered writes commit by themselves: not inside a transaction');
+    let write = writers.get(db);
+    if (!write) writers.set(db, (write = batched(make(db))));
+    return write;
+  };
 }

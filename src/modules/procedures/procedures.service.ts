@@ -8,7 +8,7 @@ import { appendAudit, canonicalJson } from '../../core/audit.ts';
 import type { AuthUser } from '../../core/auth.ts';
 import { bumpDataVersion } from '../../core/data-version.ts';
 import { fiscalYearOf, todayJst } from '../../core/dates.ts';
-import { batched } from '../../core/db/batch.ts';
+import { batchedPerDatabase } from '../../core/db/batch.ts';
 import type { Sql } from '../../core/db/database.ts';
 import { AppError, type FieldError } from '../../core/errors.ts';
 import { translate, type Lang } from '../../core/i18n.ts';
@@ -274,19 +274,10 @@ async function loadOpenForm(sql: Sql, tenantId: string, code: string) {
  * Applications without files, written with those arriving at the same moment in one statement
  * (group commit: core/db/batch.ts), one writer per database; never inside a transaction.
  */
-function gatheredInsert(db: Sql): (row: { tenantId: string; application: repo.NewApplication }) => Promise<{ id: string; receiptNumber: string } | null> {
-  if (db.inTransaction) throw new Error('gathered writes commit by themselves: not inside a transaction');
-  let write = gathered.get(db);
-  if (!write) {
-    write = batched({
-      many: (rows) => repo.insertApplications(db, rows),
-      one: (row) => repo.insertApplication(db, row.tenantId, row.application),
-    });
-    gathered.set(db, write);
-  }
-  return write;
-}
-const gathered = new WeakMap<object, (row: { tenantId: string; application: repo.NewApplication }) => Promise<{ id: string; receiptNumber: string } | null>>();
+const gatheredInsert = batchedPerDatabase<{ tenantId: string; application: repo.NewApplication }, { id: string; receiptNumber: string } | null>((db) => ({
+  many: (rows) => repo.insertApplications(db, rows),
+  one: (row) => repo.insertApplication(db, row.tenantId, row.application),
+}));
 
 async function receive(
   deps: AppDeps,

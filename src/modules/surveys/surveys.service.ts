@@ -9,7 +9,7 @@ import type { AuthUser } from '../../core/auth.ts';
 import { sha256 } from '../../core/crypto.ts';
 import { bumpDataVersion } from '../../core/data-version.ts';
 import { todayJst } from '../../core/dates.ts';
-import { batched } from '../../core/db/batch.ts';
+import { batchedPerDatabase } from '../../core/db/batch.ts';
 import type { Sql } from '../../core/db/database.ts';
 import { AppError, type FieldError } from '../../core/errors.ts';
 import { translate, type Lang } from '../../core/i18n.ts';
@@ -342,19 +342,11 @@ export async function submitResponse(
  * Web answers arriving at the same moment stored by one statement (group commit:
  * core/db/batch.ts), one writer per database; never inside a transaction.
  */
-function gatheredAnswers(db: Sql): (answer: repo.AnswerToStore) => Promise<Outcome> {
-  let write = gathered.get(db);
-  if (!write) {
-    write = batched<repo.AnswerToStore, Outcome>({
-      many: (answers) => repo.storeAnswers(db, answers),
-      one: (a) => repo.storeAnswer(db, a.tenantId, a.surveyId, a.hash, a.row, a.increments),
-    });
-    gathered.set(db, write);
-  }
-  return write;
-}
+const gatheredAnswers = batchedPerDatabase<repo.AnswerToStore, Outcome>((db) => ({
+  many: (answers) => repo.storeAnswers(db, answers),
+  one: (a) => repo.storeAnswer(db, a.tenantId, a.surveyId, a.hash, a.row, a.increments),
+}));
 type Outcome = Awaited<ReturnType<typeof repo.storeAnswer>>;
-const gathered = new WeakMap<Sql, (answer: repo.AnswerToStore) => Promise<Outcome>>();
 
 // ---------------------------------------------------------------------------------------------
 // Reading
