@@ -85,14 +85,12 @@ async function hitAll(sql: Sql, hits: readonly Hit[]): Promise<RateLimitResult[]
 }
 
 /**
- * Counts one request's hits. Outside a transaction, requests counting at the same moment are
- * counted together by one statement (group commit, db/batch.ts); inside one, by the
- * transaction's own statement.
+ * Counts one request's hits. Requests counting at the same moment are counted together by one
+ * statement (group commit, db/batch.ts); inside a transaction, by the transaction's own.
  */
 function count(sql: Sql, clock: Clock, tenantId: string, checks: readonly { rule: RateLimit; key: string }[]): Promise<RateLimitResult[]> {
   const now = clock.now();
-  const hits = checks.map((c) => ({ tenantId, rule: c.rule, key: c.key, now }));
-  return sql.inTransaction ? hitAll(sql, hits) : gathered(sql)(hits);
+  return gathered(sql)(checks.map((c) => ({ tenantId, rule: c.rule, key: c.key, now })));
 }
 const gathered = batchedPerDatabase<readonly Hit[], RateLimitResult[]>((db) => ({
   async many(requests) {

@@ -78,7 +78,7 @@ describe('batched writes', () => {
     assert.equal(calls, 3);
   });
 
-  it('keeps one writer per database, shared by its callers, and refuses a transaction', async () => {
+  it('keeps one writer per database, shared by its callers, and writes alone inside a transaction', async () => {
     const made: string[] = [];
     const groups: string[][] = [];
     const writerOf = batchedPerDatabase<string, string>((db) => {
@@ -104,6 +104,11 @@ describe('batched writes', () => {
     assert.deepEqual(made, ['a', 'b']);
     // a's three callers gathered behind the first; b's went alone on its own writer.
     assert.deepEqual(groups, [['x'], ['w'], ['y', 'z']]);
-    assert.throws(() => writerOf({ inTransaction: true } as unknown as Sql), /not inside a transaction/);
+    // Inside a transaction: each item by the transaction's own statement, none kept or gathered.
+    const tx = { name: 'tx', inTransaction: true } as unknown as Sql;
+    groups.length = 0;
+    assert.deepEqual(await Promise.all(['p', 'q'].map((i) => writerOf(tx)(i))), ['P', 'Q']);
+    assert.deepEqual(groups, [['p'], ['q']]);
+    assert.deepEqual(made, ['a', 'b', 'tx', 'tx']);
   });
 });

@@ -78,13 +78,14 @@ export function batched<I, O>(writer: BatchWriter<I, O>): (item: I) => Promise<O
 
 /**
  * One gathered writer per database: `make(db)` describes it on the first write to that
- * database, and later writes to the same database share it. Refuses a transaction (its
- * statements are its own and commit with it).
+ * database, and later writes to the same database share it. Inside a transaction an item is
+ * written alone by the transaction's own statement (it commits with the transaction, so there
+ * is nothing to gather).
  */
 export function batchedPerDatabase<I, O>(make: (db: Sql) => BatchWriter<I, O>): (db: Sql) => (item: I) => Promise<O> {
   const writers = new WeakMap<Sql, (item: I) => Promise<O>>();
   return (db) => {
-    if (db.inTransaction) throw new Error('gathered writes commit by themselves: not inside a transaction');
+    if (db.inTransaction) return (item) => make(db).one(item);
     let write = writers.get(db);
     if (!write) writers.set(db, (write = batched(make(db))));
     return write;

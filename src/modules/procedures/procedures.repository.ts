@@ -182,67 +182,19 @@ export interface NewApplication {
   audit: { actorId: string | null; actorLabel: string; details: Record<string, unknown> };
 }
 
-/**
- * Receives an application in one statement: the row and its audit entry (atomic: a single
- * statement commits or fails whole, so no transaction round trips are needed on the hot
- * path). With an Idempotency-Key that was seen before, or when `version` is no longer the
- * procedure's published one (the caller's cached form is stale), nothing is written and null
- * returned.
- * The audit insert is the one core's appendAudit() makes, folded into this statement.
- */
+/** One application through insertApplications() (a lone caller, or inside a transaction). */
 export async function insertApplication(sql: Sql, tenantId: string, a: NewApplication): Promise<{ id: string; receiptNumber: string } | null> {
-  // Prepared once per connection: parsing and planning this statement cost more than running it.
-  const [row] = await sql.queryNamed<{ id: string; receiptNumber: string }>(
-    'procedures.insertApplication',
-    `with p as (select 1 from procedures where tenant_id = $1 and id = $2 and published_version = $3),
-     s as (select nextval('procedure_receipt_seq') as n from p),
-     app as (
-       insert into procedure_applications (tenant_id, id, seq, receipt_number, procedure_id, version, department_code, status, applicant_id,
-         answers_sealed, key_id, password_hash, idempotency_key_hash, request_hash, bundle_id, bundle_receipt,
-         received_at, fiscal_year, purge_after, is_demo, updated_at)
-       select $1, $21, s.n, $15::int || '-' || lpad(s.n::text, 8, '0'), $2, $3, $4, 'waiting', $5, $6, $7, $8, $9, $10, $11, $12,
-              $13, $15, $16, $17, $13 from s
-       on conflict (tenant_id, procedure_id, idempotency_key_hash) where idempotency_key_hash is not null do nothing
-       returning id, receipt_number
-     ),
-     audit as (
-       insert into audit_log (tenant_id, at, actor_id, actor_label, action, entity_type, entity_id, details)
-       select $1, $14, $18, $19, 'procedure.apply', 'procedure_application', app.receipt_number, $20 from app
-     )
-     select id, receipt_number as "receiptNumber" from app`,
-    [
-      tenantId,
-      a.procedureId,
-      a.version,
-      a.departmentCode,
-      a.applicantId,
-      a.answersSealed,
-      a.keyId,
-      a.passwordHash,
-      a.idempotencyKeyHash,
-      a.requestHash,
-      a.bundleId,
-      a.bundleReceipt,
-      a.receivedAt,
-      // Millisecond precision, as appendAudit stores it (the hash chain covers it).
-      new Date(Math.floor(a.receivedAt.getTime())),
-      a.fiscalYear,
-      a.purgeAfter,
-      a.isDemo,
-      a.audit.actorId,
-      a.audit.actorLabel,
-      auditDetails(a.audit.details),
-      timeOrderedUuid(a.receivedAt),
-    ],
-  );
-  return row ?? null;
+  return (await insertApplications(sql, [{ tenantId, application: a }]))[0]!;
 }
 
 /**
- * insertApplication() for several applications in one statement (group commit, see
- * core/db/batch.ts): each row is checked against its procedure's published version, numbered
- * and audited exactly as there. Answers one result per application, in order: null where
- * nothing was written (a repeated Idempotency-Key, also within the batch, or a stale version).
+ * Receives applications in one statement, each row with its audit entry (atomic: a single
+ * statement commits or fails whole, so no transaction round trips are needed on the hot path;
+ * several at once under group commit, core/db/batch.ts). Each row is checked against its
+ * procedure's published version and numbered in the given order. Answers one result per
+ * application, in order: null where nothing was written (an Idempotency-Key seen before, also
+ * within the batch, or a version that is no longer the published one: the caller's cached form
+ * is stale). The audit insert is the one core's appendAudit() makes, folded into this statement.
  */
 export async function insertApplications(sql: Sql, rows: readonly { tenantId: string; application: NewApplication }[]): Promise<({ id: string; receiptNumber: string } | null)[]> {
   const ids = rows.map((r) => timeOrderedUuid(r.application.receivedAt));

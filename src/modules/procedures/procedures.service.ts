@@ -272,7 +272,7 @@ async function loadOpenForm(sql: Sql, tenantId: string, code: string) {
 
 /**
  * Applications without files, written with those arriving at the same moment in one statement
- * (group commit: core/db/batch.ts), one writer per database; never inside a transaction.
+ * (group commit: core/db/batch.ts); inside a caller's transaction (demo seeding), alone in it.
  */
 const gatheredInsert = batchedPerDatabase<{ tenantId: string; application: repo.NewApplication }, { id: string; receiptNumber: string } | null>((db) => ({
   many: (rows) => repo.insertApplications(db, rows),
@@ -324,20 +324,17 @@ async function receive(
       details: { procedure: p.code, version, ...(options.bundle ? { bundle: options.bundle.receipt } : {}), ...(attachments ? { attachments: attachments.ids.length } : {}) },
     },
   };
-  const insert = (sql: Sql) => repo.insertApplication(sql, tenant.id, application);
   // With files, the application and its files are one transaction (the plain path stays one statement).
   const inserted = attachments
     ? await deps.db.transaction(async (tx) => {
-        const row = await insert(tx);
+        const row = await repo.insertApplication(tx, tenant.id, application);
         // Files another application of the same form already took are not shared (rolled back, 409).
         if (row && (await linkPending(tx, tenant.id, p.id, attachments.formKeyHash, row.id, attachments.ids)) !== attachments.ids.length) {
           throw new AppError('conflict', say('ja', 'procedures.error.filesSubmitted'));
         }
         return row;
       })
-    : deps.db.inTransaction
-      ? await insert(deps.db) // a caller's transaction (demo seeding): its own statement, inside it
-      : await gatheredInsert(deps.db)({ tenantId: tenant.id, application });
+    : await gatheredInsert(deps.db)({ tenantId: tenant.id, application });
   if (inserted) {
     return { receiptNumber: inserted.receiptNumber, password, status: 'waiting', procedure: p.code, version, receivedAt: now.toISOString(), replayed: false };
   }

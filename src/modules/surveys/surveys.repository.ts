@@ -187,9 +187,9 @@ function incrementArrays(increments: ReadonlyMap<TallyKey, number>): [string[], 
   return [parts.map((p) => p[0]), parts.map((p) => p[1]), parts.map((p) => p[2]), parts.map((p) => p[3]), keys.map((k) => increments.get(k)!)];
 }
 
-const ADD_TALLIES = (q: string, c: string, s: string, a: string, n: string, from = '') => `
+const ADD_TALLIES = (q: string, c: string, s: string, a: string, n: string) => `
   insert into survey_tallies as t (tenant_id, survey_id, question_code, choice_code, sex, age_group, shard, n)
-  select $1, $2, q, c, s, a, ${SHARD}, n from unnest(${q}::text[], ${c}::text[], ${s}::text[], ${a}::text[], ${n}::integer[]) with ordinality as u(q, c, s, a, n, i)${from} order by i
+  select $1, $2, q, c, s, a, ${SHARD}, n from unnest(${q}::text[], ${c}::text[], ${s}::text[], ${a}::text[], ${n}::integer[]) with ordinality as u(q, c, s, a, n, i) order by i
   on conflict (tenant_id, survey_id, question_code, choice_code, sex, age_group, shard) do update set n = t.n + excluded.n`;
 
 /** Adds to the running tallies (this connection's shard). */
@@ -404,14 +404,7 @@ export async function* answerCsvPages(sql: Sql, tenantId: string, surveyId: stri
   }
 }
 
-/**
- * One answer in one statement (the hot path; atomic on its own, no transaction needed): the
- * survey share-locked while open (a concurrent close waits for the answer; an answer after it
- * sees it closed), the code marked used, the respondent counted, the response stored and the
- * tallies added, each step only when the one before it happened. The counts go to this
- * connection's shard, so concurrent answers do not wait on each other's rows; the tally rows
- * are locked in key order. 'closed' and 'used' change nothing.
- */
+/** One answer through storeAnswers() (a lone caller, or a paper answer inside its transaction). */
 export async function storeAnswer(
   sql: Sql,
   tenantId: string,
@@ -420,28 +413,7 @@ export async function storeAnswer(
   row: ResponseRow,
   increments: ReadonlyMap<TallyKey, number>,
 ): Promise<'ok' | 'used' | 'unknown' | 'closed'> {
-  const [result] = await sql.queryNamed<{ open: number; redeemed: number }>(
-    'surveys.storeAnswer',
-    `with s as (
-       select id from surveys where tenant_id = $1 and id = $2 and state = 'open' for share
-     ), inv as (
-       update survey_invitations set used = true where tenant_id = $1 and survey_id = (select id from s) and code_hash = $3 and not used returning 1
-     ), c as (
-       insert into survey_respondent_counts as c (tenant_id, survey_id, shard, n) select $1, $2, ${SHARD}, 1 from inv
-       on conflict (tenant_id, survey_id, shard) do update set n = c.n + 1 returning 1
-     ), r as (
-       insert into survey_responses (tenant_id, survey_id, channel, received_on, sex, age_group, area, answers, is_demo)
-       select $1, $2, $4, $5::date, $6, $7, $8, $9::jsonb, $10 from c returning 1
-     ), t as (${ADD_TALLIES('$11', '$12', '$13', '$14', '$15', ', c')} returning 1
-     )
-     select (select count(*) from s)::integer as open,
-            (select count(*) from c)::integer + 0 * (select count(*) from r) + 0 * (select count(*) from t) as redeemed`,
-    [tenantId, surveyId, hash, row.channel, row.receivedOn, row.sex, row.ageGroup, row.area, JSON.stringify(row.answers), row.isDemo, ...incrementArrays(increments)],
-  );
-  if (result!.open === 0) return 'closed';
-  if (result!.redeemed === 1) return 'ok';
-  const exists = await sql.maybeOne('select 1 from survey_invitations where tenant_id = $1 and survey_id = $2 and code_hash = $3', [tenantId, surveyId, hash]);
-  return exists ? 'used' : 'unknown';
+  return (await storeAnswers(sql, [{ tenantId, surveyId, hash, row, increments }]))[0]!;
 }
 
 /** One web answer for storeAnswers(). */
@@ -454,11 +426,15 @@ export interface AnswerToStore {
 }
 
 /**
- * storeAnswer() for several answers in one statement (group commit, core/db/batch.ts), one
- * outcome each, in order. (Every data-modifying step of a WITH runs to completion, read or not.) The same steps per answer: its survey open (share-locked), its code
- * marked used, the respondents counted, the response stored and the tallies added (summed over
- * the batch, rows locked in key order). A code that comes twice in one batch is redeemed by the
- * first and found used by the second.
+ * Answers in one statement (the hot path; atomic on its own, no transaction needed; several at
+ * once under group commit, core/db/batch.ts), one outcome each, in order. Per answer: the
+ * survey share-locked while open (a concurrent close waits for the answer; an answer after it
+ * sees it closed), the code marked used, the respondent counted, the response stored and the
+ * tallies added, each only when the code was redeemed. A code that comes twice in one batch is
+ * redeemed by the first and found used by the second. The counts go to this connection's
+ * shard, so concurrent answers do not wait on each other's rows; the tallies are summed over
+ * the batch and their rows locked in key order. 'closed' and 'used' change nothing. (Every
+ * data-modifying step of a WITH runs to completion, read or not.)
  */
 export async function storeAnswers(sql: Sql, answers: readonly AnswerToStore[]): Promise<('ok' | 'used' | 'unknown' | 'closed')[]> {
   const column = <T>(f: (a: AnswerToStore) => T) => answers.map(f);

@@ -317,9 +317,7 @@ export async function submitResponse(
     // A web answer is one statement after the limit is counted (it stays counted, whatever
     // the answer's fate): two round trips, no transaction held open across them.
     if (limits.length) await enforceRateLimits(deps.db, deps.clock, tenant.id, limits.map((rule) => ({ rule, key: who.ip })));
-    outcome = deps.db.inTransaction
-      ? await repo.storeAnswer(deps.db, tenant.id, survey.id, hash, row, increments)
-      : await gatheredAnswers(deps.db)({ tenantId: tenant.id, surveyId: survey.id, hash, row, increments });
+    outcome = await gatheredAnswers(deps.db)({ tenantId: tenant.id, surveyId: survey.id, hash, row, increments });
   }
   // Not open (closed since the read, or never opened): nothing was stored, the code stays unused.
   if (outcome === 'closed') {
@@ -340,7 +338,7 @@ export async function submitResponse(
 
 /**
  * Web answers arriving at the same moment stored by one statement (group commit:
- * core/db/batch.ts), one writer per database; never inside a transaction.
+ * core/db/batch.ts); inside a caller's transaction, alone in it.
  */
 const gatheredAnswers = batchedPerDatabase<repo.AnswerToStore, Outcome>((db) => ({
   many: (answers) => repo.storeAnswers(db, answers),
