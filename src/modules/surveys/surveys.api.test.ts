@@ -10,8 +10,9 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import { ManualClock } from '../../core/clock.ts';
 import { startTestApp, type TestContext } from '../../testing/harness.ts';
 import { world, type World } from '../proposals/proposals.testing.ts';
-import { findSurvey, loadQuestions, storeAnswers, tallyIncrements, type AnswerToStore, type ResponseRow } from './surveys.repository.ts';
-import { checkAnswers, hashCode } from './surveys.service.ts';
+import type { JobContext } from '../../core/scheduler.ts';
+import { findSurvey, loadQuestions, SETTLE_GROUP, storeAnswers, type AnswerToStore, type ResponseRow } from './surveys.repository.ts';
+import { checkAnswers, hashCode, settleJob } from './surveys.service.ts';
 import { wilson } from './surveys.stats.ts';
 
 let ctx: TestContext;
@@ -44,10 +45,18 @@ async function openSurvey(w: World, count = 3, body: Record<string, unknown> = d
   return inv.json().codes as string[];
 }
 
+/** Runs the scheduler's settle job once (every survey's ballot box, all tenants). */
+const settle = () => settleJob().run({ db: ctx.db } as JobContext);
+
+/** Answers stored, settled or still in the ballot box. */
+const answersStored = async (w: World) =>
+  (await ctx.db.one<{ n: number }>('select ((select count(*) from survey_responses where tenant_id = $1) + (select count(*) from survey_ballots where tenant_id = $1))::integer as n', [w.tenant.id])).n;
+
 async function snapshot(w: World) {
   const q = (sql: string) => ctx.db.query(sql, [w.tenant.id]);
   return JSON.stringify({
     responses: await q('select count(*)::integer as n from survey_responses where tenant_id = $1'),
+    ballots: await q('select count(*)::integer as n from survey_ballots where tenant_id = $1'),
     tallies: await q('select question_code, choice_code, sex, age_group, sum(n)::integer as n from survey_tallies where tenant_id = $1 group by 1, 2, 3, 4 order by 1, 2, 3, 4'),
     used: await q('select count(*)::integer as n from survey_invitations where tenant_id = $1 and used'),
     surveys: await q('select code, state, (select coalesce(sum(n), 0)::integer from survey_respondent_counts c where c.tenant_id = s.tenant_id and c.survey_id = s.id) as respondents from surveys s where tenant_id = $1 order by code'),
@@ -142,8 +151,7 @@ describe('a survey from creation to published results', () => {
     const [c] = await openSurvey(w, 1);
     const results = await Promise.all(Array.from({ length: 20 }, () => w.api('POST', '/api/v1/surveys/cc-survey/responses', null, { invitation: c, answers: { Q1: 1 } })));
     assert.deepEqual(results.map((r) => r.statusCode).sort(), [201, ...Array(19).fill(409)]);
-    const n = await ctx.db.one<{ n: number }>('select count(*)::integer as n from survey_responses where tenant_id = $1', [w.tenant.id]);
-    assert.equal(n.n, 1);
+    assert.equal(await answersStored(w), 1);
   });
 
   it('keeps the running tallies equal to a recount after a mixed concurrent load', async () => {
@@ -158,8 +166,19 @@ describe('a survey from creation to published results', () => {
     sends.push(w.api('POST', '/api/v1/surveys/mixed/responses', null, { invitation: codes[0], answers: { Q1: 99 } }));
     const statuses = (await Promise.all(sends)).map((r) => r.statusCode);
     assert.equal(statuses.filter((s) => s === 201).length, 40);
-    const verify = await w.api('GET', '/api/v1/surveys/mixed/tallies/verify', w.pm);
-    assert.deepEqual(verify.json(), { same: true, respondents: 40, stored: 40 });
+    const verify = async () => (await w.api('GET', '/api/v1/surveys/mixed/tallies/verify', w.pm)).json();
+    const counts = async () => (await w.api('GET', '/api/v1/surveys/mixed/results', w.pm)).json().questions.map((q: { counts: unknown }) => q.counts);
+    // All 40 still in the ballot box: the live results count them.
+    assert.deepEqual(await verify(), { same: true, respondents: 40, stored: 40, waiting: 40 });
+    const live = await counts();
+    assert.equal(Object.values(live[0] as Record<string, number>).reduce((a, b) => a + b, 0), 40);
+    // Settled: the running tallies now hold them, and equal a recount of the responses.
+    await settle();
+    assert.deepEqual(await verify(), { same: true, respondents: 40, stored: 40, waiting: 0 });
+    assert.deepEqual(await counts(), live);
+    assert.equal((await w.api('POST', '/api/v1/surveys/mixed/close', w.pm, {})).statusCode, 200);
+    assert.deepEqual(await verify(), { same: true, respondents: 40, stored: 40, waiting: 0 });
+    assert.deepEqual(await counts(), live);
   });
 
   it('stores a batch of answers in one statement: a code twice in the batch, an unknown code and a closed survey each get their own outcome', async () => {
@@ -174,7 +193,7 @@ describe('a survey from creation to published results', () => {
       const { stored, errors } = checkAnswers(questions, answers, 'ja');
       assert.deepEqual(errors, []);
       const row: ResponseRow = { channel: 'web', receivedOn: '2026-06-01', sex, ageGroup, area: null, answers: stored, isDemo: false };
-      return { tenantId: w.tenant.id, surveyId, hash: hashCode(code), row, increments: tallyIncrements(questions, [row]) };
+      return { tenantId: w.tenant.id, surveyId, hash: hashCode(code), row };
     };
     const outcomes = await storeAnswers(ctx.db, [
       item(open.id, a!, { Q1: 1 }, '女性', '30-39歳'),
@@ -185,13 +204,60 @@ describe('a survey from creation to published results', () => {
     ]);
     assert.deepEqual(outcomes, ['ok', 'used', 'unknown', 'closed', 'ok']);
     const verify = await w.api('GET', '/api/v1/surveys/batch-open/tallies/verify', w.pm);
-    assert.deepEqual(verify.json(), { same: true, respondents: 2, stored: 2 });
+    assert.deepEqual(verify.json(), { same: true, respondents: 2, stored: 2, waiting: 2 });
     const q1 = (await w.api('GET', '/api/v1/surveys/batch-open/results', w.pm)).json().questions[0];
     assert.equal(q1.counts['1'], 2);
     assert.equal(q1.counts['3'], 0);
     // The closed survey's code is still unused, and it stored nothing.
     const unused = await ctx.db.one<{ n: number }>('select count(*)::int as n from survey_invitations where tenant_id = $1 and survey_id = $2 and not used', [w.tenant.id, closed.id]);
     assert.equal(unused.n, 1);
+  });
+
+  it('keeps no link from a code to its answer: answers settle in groups, in another transaction, and closing rewrites them all in one', async () => {
+    clock.set('2026-06-01T01:00:00Z');
+    const w = await world(ctx, { plan: true });
+    const codes = await openSurvey(w, SETTLE_GROUP + 5, definition('anon'));
+    const answer = (code: string, i: number) => w.api('POST', '/api/v1/surveys/anon/responses', null, { invitation: code, answers: { Q1: [1, 2, 3, 4][i % 4], Q2: '女性' } });
+    // One answer at a time: each commits in its own transaction.
+    for (const [i, code] of codes.slice(0, SETTLE_GROUP).entries()) assert.equal((await answer(code, i)).statusCode, 201);
+    const xmins = async (table: string, where = '') =>
+      (await ctx.db.query<{ x: string }>(`select xmin::text as x from ${table} where tenant_id = $1 ${where}`, [w.tenant.id])).map((r) => r.x);
+    const used = async () => new Set(await xmins('survey_invitations', 'and used'));
+    // The transaction that redeems a code is the one that writes its answer: in the ballot box, every row shares one with a used code.
+    const waiting = await xmins('survey_ballots');
+    assert.equal(waiting.length, SETTLE_GROUP);
+    const redeemed = await used();
+    assert.equal(redeemed.size, SETTLE_GROUP);
+    assert.ok(waiting.every((x) => redeemed.has(x)));
+    const unlinked = async (expected: number) => {
+      const codesUsed = await used();
+      const responses = await xmins('survey_responses');
+      assert.equal(responses.length, expected);
+      for (const table of ['survey_responses', 'survey_tallies', 'survey_respondent_counts']) {
+        const linked = (await xmins(table)).filter((x) => codesUsed.has(x));
+        assert.deepEqual(linked, [], `${table} shares a transaction with a used code`);
+      }
+      return new Set(responses);
+    };
+    // Settled, the day's answers are responses of one transaction that redeemed no code.
+    await settle();
+    assert.deepEqual(await xmins('survey_ballots'), []);
+    assert.equal((await unlinked(SETTLE_GROUP)).size, 1);
+    // The next day's few answers wait: fewer than SETTLE_GROUP would be a small crowd to hide in.
+    clock.set('2026-06-02T01:00:00Z');
+    for (const [i, code] of codes.slice(SETTLE_GROUP).entries()) assert.equal((await answer(code, i)).statusCode, 201);
+    await settle();
+    assert.equal((await xmins('survey_ballots')).length, 5);
+    const results = (await w.api('GET', '/api/v1/surveys/anon/results', w.pm)).json();
+    assert.equal(results.respondents, SETTLE_GROUP + 5);
+    // Closing settles them and rewrites every response of the survey in one transaction.
+    assert.equal((await w.api('POST', '/api/v1/surveys/anon/close', w.pm, {})).statusCode, 200);
+    assert.deepEqual(await xmins('survey_ballots'), []);
+    assert.equal((await unlinked(SETTLE_GROUP + 5)).size, 1);
+    const verify = await w.api('GET', '/api/v1/surveys/anon/tallies/verify', w.pm);
+    assert.deepEqual(verify.json(), { same: true, respondents: SETTLE_GROUP + 5, stored: SETTLE_GROUP + 5, waiting: 0 });
+    const after = (await w.api('GET', '/api/v1/surveys/anon/results', w.pm)).json();
+    assert.deepEqual(after.questions, results.questions);
   });
 
   it('slows guessing: after ten unknown codes from one address, 429 with Retry-After', async () => {

@@ -120,18 +120,23 @@ export async function importAnswers(deps: AppDeps, tenant: Tenant, user: AuthUse
   }
   problems.sort((a, b) => a.line - b.line);
   if (dryRun || problems.length) return { rows: data.length, imported: 0, problems };
-  await deps.db.transaction(async (tx) => {
+  const settled = await deps.db.transaction(async (tx) => {
+    const state = await repo.lockSurvey(tx, tenant.id, survey.id);
+    if (state !== 'open' && state !== 'closed') {
+      const label = (l: Lang) => (state ? stateLabel(state, l) : '');
+      throw new AppError('conflict', { ja: translate('ja', 'surveys.error.notOpen', { state: label('ja') }), en: translate('en', 'surveys.error.notOpen', { state: label('en') }) });
+    }
     for (const h of hashes) {
       if ((await repo.redeemInvitation(tx, tenant.id, survey.id, h)) !== 'ok') {
         throw new AppError('conflict', { ja: translate('ja', 'surveys.error.usedInvitation'), en: translate('en', 'surveys.error.usedInvitation') });
       }
     }
-    if (!(await repo.countRespondent(tx, tenant.id, survey.id, rows.length, ['open', 'closed']))) {
-      throw new AppError('conflict', { ja: translate('ja', 'surveys.error.notOpen', { state: '' }), en: translate('en', 'surveys.error.notOpen', { state: '' }) });
-    }
-    await repo.insertResponses(tx, tenant.id, survey.id, rows);
-    await repo.addTallies(tx, tenant.id, survey.id, repo.tallyIncrements(questions, rows));
+    await repo.insertResponses(tx, tenant.id, survey.id, rows, 'survey_ballots');
+    // A closed survey settles its answers at once, all of its responses rewritten with them.
+    if (state === 'closed') await repo.settleAll(tx, tenant.id, survey.id);
     await appendAudit(tx, { tenantId: tenant.id, actorId: user.id, actorLabel: user.email, action: 'survey.import', entityType: 'survey', entityId: survey.code, details: { rows: rows.length } });
+    return state === 'closed';
   });
+  await repo.vacuumBallots(deps.db, settled);
   return { rows: data.length, imported: rows.length, problems: [] };
 }

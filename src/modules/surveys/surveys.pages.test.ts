@@ -56,7 +56,7 @@ describe('the answer form', () => {
     assert.equal(bad.statusCode, 400);
     assert.deepEqual(summaryLinks(bad.body), ['invitation', 'answers.Q1']);
     assert.match(bad.body, /value="広報" checked/, 'the chosen box stays ticked');
-    assert.equal((await ctx.db.query('select 1 from survey_responses where tenant_id = $1', [w.tenant.id])).length, 0);
+    assert.equal((await ctx.db.query('select 1 from survey_responses where tenant_id = $1 union all select 1 from survey_ballots where tenant_id = $1', [w.tenant.id])).length, 0);
     const good = await post(client, '/surveys/web/answer', csrf, [['invitation', code!], ['answers.Q1', '2'], ['answers.Q2', '提案制度'], ['answers.Q2', '広報'], ['answers.Q3', '良いと思います'], ['sex', '女性']]);
     assert.equal(good.statusCode, 303, good.body);
     assert.equal(good.headers.location, '/surveys/web/thanks');
@@ -67,7 +67,7 @@ describe('the answer form', () => {
     assert.match(again.body, /既に回答済み/);
     const unknown = await post(client, '/surveys/web/answer', csrf, [['invitation', 'AAAA-BBBB-CCCC-DDDD'], ['answers.Q1', '1']]);
     assert.equal(unknown.statusCode, 404);
-    const stored = await ctx.db.query<{ answers: Record<string, unknown>; sex: string }>('select answers, sex from survey_responses where tenant_id = $1', [w.tenant.id]);
+    const stored = await ctx.db.query<{ answers: Record<string, unknown>; sex: string }>('select answers, sex from survey_responses where tenant_id = $1 union all select answers, sex from survey_ballots where tenant_id = $1', [w.tenant.id]);
     assert.deepEqual(stored.map((r) => [r.answers, r.sex]), [[{ Q1: '2', Q2: ['提案制度', '広報'], Q3: '良いと思います' }, '女性']]);
     // Closed: the form says so.
     await w.api('POST', '/api/v1/surveys/web/close', w.pm, {});

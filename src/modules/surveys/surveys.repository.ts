@@ -32,8 +32,10 @@ export interface Question {
   indicatorCode: string | null;
 }
 
-/** The respondents of the survey row `t`: the sum of its count's shards. */
-const respondentsOf = (t: string) => `(select coalesce(sum(c.n), 0)::integer from survey_respondent_counts c where c.tenant_id = ${t}.tenant_id and c.survey_id = ${t}.id)`;
+/** The respondents of the survey row `t`: the sum of its count's shards, and the answers waiting in the ballot box. */
+const respondentsOf = (t: string) =>
+  `((select coalesce(sum(c.n), 0)::integer from survey_respondent_counts c where c.tenant_id = ${t}.tenant_id and c.survey_id = ${t}.id)
+    + (select count(*)::integer from survey_ballots b where b.tenant_id = ${t}.tenant_id and b.survey_id = ${t}.id))`;
 const SURVEY_COLUMNS = `id, code, title, fiscal_year as "fiscalYear", population, state, invited, ${respondentsOf('surveys')} as respondents,
   opened_on as "openedOn", closed_on as "closedOn", published_on as "publishedOn", is_demo as "isDemo"`;
 const QUESTION_COLUMNS = `code, position, kind, text, required, choices, own_scale as "ownScale", section_code as "sectionCode", indicator_code as "indicatorCode"`;
@@ -118,24 +120,10 @@ export async function invitationStates(sql: Sql, tenantId: string, surveyId: str
   return new Map(rows.map((r) => [r.code_hash, r.used]));
 }
 
-/**
- * The shard of the running counts this connection adds to: answers on different connections
- * lock different rows, so they do not queue behind each other's commits.
- */
-const SHARD = 'pg_backend_pid() % 16';
-
-/**
- * Counts n more respondents while the survey is in one of `states` (its row share-locked, so a
- * concurrent close waits for this transaction); false when it is not (closed meanwhile).
- */
-export async function countRespondent(tx: Sql, tenantId: string, surveyId: string, n = 1, states: readonly State[] = ['open']): Promise<boolean> {
-  const row = await tx.maybeOne(
-    `with s as (select id from surveys where tenant_id = $1 and id = $2 and state = any($4::text[]) for share)
-     insert into survey_respondent_counts as c (tenant_id, survey_id, shard, n) select $1, s.id, ${SHARD}, $3 from s
-     on conflict (tenant_id, survey_id, shard) do update set n = c.n + excluded.n returning 1`,
-    [tenantId, surveyId, n, states],
-  );
-  return row !== undefined;
+/** Share-locks the survey and returns its state (a concurrent change of state waits for this transaction). */
+export async function lockSurvey(tx: Sql, tenantId: string, surveyId: string): Promise<State | undefined> {
+  const row = await tx.maybeOne<{ state: State }>('select state from surveys where tenant_id = $1 and id = $2 for share', [tenantId, surveyId]);
+  return row?.state;
 }
 
 export interface ResponseRow {
@@ -148,11 +136,14 @@ export interface ResponseRow {
   isDemo: boolean;
 }
 
-/** Inserts responses (one statement for the batch). */
-export async function insertResponses(tx: Sql, tenantId: string, surveyId: string, rows: readonly ResponseRow[]): Promise<void> {
+/**
+ * Inserts answers (one statement for the batch): into the ballot box (an import, settled later
+ * like any answer), or straight into the responses (the demo, which has no codes to protect).
+ */
+export async function insertResponses(tx: Sql, tenantId: string, surveyId: string, rows: readonly ResponseRow[], into: 'survey_ballots' | 'survey_responses'): Promise<void> {
   if (rows.length === 0) return;
   await tx.query(
-    `insert into survey_responses (tenant_id, survey_id, channel, received_on, sex, age_group, area, answers, is_demo)
+    `insert into ${into} (tenant_id, survey_id, channel, received_on, sex, age_group, area, answers, is_demo)
      select $1, $2, r.channel, r.received_on::date, r.sex, r.age_group, r.area, r.answers, r.is_demo
        from jsonb_to_recordset($3::jsonb) as r(channel text, received_on text, sex text, age_group text, area text, answers jsonb, is_demo boolean)`,
     [
@@ -165,79 +156,17 @@ export async function insertResponses(tx: Sql, tenantId: string, surveyId: strin
   );
 }
 
-/** A running tally's key: question, choice, sex and age group ('' for an attribute not given), NUL-separated. */
-export type TallyKey = string;
-
-const splitKey = (k: TallyKey) => k.split('\u0000') as [string, string, string, string];
-
-/** The tally increments of stored responses: tallyKeys of each, in the response's weighting cell. */
-export function tallyIncrements(questions: readonly Question[], rows: readonly Pick<ResponseRow, 'answers' | 'sex' | 'ageGroup'>[]): Map<TallyKey, number> {
-  const out = new Map<TallyKey, number>();
-  for (const r of rows) {
-    const cell = `\u0000${r.sex ?? ''}\u0000${r.ageGroup ?? ''}`;
-    for (const [k, n] of tallyKeys(questions, r.answers)) out.set(k + cell, (out.get(k + cell) ?? 0) + n);
-  }
-  return out;
-}
-
-/** The increments as parallel arrays in a fixed key order (concurrent answers lock rows in the same order). */
-function incrementArrays(increments: ReadonlyMap<TallyKey, number>): [string[], string[], string[], string[], number[]] {
-  const keys = [...increments.keys()].sort();
-  const parts = keys.map(splitKey);
-  return [parts.map((p) => p[0]), parts.map((p) => p[1]), parts.map((p) => p[2]), parts.map((p) => p[3]), keys.map((k) => increments.get(k)!)];
-}
-
-const ADD_TALLIES = (q: string, c: string, s: string, a: string, n: string) => `
-  insert into survey_tallies as t (tenant_id, survey_id, question_code, choice_code, sex, age_group, shard, n)
-  select $1, $2, q, c, s, a, ${SHARD}, n from unnest(${q}::text[], ${c}::text[], ${s}::text[], ${a}::text[], ${n}::integer[]) with ordinality as u(q, c, s, a, n, i) order by i
-  on conflict (tenant_id, survey_id, question_code, choice_code, sex, age_group, shard) do update set n = t.n + excluded.n`;
-
-/** Adds to the running tallies (this connection's shard). */
-export async function addTallies(tx: Sql, tenantId: string, surveyId: string, increments: ReadonlyMap<TallyKey, number>): Promise<void> {
-  if (increments.size === 0) return;
-  await tx.query(ADD_TALLIES('$3', '$4', '$5', '$6', '$7'), [tenantId, surveyId, ...incrementArrays(increments)]);
-}
-
-export interface Tally {
-  questionCode: string;
-  choiceCode: string;
-  n: number;
-}
-
-/** The running tallies of a survey: per question and choice, its cells and shards summed. */
-export async function loadTallies(sql: Sql, tenantId: string, surveyId: string): Promise<Tally[]> {
-  return sql.query<Tally>(
-    `select question_code as "questionCode", choice_code as "choiceCode", sum(n)::integer as n
-       from survey_tallies where tenant_id = $1 and survey_id = $2 group by question_code, choice_code`,
-    [tenantId, surveyId],
-  );
-}
-
-export interface CellTally extends Tally {
-  /** '' when not given. */
-  sex: string;
-  /** '' when not given. */
-  ageGroup: string;
-}
-
-/** The running tallies per weighting cell (shards summed). */
-export async function loadCellTallies(sql: Sql, tenantId: string, surveyId: string): Promise<CellTally[]> {
-  return sql.query<CellTally>(
-    `select question_code as "questionCode", choice_code as "choiceCode", sex, age_group as "ageGroup", sum(n)::integer as n
-       from survey_tallies where tenant_id = $1 and survey_id = $2 group by question_code, choice_code, sex, age_group`,
-    [tenantId, surveyId],
-  );
-}
-
 /**
- * The tally keys of every stored response per weighting cell, counted in the database (the same keys as
- * tallyKeys: each choice once, '' for an unanswered choice question, '*' for an answered text
- * or number question), so a recount of a million answers moves a few dozen rows, not the answers.
+ * The tally keys of the answers in `rows` (a table holding tenant_id, survey_id, sex, age_group
+ * and answers, aliased r, filtered by `where`), one row per key: each choice once, '' for an
+ * unanswered choice question, '*' for an answered text or number question; '' for an attribute
+ * not given. This one definition counts both the ballot box (live results, settling) and the
+ * responses (the recount that proves the running tallies).
  */
-const RECOUNT = `
-  select q.code as "questionCode", k.choice as "choiceCode", coalesce(r.sex, '') as sex, coalesce(r.age_group, '') as "ageGroup", count(*)::integer as n
-    from survey_questions q
-    join survey_responses r on r.tenant_id = q.tenant_id and r.survey_id = q.survey_id
+const keysOf = (rows: string, where: string) => `
+  select r.tenant_id, r.survey_id, q.code as question_code, k.choice as choice_code, coalesce(r.sex, '') as sex, coalesce(r.age_group, '') as age_group
+    from ${rows} r
+    join survey_questions q on q.tenant_id = r.tenant_id and q.survey_id = r.survey_id
     cross join lateral (select r.answers -> q.code as a) v
     cross join lateral (
       select e as choice from jsonb_array_elements_text(case when q.kind not in ('text', 'number') and jsonb_typeof(v.a) = 'array' then v.a else '[]'::jsonb end) as e
@@ -249,15 +178,63 @@ const RECOUNT = `
              end
        where q.kind in ('text', 'number') or coalesce(jsonb_typeof(v.a), 'null') <> 'array' or jsonb_array_length(v.a) = 0
     ) k
-   where q.tenant_id = $1 and q.survey_id = $2
-   group by q.code, k.choice, coalesce(r.sex, ''), coalesce(r.age_group, '')`;
+   where ${where}`;
 
-/** The tallies recounted from the responses themselves (the proof that the running ones are right). */
+/**
+ * The live tallies of the surveys `where` selects (written for alias x): the settled running
+ * tallies plus the keys of the answers still in the ballot box.
+ */
+const liveTallies = (where: (alias: string) => string) => `(
+  select t.survey_id, t.question_code, t.choice_code, t.sex, t.age_group, t.n from survey_tallies t where ${where('t')}
+  union all
+  select k.survey_id, k.question_code, k.choice_code, k.sex, k.age_group, 1 from (${keysOf('survey_ballots', where('r'))}) k
+)`;
+const ONE_SURVEY = (a: string) => `${a}.tenant_id = $1 and ${a}.survey_id = $2`;
+
+export interface Tally {
+  questionCode: string;
+  choiceCode: string;
+  n: number;
+}
+
+/** The live tallies of a survey: per question and choice, its cells and shards summed. */
+export async function loadTallies(sql: Sql, tenantId: string, surveyId: string): Promise<Tally[]> {
+  return sql.query<Tally>(
+    `select question_code as "questionCode", choice_code as "choiceCode", sum(n)::integer as n
+       from ${liveTallies(ONE_SURVEY)} x group by question_code, choice_code`,
+    [tenantId, surveyId],
+  );
+}
+
+export interface CellTally extends Tally {
+  /** '' when not given. */
+  sex: string;
+  /** '' when not given. */
+  ageGroup: string;
+}
+
+/** The tallies per weighting cell (shards summed): live, or the settled running ones alone. */
+export async function loadCellTallies(sql: Sql, tenantId: string, surveyId: string, which: 'live' | 'settled' = 'live'): Promise<CellTally[]> {
+  const from = which === 'live' ? liveTallies(ONE_SURVEY) : `(select * from survey_tallies t where ${ONE_SURVEY('t')})`;
+  return sql.query<CellTally>(
+    `select question_code as "questionCode", choice_code as "choiceCode", sex, age_group as "ageGroup", sum(n)::integer as n
+       from ${from} x group by question_code, choice_code, sex, age_group`,
+    [tenantId, surveyId],
+  );
+}
+
+/** The settled responses' keys counted per weighting cell in the database (a million answers move a few dozen rows, not the answers). */
+const RECOUNT = `
+  select question_code as "questionCode", choice_code as "choiceCode", sex, age_group as "ageGroup", count(*)::integer as n
+    from (${keysOf('survey_responses', ONE_SURVEY('r'))}) k
+   group by question_code, choice_code, sex, age_group`;
+
+/** The tallies recounted from the settled responses themselves (the proof that the running ones are right). */
 export async function recountTallies(sql: Sql, tenantId: string, surveyId: string): Promise<CellTally[]> {
   return sql.query<CellTally>(RECOUNT, [tenantId, surveyId]);
 }
 
-/** Rebuilds the tallies and the respondent count from the responses (seeding, repair, a bulk load). */
+/** Rebuilds the running tallies and the respondent count from the settled responses (seeding, repair, a bulk load). */
 export async function rebuildTallies(tx: Sql, tenantId: string, surveyId: string): Promise<void> {
   await tx.query('delete from survey_tallies where tenant_id = $1 and survey_id = $2', [tenantId, surveyId]);
   await tx.query(
@@ -273,32 +250,23 @@ export async function rebuildTallies(tx: Sql, tenantId: string, surveyId: string
   );
 }
 
-/**
- * The tally keys ("question\0choice") a stored response adds: each choice once, '' for an
- * unanswered choice question, '*' for an answered text or number question.
- */
-export function tallyKeys(questions: readonly Question[], answers: Record<string, unknown>): Map<string, number> {
-  const keys = new Map<string, number>();
-  const add = (q: string, c: string) => keys.set(`${q}\u0000${c}`, (keys.get(`${q}\u0000${c}`) ?? 0) + 1);
-  for (const q of questions) {
-    const a = answers[q.code];
-    if (q.kind === 'text' || q.kind === 'number') add(q.code, a === undefined || a === null ? '' : '*');
-    else if (Array.isArray(a)) {
-      if (a.length === 0) add(q.code, '');
-      for (const c of a) add(q.code, String(c));
-    } else add(q.code, a === undefined || a === null ? '' : String(a));
-  }
-  return keys;
+/** How many answers of the survey are settled (stored responses) and how many wait in the ballot box. */
+export async function storedCounts(sql: Sql, tenantId: string, surveyId: string): Promise<{ responses: number; ballots: number }> {
+  return sql.one(
+    `select (select count(*)::integer from survey_responses where tenant_id = $1 and survey_id = $2) as responses,
+            (select count(*)::integer from survey_ballots where tenant_id = $1 and survey_id = $2) as ballots`,
+    [tenantId, surveyId],
+  );
 }
 
 /**
  * Respondents per weighting cell, with how many gave one of `choices` to the question, from the
- * cell tallies (a perception question adds exactly one key per response).
+ * live cell tallies (a perception question adds exactly one key per response).
  */
 export async function cellCounts(sql: Sql, tenantId: string, surveyId: string, questionCode: string, choices: readonly string[]) {
   return sql.query<{ sex: string; ageGroup: string; respondents: number; hits: number }>(
     `select sex, age_group as "ageGroup", sum(n)::integer as respondents, coalesce(sum(n) filter (where choice_code = any($4::text[])), 0)::integer as hits
-       from survey_tallies where tenant_id = $1 and survey_id = $2 and question_code = $3 group by sex, age_group`,
+       from ${liveTallies(ONE_SURVEY)} x where question_code = $3 group by sex, age_group`,
     [tenantId, surveyId, questionCode, choices],
   );
 }
@@ -334,11 +302,11 @@ export async function publishedQuestions(sql: Sql, tenantId: string, by: { indic
   );
 }
 
-/** The tallies of several surveys' questions at once. */
+/** The live tallies of several surveys' questions at once. */
 export async function talliesOf(sql: Sql, tenantId: string, surveyIds: readonly string[]) {
   return sql.query<Tally & { surveyId: string }>(
     `select survey_id as "surveyId", question_code as "questionCode", choice_code as "choiceCode", sum(n)::integer as n
-       from survey_tallies where tenant_id = $1 and survey_id = any($2::uuid[]) group by survey_id, question_code, choice_code`,
+       from ${liveTallies((a) => `${a}.tenant_id = $1 and ${a}.survey_id = any($2::uuid[])`)} x group by survey_id, question_code, choice_code`,
     [tenantId, surveyIds],
   );
 }
@@ -405,15 +373,8 @@ export async function* answerCsvPages(sql: Sql, tenantId: string, surveyId: stri
 }
 
 /** One answer through storeAnswers() (a lone caller, or a paper answer inside its transaction). */
-export async function storeAnswer(
-  sql: Sql,
-  tenantId: string,
-  surveyId: string,
-  hash: string,
-  row: ResponseRow,
-  increments: ReadonlyMap<TallyKey, number>,
-): Promise<'ok' | 'used' | 'unknown' | 'closed'> {
-  return (await storeAnswers(sql, [{ tenantId, surveyId, hash, row, increments }]))[0]!;
+export async function storeAnswer(sql: Sql, tenantId: string, surveyId: string, hash: string, row: ResponseRow): Promise<'ok' | 'used' | 'unknown' | 'closed'> {
+  return (await storeAnswers(sql, [{ tenantId, surveyId, hash, row }]))[0]!;
 }
 
 /** One web answer for storeAnswers(). */
@@ -422,23 +383,21 @@ export interface AnswerToStore {
   surveyId: string;
   hash: string;
   row: ResponseRow;
-  increments: ReadonlyMap<TallyKey, number>;
 }
 
 /**
  * Answers in one statement (the hot path; atomic on its own, no transaction needed; several at
  * once under group commit, core/db/batch.ts), one outcome each, in order. Per answer: the
  * survey share-locked while open (a concurrent close waits for the answer; an answer after it
- * sees it closed), the code marked used, the respondent counted, the response stored and the
- * tallies added, each only when the code was redeemed. A code that comes twice in one batch is
- * redeemed by the first and found used by the second. The counts go to this connection's
- * shard, so concurrent answers do not wait on each other's rows; the tallies are summed over
- * the batch and their rows locked in key order. 'closed' and 'used' change nothing. (Every
- * data-modifying step of a WITH runs to completion, read or not.)
+ * sees it closed), the code marked used and the answer dropped into the ballot box, the latter
+ * only when the code was redeemed. A code that comes twice in one batch is redeemed by the first
+ * and found used by the second. 'closed' and 'used' change nothing. The answer reaches the
+ * responses and the tallies later, with others, in another transaction (settleBallots), so
+ * nothing the answer's transaction writes outlives it but the used flag and a row that is
+ * deleted. (Every data-modifying step of a WITH runs to completion, read or not.)
  */
 export async function storeAnswers(sql: Sql, answers: readonly AnswerToStore[]): Promise<('ok' | 'used' | 'unknown' | 'closed')[]> {
   const column = <T>(f: (a: AnswerToStore) => T) => answers.map(f);
-  const increments = answers.flatMap((a, i) => [...a.increments].map(([key, n]) => [i + 1, ...splitKey(key), n] as const));
   const rows = await sql.queryNamed<{ n: number; open: boolean; redeemed: boolean }>(
     'surveys.storeAnswers',
     `with i as (
@@ -455,20 +414,9 @@ export async function storeAnswers(sql: Sql, answers: readonly AnswerToStore[]):
        select distinct on (i.tenant_id, i.survey_id, i.hash) i.*
          from i join inv on inv.tenant_id = i.tenant_id and inv.survey_id = i.survey_id and inv.code_hash = i.hash
         order by i.tenant_id, i.survey_id, i.hash, i.n
-     ), c as (
-       insert into survey_respondent_counts as c (tenant_id, survey_id, shard, n)
-       select tenant_id, survey_id, ${SHARD}, count(*) from w group by tenant_id, survey_id order by tenant_id, survey_id
-       on conflict (tenant_id, survey_id, shard) do update set n = c.n + excluded.n
-     ), r as (
-       insert into survey_responses (tenant_id, survey_id, channel, received_on, sex, age_group, area, answers, is_demo)
-       select tenant_id, survey_id, channel, received_on, sex, age_group, area, answers::jsonb, is_demo from w order by n
-     ), t as (
-       insert into survey_tallies as t (tenant_id, survey_id, question_code, choice_code, sex, age_group, shard, n)
-       select w.tenant_id, w.survey_id, u.q, u.c, u.s, u.a, ${SHARD}, sum(u.k)
-         from unnest($11::int[], $12::text[], $13::text[], $14::text[], $15::text[], $16::int[]) as u(n, q, c, s, a, k) join w on w.n = u.n
-        group by w.tenant_id, w.survey_id, u.q, u.c, u.s, u.a
-        order by w.tenant_id, w.survey_id, u.q collate "C", u.c collate "C", u.s collate "C", u.a collate "C"
-       on conflict (tenant_id, survey_id, question_code, choice_code, sex, age_group, shard) do update set n = t.n + excluded.n
+     ), b as (
+       insert into survey_ballots (tenant_id, survey_id, channel, received_on, sex, age_group, area, answers, is_demo)
+       select tenant_id, survey_id, channel, received_on, sex, age_group, area, answers::jsonb, is_demo from w
      )
      select i.n::int as n, s.id is not null as open, w.n is not null as redeemed
        from i left join s on s.tenant_id = i.tenant_id and s.id = i.survey_id left join w on w.n = i.n
@@ -484,12 +432,6 @@ export async function storeAnswers(sql: Sql, answers: readonly AnswerToStore[]):
       column((a) => a.row.area),
       column((a) => JSON.stringify(a.row.answers)),
       column((a) => a.row.isDemo),
-      increments.map((x) => x[0]),
-      increments.map((x) => x[1]),
-      increments.map((x) => x[2]),
-      increments.map((x) => x[3]),
-      increments.map((x) => x[4]),
-      increments.map((x) => x[5]),
     ],
   );
   if (rows.length !== answers.length) throw new Error(`storeAnswers: ${answers.length} answers, ${rows.length} outcomes`);
@@ -504,6 +446,87 @@ export async function storeAnswers(sql: Sql, answers: readonly AnswerToStore[]):
     }
   }
   return outcomes;
+}
+
+/**
+ * How many answers of one day must wait in the ballot box before they are settled together
+ * while the survey is open: each settled group shares one transaction, so this is the least
+ * number of answers among which a code's answer hides (the day counts because the responses
+ * keep the day they arrived). A day with fewer waits until the survey closes.
+ */
+export const SETTLE_GROUP = 10;
+
+/**
+ * Moves answers from the ballot box into the responses (in random order) and the running
+ * tallies and respondent count, in one statement: the days of the survey with at least
+ * `minimum` waiting answers (1: all of them). Returns how many moved. Concurrent settles of the
+ * same survey do not move an answer twice: the second waits for the first's deleted rows and
+ * skips them.
+ */
+export async function settleBallots(sql: Sql, tenantId: string, surveyId: string, minimum: number): Promise<number> {
+  const row = await sql.one<{ n: number }>(
+    `with d as (
+       select received_on from survey_ballots where tenant_id = $1 and survey_id = $2 group by received_on having count(*) >= $3
+     ), m as (
+       delete from survey_ballots r using d where r.tenant_id = $1 and r.survey_id = $2 and r.received_on = d.received_on
+       returning r.tenant_id, r.survey_id, r.channel, r.received_on, r.sex, r.age_group, r.area, r.answers, r.is_demo
+     ), responses as (
+       insert into survey_responses (tenant_id, survey_id, channel, received_on, sex, age_group, area, answers, is_demo)
+       select tenant_id, survey_id, channel, received_on, sex, age_group, area, answers, is_demo from m order by random()
+     ), tallies as (
+       insert into survey_tallies as t (tenant_id, survey_id, question_code, choice_code, sex, age_group, shard, n)
+       select $1, $2, k.question_code, k.choice_code, k.sex, k.age_group, 0, count(*)::integer
+         from (${keysOf('m', 'true')}) k
+        group by k.question_code, k.choice_code, k.sex, k.age_group
+        order by k.question_code collate "C", k.choice_code collate "C", k.sex collate "C", k.age_group collate "C"
+       on conflict (tenant_id, survey_id, question_code, choice_code, sex, age_group, shard) do update set n = t.n + excluded.n
+     ), counted as (
+       insert into survey_respondent_counts as c (tenant_id, survey_id, shard, n)
+       select $1, $2, 0, count(*)::integer from m having count(*) > 0
+       on conflict (tenant_id, survey_id, shard) do update set n = c.n + excluded.n
+     )
+     select count(*)::integer as n from m`,
+    [tenantId, surveyId, minimum],
+  );
+  return row.n;
+}
+
+/**
+ * Rewrites all the survey's responses in one statement, in random order (with new ids), so that
+ * every response carries the same transaction and no position or id remembers when it came.
+ */
+export async function reshuffleResponses(tx: Sql, tenantId: string, surveyId: string): Promise<void> {
+  await tx.query(
+    `with old as (
+       delete from survey_responses where tenant_id = $1 and survey_id = $2
+       returning channel, received_on, sex, age_group, area, answers, is_demo
+     )
+     insert into survey_responses (tenant_id, survey_id, channel, received_on, sex, age_group, area, answers, is_demo)
+     select $1, $2, channel, received_on, sex, age_group, area, answers, is_demo from old order by random()`,
+    [tenantId, surveyId],
+  );
+}
+
+/**
+ * Settles every waiting answer and rewrites all the responses (inside the caller's transaction:
+ * the close of a survey, an import into a closed one), so afterwards one transaction holds them all.
+ */
+export async function settleAll(tx: Sql, tenantId: string, surveyId: string): Promise<void> {
+  await settleBallots(tx, tenantId, surveyId, 1);
+  await reshuffleResponses(tx, tenantId, surveyId);
+}
+
+/** The surveys with answers waiting in the ballot box. */
+export async function surveysWithBallots(sql: Sql): Promise<{ tenantId: string; surveyId: string }[]> {
+  return sql.query('select distinct tenant_id as "tenantId", survey_id as "surveyId" from survey_ballots');
+}
+
+/**
+ * Vacuums the tables an answer's transaction wrote, so the deleted ballots and the rewritten
+ * responses leave no dead row versions behind (outside a transaction).
+ */
+export async function vacuumBallots(sql: Sql, responsesToo: boolean): Promise<void> {
+  await sql.exec(`vacuum survey_ballots${responsesToo ? ', survey_responses' : ''}`);
 }
 
 /** A survey with its questions in one read. */

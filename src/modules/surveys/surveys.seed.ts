@@ -101,7 +101,7 @@ async function insertDemo(tx: Sql, tenant: Tenant, d: DemoSurvey, state: { publi
     answers: Object.fromEntries(Object.entries(d.answers).map(([q, list]) => [q, list[i]!])),
     isDemo: true,
   }));
-  await repo.insertResponses(tx, tenant.id, survey.id, rows);
+  await repo.insertResponses(tx, tenant.id, survey.id, rows, 'survey_responses');
   // The tallies and the respondent count (d.n) from the responses just stored.
   await repo.rebuildTallies(tx, tenant.id, survey.id);
   await tx.query(

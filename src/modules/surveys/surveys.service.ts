@@ -16,6 +16,7 @@ import { translate, type Lang } from '../../core/i18n.ts';
 import { enforceRateLimits, hitRateLimit, RateLimitedError, type RateLimit } from '../../core/rate-limit.ts';
 import type { Tenant } from '../../core/tenancy.ts';
 import { parseWith } from '../../core/validation.ts';
+import type { JobDefinition } from '../../core/scheduler.ts';
 import type { AppDeps } from '../module.ts';
 import { currentPlanSections, getIndicator } from '../plan/plan.service.ts';
 import './surveys.messages.ts';
@@ -113,18 +114,41 @@ const TRANSITIONS = {
 } as const satisfies Record<string, { from: readonly repo.State[]; to: repo.State }>;
 export type Transition = keyof typeof TRANSITIONS;
 
-/** Opens, closes or publishes a survey; 409 from any other state. Publishing updates the plan's pages (the metric's scope). */
+/**
+ * Opens, closes or publishes a survey; 409 from any other state. Closing settles every answer
+ * still in the ballot box and rewrites all the responses in one transaction (then vacuums what
+ * it left behind). Publishing updates the plan's pages (the metric's scope).
+ */
 export async function changeState(deps: AppDeps, tenant: Tenant, user: AuthUser, code: string, action: Transition): Promise<repo.Survey> {
   const t = TRANSITIONS[action];
-  return deps.db.transaction(async (tx) => {
+  const changed = await deps.db.transaction(async (tx) => {
     const survey = await surveyOrThrow(tx, tenant.id, code);
     const changed = await repo.transition(tx, tenant.id, survey.id, t.from, t.to, today(deps));
     if (!changed) throw new AppError('conflict', stateMsg('surveys.error.state', survey.state));
+    if (action === 'close') await repo.settleAll(tx, tenant.id, survey.id);
     await appendAudit(tx, { tenantId: tenant.id, ...actor(user), action: `survey.${action}`, entityType: 'survey', entityId: survey.code });
     await bumpDataVersion(tx, tenant.id, SURVEYS_SCOPE);
     return changed;
   });
+  if (action === 'close') await repo.vacuumBallots(deps.db, true);
+  return changed;
 }
+
+/** The scheduler's job: settles the ballot boxes' full days (SETTLE_GROUP answers or more), each survey in its own transaction. */
+export function settleJob(): JobDefinition {
+  return {
+    name: SETTLE_JOB,
+    everySeconds: 60,
+    keepRunsDays: 2,
+    async run({ db }) {
+      let moved = 0;
+      for (const s of await repo.surveysWithBallots(db)) moved += await repo.settleBallots(db, s.tenantId, s.surveyId, repo.SETTLE_GROUP);
+      if (moved > 0) await repo.vacuumBallots(db, false);
+      return `${moved} answers settled`;
+    },
+  };
+}
+export const SETTLE_JOB = 'surveys.settle';
 
 // ---------------------------------------------------------------------------------------------
 // Invitation codes
@@ -304,12 +328,11 @@ export async function submitResponse(
   const attrs: { sex?: string | undefined; ageGroup?: string | undefined; area?: string | undefined } = input!.attributes ?? {};
   const row: repo.ResponseRow = { channel, receivedOn: today(deps), sex: attrs.sex ?? null, ageGroup: attrs.ageGroup ?? null, area: attrs.area ?? null, answers: stored, isDemo: survey.isDemo };
   const hash = hashCode(input!.invitation);
-  const increments = repo.tallyIncrements(questions, [row]);
   let outcome: Awaited<ReturnType<typeof repo.storeAnswer>>;
   if (staff) {
     // A paper answer and its audit entry commit together.
     outcome = await deps.db.transaction(async (tx) => {
-      const result = await repo.storeAnswer(tx, tenant.id, survey.id, hash, row, increments);
+      const result = await repo.storeAnswer(tx, tenant.id, survey.id, hash, row);
       if (result === 'ok') await appendAudit(tx, { tenantId: tenant.id, ...actor(who.user!), action: 'survey.paper_answer', entityType: 'survey', entityId: survey.code });
       return result;
     });
@@ -317,7 +340,7 @@ export async function submitResponse(
     // A web answer is one statement after the limit is counted (it stays counted, whatever
     // the answer's fate): two round trips, no transaction held open across them.
     if (limits.length) await enforceRateLimits(deps.db, deps.clock, tenant.id, limits.map((rule) => ({ rule, key: who.ip })));
-    outcome = await gatheredAnswers(deps.db)({ tenantId: tenant.id, surveyId: survey.id, hash, row, increments });
+    outcome = await gatheredAnswers(deps.db)({ tenantId: tenant.id, surveyId: survey.id, hash, row });
   }
   // Not open (closed since the read, or never opened): nothing was stored, the code stays unused.
   if (outcome === 'closed') {
@@ -342,7 +365,7 @@ export async function submitResponse(
  */
 const gatheredAnswers = batchedPerDatabase<repo.AnswerToStore, Outcome>((db) => ({
   many: (answers) => repo.storeAnswers(db, answers),
-  one: (a) => repo.storeAnswer(db, a.tenantId, a.surveyId, a.hash, a.row, a.increments),
+  one: (a) => repo.storeAnswer(db, a.tenantId, a.surveyId, a.hash, a.row),
 }));
 type Outcome = Awaited<ReturnType<typeof repo.storeAnswer>>;
 
@@ -446,9 +469,9 @@ export async function verifyTallies(sql: Sql, tenantId: string, code: string) {
   const survey = await surveyOrThrow(sql, tenantId, code);
   // Compared per weighting cell: the weighted figures read the cells.
   const key = (t: repo.CellTally) => `${t.questionCode}\u0000${t.choiceCode}\u0000${t.sex}\u0000${t.ageGroup}`;
-  const running = new Map((await repo.loadCellTallies(sql, tenantId, survey.id)).filter((t) => t.n > 0).map((t) => [key(t), t.n]));
+  const running = new Map((await repo.loadCellTallies(sql, tenantId, survey.id, 'settled')).filter((t) => t.n > 0).map((t) => [key(t), t.n]));
   const recount = new Map((await repo.recountTallies(sql, tenantId, survey.id)).map((t) => [key(t), t.n]));
-  const responses = await sql.one<{ n: number }>('select count(*)::integer as n from survey_responses where tenant_id = $1 and survey_id = $2', [tenantId, survey.id]);
-  const same = running.size === recount.size && [...running].every(([k, n]) => recount.get(k) === n) && responses.n === survey.respondents;
-  return { same, respondents: survey.respondents, stored: responses.n };
+  const stored = await repo.storedCounts(sql, tenantId, survey.id);
+  const same = running.size === recount.size && [...running].every(([k, n]) => recount.get(k) === n) && stored.responses + stored.ballots === survey.respondents;
+  return { same, respondents: survey.respondents, stored: stored.responses + stored.ballots, waiting: stored.ballots };
 }
