@@ -10,14 +10,16 @@
  *    respondent count are built by the module's own rebuildTallies, then proved equal to a full
  *    recount (verifyTallies, per weighting cell).
  * 2. Submissions, while the survey is open: the real path (submitResponse: the answer form,
- *    the answers checked, the per-address limit counted, then one statement redeeming the code,
- *    counting the respondent, storing the response and adding the tallies) against a bare
+ *    the answers checked, the per-address limit counted, then one statement redeeming the code
+ *    and dropping the answer into the ballot box) against a bare
  *    single-row INSERT loop on the same database, 16 in flight each, in alternating half-second
  *    slices; goal ≥ 0.5 × bare. Each answer comes from its own client address, as from
  *    separate households: the limit is counted as in production but never reached. A third loop
  *    passes no limits (submitResponse's `limits` parameter, for benchmarks only; every route
- *    uses the default) to show the limit's share. The tallies are proved equal to a recount
- *    again afterwards.
+ *    uses the default) to show the limit's share. Then the answers are settled (surveys.settle:
+ *    moved to the responses with the tallies, in one statement), timed per answer, since that
+ *    work left the answer's path; the tallies are proved equal to a recount again afterwards.
+ *    Closing the survey (every response rewritten in one transaction, then vacuumed) is timed.
  * 3. Results of the closed and published survey, with weighting cells set: the service's
  *    resultsOf (uncached), median and p95; goal ≤ 50 ms. Then the public route over HTTP.
  * 4. Export: /opendata/…/answers.csv from Hibiki started as its own process (`node
@@ -280,7 +282,7 @@ async function benchOn(engine: Engine): Promise<void> {
   // 4. Submissions (while the survey is open), against a bare insert loop.
   await db.exec('create table bench_rows (id bigserial primary key, tenant_id uuid not null, body text not null)');
   const codes: string[] = [];
-  const needCodes = Math.max(6000, seconds * 2 * 2 * 4000);
+  const needCodes = Math.max(6000, seconds * 2 * 2 * 10000);
   while (codes.length < needCodes) codes.push(...(await service.createInvitations(deps, tenant, staff, SURVEY, Math.min(5000, needCodes - codes.length))));
   let nextCode = 0;
   let address = 0;
@@ -336,15 +338,29 @@ async function benchOn(engine: Engine): Promise<void> {
   }
   const rate = (c: Counter) => (c.n * 1000) / c.ms;
   const cpu = (c: Counter) => `${fmt(c.nodeUs / c.n).padStart(4)} µs Node CPU${engine.label === 'PostgreSQL' ? `, ${fmt(c.serverUs / c.n).padStart(4)} µs PostgreSQL CPU` : ''} each`;
+  const waiting = await service.verifyTallies(db, tenant.id, SURVEY);
+  const settleStart = performance.now();
+  const settleCpu = process.cpuUsage();
+  const settleServer = postgresCpuUs();
+  const settled = await repo.settleBallots(db, tenant.id, survey.id, repo.SETTLE_GROUP);
+  const settleMs = performance.now() - settleStart;
+  const settleNodeUs = ((c) => c.user + c.system)(process.cpuUsage(settleCpu));
+  const settleServerUs = postgresCpuUs() - settleServer;
   const after = await service.verifyTallies(db, tenant.id, SURVEY);
   console.log(`  submissions (${inFlight} in flight, ${2 * seconds} s each in alternating half-second slices, over the loaded survey${engine.label === 'PostgreSQL' ? "; PostgreSQL's CPU is the whole local server's, other users included" : '; PGlite runs inside this process'}):`);
   console.log(`    bare single-row INSERT loop                          ${fmt(rate(bare)).padStart(6)} /s = 1.000          ${cpu(bare)}`);
   console.log(`    answer via submitResponse (real path, limit counted) ${fmt(rate(submitted)).padStart(6)} /s = ${(rate(submitted) / rate(bare)).toFixed(3)} × bare  ${cpu(submitted)} (goal ≥ 0.5: ${goal(rate(submitted) / rate(bare) >= 0.5)})`);
   console.log(`    the same without the per-address limit (bench only)  ${fmt(rate(unlimited)).padStart(6)} /s = ${(rate(unlimited) / rate(bare)).toFixed(3)} × bare  ${cpu(unlimited)} (goal ≥ 0.5: ${goal(rate(unlimited) / rate(bare) >= 0.5)})`);
-  console.log(`    afterwards: tallies ${after.same ? '= recount' : '≠ RECOUNT'} over ${fmt(after.stored)} responses (respondents ${fmt(after.respondents)})`);
+  console.log(
+    `    settling the ${fmt(waiting.waiting)} waiting answers (surveys.settle, one statement): ${fmt(settled)} moved in ${fmt(settleMs)} ms = ${fmt((settleMs * 1000) / Math.max(1, settled))} µs each` +
+      ` (${fmt(settleNodeUs / Math.max(1, settled))} µs Node CPU${engine.label === 'PostgreSQL' ? `, ${fmt(settleServerUs / Math.max(1, settled))} µs PostgreSQL CPU` : ''} each)`,
+  );
+  console.log(`    afterwards: tallies ${after.same ? '= recount' : '≠ RECOUNT'} over ${fmt(after.stored)} responses (respondents ${fmt(after.respondents)}, ${fmt(after.waiting)} waiting)`);
 
   // 2. Results of the published survey, computed afresh each time (the service, no cache).
+  const closeStart = performance.now();
   await service.changeState(deps, tenant, staff, SURVEY, 'close');
+  console.log(`  close: ${fmt(after.stored)} responses rewritten in one transaction and vacuumed in ${fmt((performance.now() - closeStart) / 1000, 1)} s`);
   const published = await service.changeState(deps, tenant, staff, SURVEY, 'publish');
   const cells = SEXES.flatMap((sex, i) => AGES.map((ageGroup, j) => ({ sex, ageGroup, population: 15_000 + 1_000 * i + 2_000 * j })));
   await service.setStrata(deps, tenant, staff, SURVEY, { cells }, 'ja');

@@ -465,10 +465,11 @@ export const SETTLE_GROUP = 10;
  */
 export async function settleBallots(sql: Sql, tenantId: string, surveyId: string, minimum: number): Promise<number> {
   const row = await sql.one<{ n: number }>(
-    `with d as (
-       select received_on from survey_ballots where tenant_id = $1 and survey_id = $2 group by received_on having count(*) >= $3
-     ), m as (
-       delete from survey_ballots r using d where r.tenant_id = $1 and r.survey_id = $2 and r.received_on = d.received_on
+    `with m as (
+       delete from survey_ballots r
+        where r.tenant_id = $1 and r.survey_id = $2
+          -- The days, computed once (an array, not a join the planner might repeat per row).
+          and r.received_on = any (array(select received_on from survey_ballots where tenant_id = $1 and survey_id = $2 group by received_on having count(*) >= $3))
        returning r.tenant_id, r.survey_id, r.channel, r.received_on, r.sex, r.age_group, r.area, r.answers, r.is_demo
      ), responses as (
        insert into survey_responses (tenant_id, survey_id, channel, received_on, sex, age_group, area, answers, is_demo)
