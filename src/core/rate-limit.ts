@@ -101,6 +101,39 @@ const gathered = batchedPerDatabase<readonly Hit[], RateLimitResult[]>((db) => (
   one: (request) => hitAll(db, request),
 }));
 
+/**
+ * A limit checked without counting inside a module's own statement (saving the round trip of a
+ * separate read): the values the statement passes for its row, and roomlessSince() as the SQL
+ * over them. For a limit that counts only failures (e.g. wrong codes), checked before the
+ * attempt so that an attempt over the limit is not even tried.
+ */
+export interface RoomCheck {
+  bucket: string;
+  keyHash: string;
+  windowSeconds: number;
+  limit: number;
+  /** ISO instant. */
+  now: string;
+}
+
+export function roomCheck(clock: Clock, rule: RateLimit, key: string): RoomCheck {
+  return { bucket: rule.bucket, keyHash: sha256(key), windowSeconds: rule.windowSeconds, limit: rule.limit, now: clock.now().toISOString() };
+}
+
+/**
+ * SQL: when the counter of the row `a` (columns tenant_id, room_bucket, room_key, room_secs,
+ * room_limit, room_now from a RoomCheck, all null for no check) filled up in its current
+ * window, that window's start; null while there is room.
+ */
+export const roomlessSince = (a: string) => `(select r.window_start from rate_limits r
+   where r.tenant_id = ${a}.tenant_id and r.bucket = ${a}.room_bucket and r.key_hash = ${a}.room_key
+     and r.window_start > ${a}.room_now - make_interval(secs => ${a}.room_secs) and r.hits >= ${a}.room_limit)`;
+
+/** Seconds until a full window (roomlessSince) resets. */
+export function retryAfterSeconds(check: RoomCheck, since: Date): number {
+  return Math.max(1, Math.ceil((since.getTime() + check.windowSeconds * 1000 - Date.parse(check.now)) / 1000));
+}
+
 /** Counts one request against (bucket, key); allowed while the window's count is within the limit. */
 export async function hitRateLimit(sql: Sql, clock: Clock, tenantId: string, rule: RateLimit, key: string): Promise<RateLimitResult> {
   return (await count(sql, clock, tenantId, [{ rule, key }]))[0]!;

@@ -260,14 +260,27 @@ describe('a survey from creation to published results', () => {
     assert.deepEqual(after.questions, results.questions);
   });
 
-  it('slows guessing: after ten unknown codes from one address, 429 with Retry-After', async () => {
+  it('slows guessing: after ten unknown codes from one address, 429 with Retry-After, and not even a right code is tried', async () => {
     const w = await world(ctx, { plan: true });
-    await openSurvey(w, 1);
-    const guess = (i: number) => w.api('POST', '/api/v1/surveys/cc-survey/responses', null, { invitation: `GUESS-${i}`, answers: { Q1: 1 } }, { 'x-forwarded-for': '198.51.100.7' });
+    const [right, other] = await openSurvey(w, 2);
+    const send = (invitation: string, remoteAddress: string) =>
+      ctx.app.inject({
+        method: 'POST',
+        url: '/api/v1/surveys/cc-survey/responses',
+        remoteAddress,
+        headers: { host: w.tenant.host, accept: 'application/json', 'content-type': 'application/json' },
+        payload: JSON.stringify({ invitation, answers: { Q1: 1 } }),
+      });
     const statuses: number[] = [];
-    for (let i = 0; i < 11; i++) statuses.push((await guess(i)).statusCode);
+    for (let i = 0; i < 11; i++) statuses.push((await send(`GUESS-${i}`, '198.51.100.7')).statusCode);
     assert.deepEqual(statuses, [...Array(10).fill(404), 429]);
-    assert.ok(Number((await guess(99)).headers['retry-after']) > 0);
+    const refused = await send(right!, '198.51.100.7');
+    assert.equal(refused.statusCode, 429);
+    assert.ok(Number(refused.headers['retry-after']) > 0);
+    assert.equal(await answersStored(w), 0);
+    // Another address is not held back, and answers with real codes are not limited.
+    assert.equal((await send(right!, '198.51.100.8')).statusCode, 201);
+    assert.equal((await send(other!, '198.51.100.8')).statusCode, 201);
   });
 
   it('answers 403 to a paper answer sent without a staff sign-in, and takes it from staff', async () => {

@@ -1,5 +1,6 @@
 /** The surveys module's SQL: surveys, questions, invitations, responses and their tallies. */
 import type { Sql } from '../../core/db/database.ts';
+import { roomlessSince, type RoomCheck } from '../../core/rate-limit.ts';
 import type { Choice } from './surveys.scale.ts';
 import type { Kind } from './surveys.schema.ts';
 
@@ -372,17 +373,22 @@ export async function* answerCsvPages(sql: Sql, tenantId: string, surveyId: stri
   }
 }
 
+/** What became of an answer: stored, or why not ('full': its address has no room left, nothing tried). */
+export type StoreOutcome = 'ok' | 'used' | 'unknown' | 'closed' | { full: Date };
+
 /** One answer through storeAnswers() (a lone caller, or a paper answer inside its transaction). */
-export async function storeAnswer(sql: Sql, tenantId: string, surveyId: string, hash: string, row: ResponseRow): Promise<'ok' | 'used' | 'unknown' | 'closed'> {
-  return (await storeAnswers(sql, [{ tenantId, surveyId, hash, row }]))[0]!;
+export async function storeAnswer(sql: Sql, answer: AnswerToStore): Promise<StoreOutcome> {
+  return (await storeAnswers(sql, [answer]))[0]!;
 }
 
-/** One web answer for storeAnswers(). */
+/** One answer for storeAnswers(). */
 export interface AnswerToStore {
   tenantId: string;
   surveyId: string;
   hash: string;
   row: ResponseRow;
+  /** A web answer's limit (core's rate limits), checked in the same statement before the code is tried. */
+  room?: RoomCheck | undefined;
 }
 
 /**
@@ -396,13 +402,18 @@ export interface AnswerToStore {
  * nothing the answer's transaction writes outlives it but the used flag and a row that is
  * deleted. (Every data-modifying step of a WITH runs to completion, read or not.)
  */
-export async function storeAnswers(sql: Sql, answers: readonly AnswerToStore[]): Promise<('ok' | 'used' | 'unknown' | 'closed')[]> {
+export async function storeAnswers(sql: Sql, answers: readonly AnswerToStore[]): Promise<StoreOutcome[]> {
   const column = <T>(f: (a: AnswerToStore) => T) => answers.map(f);
-  const rows = await sql.queryNamed<{ n: number; open: boolean; redeemed: boolean }>(
+  const rows = await sql.queryNamed<{ n: number; open: boolean; redeemed: boolean; full: Date | null }>(
     'surveys.storeAnswers',
-    `with i as (
-       select * from unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::date[], $6::text[], $7::text[], $8::text[], $9::text[], $10::boolean[])
-         with ordinality as i(tenant_id, survey_id, hash, channel, received_on, sex, age_group, area, answers, is_demo, n)
+    `with a as (
+       select * from unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::date[], $6::text[], $7::text[], $8::text[], $9::text[], $10::boolean[],
+                            $11::text[], $12::text[], $13::int[], $14::int[], $15::timestamptz[])
+         with ordinality as a(tenant_id, survey_id, hash, channel, received_on, sex, age_group, area, answers, is_demo, room_bucket, room_key, room_secs, room_limit, room_now, n)
+     ), f as (
+       select a.n, ${roomlessSince('a')} as full from a
+     ), i as (
+       select a.* from a join f on f.n = a.n where f.full is null
      ), s as (
        select tenant_id, id from surveys where (tenant_id, id) in (select tenant_id, survey_id from i) and state = 'open' order by tenant_id, id for share
      ), inv as (
@@ -418,9 +429,9 @@ export async function storeAnswers(sql: Sql, answers: readonly AnswerToStore[]):
        insert into survey_ballots (tenant_id, survey_id, channel, received_on, sex, age_group, area, answers, is_demo)
        select tenant_id, survey_id, channel, received_on, sex, age_group, area, answers::jsonb, is_demo from w
      )
-     select i.n::int as n, s.id is not null as open, w.n is not null as redeemed
-       from i left join s on s.tenant_id = i.tenant_id and s.id = i.survey_id left join w on w.n = i.n
-      order by i.n`,
+     select a.n::int as n, s.id is not null as open, w.n is not null as redeemed, f.full
+       from a join f on f.n = a.n left join s on s.tenant_id = a.tenant_id and s.id = a.survey_id left join w on w.n = a.n
+      order by a.n`,
     [
       column((a) => a.tenantId),
       column((a) => a.surveyId),
@@ -432,12 +443,18 @@ export async function storeAnswers(sql: Sql, answers: readonly AnswerToStore[]):
       column((a) => a.row.area),
       column((a) => JSON.stringify(a.row.answers)),
       column((a) => a.row.isDemo),
+      column((a) => a.room?.bucket ?? null),
+      column((a) => a.room?.keyHash ?? null),
+      column((a) => a.room?.windowSeconds ?? null),
+      column((a) => a.room?.limit ?? null),
+      column((a) => a.room?.now ?? null),
     ],
   );
   if (rows.length !== answers.length) throw new Error(`storeAnswers: ${answers.length} answers, ${rows.length} outcomes`);
-  const outcomes: ('ok' | 'used' | 'unknown' | 'closed')[] = [];
+  const outcomes: StoreOutcome[] = [];
   for (const [k, r] of rows.entries()) {
-    if (!r.open) outcomes.push('closed');
+    if (r.full) outcomes.push({ full: r.full });
+    else if (!r.open) outcomes.push('closed');
     else if (r.redeemed) outcomes.push('ok');
     else {
       const a = answers[k]!;

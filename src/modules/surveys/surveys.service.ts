@@ -13,7 +13,7 @@ import { batchedPerDatabase } from '../../core/db/batch.ts';
 import type { Sql } from '../../core/db/database.ts';
 import { AppError, type FieldError } from '../../core/errors.ts';
 import { translate, type Lang } from '../../core/i18n.ts';
-import { enforceRateLimits, hitRateLimit, RateLimitedError, type RateLimit } from '../../core/rate-limit.ts';
+import { hitRateLimit, RateLimitedError, retryAfterSeconds, roomCheck, type RateLimit } from '../../core/rate-limit.ts';
 import type { Tenant } from '../../core/tenancy.ts';
 import { parseWith } from '../../core/validation.ts';
 import type { JobDefinition } from '../../core/scheduler.ts';
@@ -31,9 +31,11 @@ import { postStratified, twoProportionTest, type Change, type Share } from './su
 export const SURVEYS_SCOPE = 'surveys';
 
 export const RATE_LIMITS = {
-  /** Answers from one client address (a household or an office shares one). */
-  answerPerClient: { bucket: 'surveys.answer.client', limit: 120, windowSeconds: 600 },
-  /** Unknown codes from one client address: guessing is slowed to a crawl. */
+  /**
+   * Unknown codes from one client address: once ten are counted in ten minutes, the address's
+   * answers are refused before their code is tried, so guessing is slowed to a crawl. Answers
+   * with a real code are not limited: each spends a code of its own.
+   */
   missPerClient: { bucket: 'surveys.miss.client', limit: 10, windowSeconds: 600 },
 } as const satisfies Record<string, RateLimit>;
 
@@ -298,10 +300,11 @@ export async function submitResponse(
   body: unknown,
   lang: Lang,
   /**
-   * The per-address limits a web answer is counted against. Every route uses the default; the
-   * benchmark passes [] once, beside the default, to show what the answer itself costs.
+   * The per-address limit a web answer is checked against (in its own statement) before its code
+   * is tried. Every route uses the default; the benchmark passes null once, beside it, to show
+   * the check's cost.
    */
-  limits: readonly RateLimit[] = [RATE_LIMITS.answerPerClient],
+  guard: RateLimit | null = RATE_LIMITS.missPerClient,
 ): Promise<{ survey: string; received: true }> {
   const found = await answerForm(deps.db, tenant.id, code);
   if (!found) throw new AppError('not_found', msg('surveys.error.notFound', { code: code.slice(0, LIMITS.code) }));
@@ -328,19 +331,20 @@ export async function submitResponse(
   const attrs: { sex?: string | undefined; ageGroup?: string | undefined; area?: string | undefined } = input!.attributes ?? {};
   const row: repo.ResponseRow = { channel, receivedOn: today(deps), sex: attrs.sex ?? null, ageGroup: attrs.ageGroup ?? null, area: attrs.area ?? null, answers: stored, isDemo: survey.isDemo };
   const hash = hashCode(input!.invitation);
-  let outcome: Awaited<ReturnType<typeof repo.storeAnswer>>;
+  let outcome: repo.StoreOutcome;
   if (staff) {
     // A paper answer and its audit entry commit together.
     outcome = await deps.db.transaction(async (tx) => {
-      const result = await repo.storeAnswer(tx, tenant.id, survey.id, hash, row);
+      const result = await repo.storeAnswer(tx, { tenantId: tenant.id, surveyId: survey.id, hash, row });
       if (result === 'ok') await appendAudit(tx, { tenantId: tenant.id, ...actor(who.user!), action: 'survey.paper_answer', entityType: 'survey', entityId: survey.code });
       return result;
     });
   } else {
-    // A web answer is one statement after the limit is counted (it stays counted, whatever
-    // the answer's fate): two round trips, no transaction held open across them.
-    if (limits.length) await enforceRateLimits(deps.db, deps.clock, tenant.id, limits.map((rule) => ({ rule, key: who.ip })));
-    outcome = await gatheredAnswers(deps.db)({ tenantId: tenant.id, surveyId: survey.id, hash, row });
+    // A web answer is one statement, no transaction: the address's room checked, then the code
+    // tried, and stored with others arriving at the same moment.
+    const room = guard ? roomCheck(deps.clock, guard, who.ip) : undefined;
+    outcome = await gatheredAnswers(deps.db)({ tenantId: tenant.id, surveyId: survey.id, hash, row, room });
+    if (typeof outcome === 'object') throw new RateLimitedError(retryAfterSeconds(room!, outcome.full));
   }
   // Not open (closed since the read, or never opened): nothing was stored, the code stays unused.
   if (outcome === 'closed') {
@@ -363,11 +367,10 @@ export async function submitResponse(
  * Web answers arriving at the same moment stored by one statement (group commit:
  * core/db/batch.ts); inside a caller's transaction, alone in it.
  */
-const gatheredAnswers = batchedPerDatabase<repo.AnswerToStore, Outcome>((db) => ({
+const gatheredAnswers = batchedPerDatabase<repo.AnswerToStore, repo.StoreOutcome>((db) => ({
   many: (answers) => repo.storeAnswers(db, answers),
-  one: (a) => repo.storeAnswer(db, a.tenantId, a.surveyId, a.hash, a.row),
+  one: (a) => repo.storeAnswer(db, a),
 }));
-type Outcome = Awaited<ReturnType<typeof repo.storeAnswer>>;
 
 // ---------------------------------------------------------------------------------------------
 // Reading
