@@ -3,8 +3,8 @@
  * (these machines are noisy; absolute numbers mean little):
  * - Reads: Hibiki started as its own process the way a user starts it (`node dist/main.js`,
  *   default settings, request logging on), loaded from this process with autocannon; against a
- *   raw node:http hello-world (measured before and after the Hibiki runs; the ratios use the
- *   mean) and a bare Fastify hello-world, each in their own process too.
+ *   raw node:http hello-world (loaded before and after every row; each ratio is against the
+ *   mean of the two runs beside it) and a bare Fastify hello-world, each in their own process.
  *   Signed-in pages are compared with the same page for a visitor. Loading starts once the
  *   server's log says the start-up chart warm-up has ended; each row also gives the server's
  *   CPU time per request (from /proc), steadier than req/s on a shared machine, and raw
@@ -155,27 +155,36 @@ async function signInCookie(base: string, email: string, password: string): Prom
 
 async function benchReads(): Promise<void> {
   const loadBefore = loadAverage();
-  /** Raw node:http hello-world, in its own process. */
-  const rawHelloWorld = async () => {
-    const raw = await serve(['-e', RAW_HTTP]);
-    try {
-      return await load(`${raw.base}/`, {}, raw.pid);
-    } finally {
-      await raw.stop();
-    }
+  // The baseline, raw node:http hello-world, runs in its own process for the whole benchmark and
+  // is loaded again right before and after every measured row: each row's ratio is against the
+  // mean of the raw runs on either side of it (on this shared machine a single raw run moved by
+  // up to half within minutes, more than the rows differ).
+  const raw = await serve(['-e', RAW_HTTP]);
+  const rawRuns: { rps: number; cpuUs: number | null }[] = [];
+  const measureRaw = async () => {
+    const run = await load(`${raw.base}/`, {}, raw.pid);
+    rawRuns.push(run);
+    return run;
   };
-  // The baseline is measured before the Hibiki runs and again after them, and the ratios use
-  // the mean of both: on this shared machine one run alone moved by up to half within minutes.
-  const rawBefore = await rawHelloWorld();
-  const fastify = await serve(['-e', BARE_FASTIFY]);
-  const rows: { label: string; rps: number; cpuUs: number | null }[] = [{ label: 'bare Fastify hello-world', ...(await load(`${fastify.base}/`, {}, fastify.pid)) }];
-  await fastify.stop();
+  type Row = { label: string; rps: number; cpuUs: number | null; rawBefore: number; rawAfter?: number };
+  const rows: Row[] = [];
+  /** Measures one row between two raw runs (the run after it is the next row's run before). */
+  const measure = async (label: string, run: () => Promise<{ rps: number; cpuUs: number | null }>) => {
+    if (rows.length === 0) await measureRaw();
+    const rawBefore = rawRuns.at(-1)!.rps;
+    const result = await run();
+    const row: Row = { label, ...result, rawBefore };
+    rows.push(row);
+    row.rawAfter = (await measureRaw()).rps;
+  };
   const signedIn: string[] = [];
-
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'hibiki-bench-'));
   /** Body sizes of the uncompressed cached reads, for the same-size baselines below. */
   const sizes = new Map<string, number>();
   try {
+    const fastify = await serve(['-e', BARE_FASTIFY]);
+    await measure('bare Fastify hello-world', () => load(`${fastify.base}/`, {}, fastify.pid));
+    await fastify.stop();
     hibikiCli(dataDir, 'seed');
     hibikiCli(dataDir, 'user', 'create', '--email', 'bench@example.jp', '--password', 'bench-password-2026', '--role', 'citizen');
     // Default settings: logging at info, one line per request, written to a file as a service's would be.
@@ -196,7 +205,7 @@ async function benchReads(): Promise<void> {
       ];
       for (const [p, headers] of reads) {
         if (!headers['accept-encoding'] && (p === '/plan' || p === '/api/v1/indicators')) sizes.set(p, (await (await fetch(`${hibiki.base}${p}`)).arrayBuffer()).byteLength);
-        rows.push({ label: `Hibiki GET ${p}${headers['accept-encoding'] ? ' (br)' : ''}`, ...(await load(`${hibiki.base}${p}`, headers, hibiki.pid)) });
+        await measure(`Hibiki GET ${p}${headers['accept-encoding'] ? ' (br)' : ''}`, () => load(`${hibiki.base}${p}`, headers, hibiki.pid));
       }
       for (const p of ['/plan', '/plan/indicators/6-1-1']) {
         const visitor = await load(`${hibiki.base}${p}`, {}, hibiki.pid);
@@ -209,24 +218,29 @@ async function benchReads(): Promise<void> {
     } finally {
       await hibiki.stop();
     }
+    // Not the goal's baseline (that is hello-world): how much of the gap is the body's size alone.
+    for (const [p, bytes] of sizes) {
+      const same = await serve(['-e', RAW_HTTP_BYTES], { BYTES: String(bytes) });
+      await measure(`raw node:http, ${String(bytes).padStart(6)} bytes as ${p}`, () => load(`${same.base}/`, {}, same.pid));
+      await same.stop();
+    }
   } finally {
+    await raw.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
-  const rawAfter = await rawHelloWorld();
-  const rawRps = (rawBefore.rps + rawAfter.rps) / 2;
+  const rps = rawRuns.map((r) => r.rps);
+  const cpu = rawRuns.map((r) => r.cpuUs).filter((c): c is number => c !== null);
   console.log(`\nReads (server in its own process, ${connections} connections, ${seconds} s each; load average ${loadBefore} at the start)`);
-  console.log(`  raw node:http hello-world, before   ${rawBefore.rps.toFixed(0).padStart(7)} req/s${cpuLabel(rawBefore.cpuUs)}`);
-  console.log(`  raw node:http hello-world, after    ${rawAfter.rps.toFixed(0).padStart(7)} req/s${cpuLabel(rawAfter.cpuUs)}`);
-  console.log(`  raw node:http hello-world, mean     ${rawRps.toFixed(0).padStart(7)} req/s = 1.000 (the baseline below)`);
-  for (const r of rows) console.log(`  ${r.label.padEnd(36)}${r.rps.toFixed(0).padStart(7)} req/s = ${(r.rps / rawRps).toFixed(3)} × raw${cpuLabel(r.cpuUs)}`);
-  for (const line of signedIn) console.log(line);
-  // Not the goal's baseline (that is hello-world above): how much of the gap is the body's size alone.
-  for (const [p, bytes] of sizes) {
-    const same = await serve(['-e', RAW_HTTP_BYTES], { BYTES: String(bytes) });
-    const run = await load(`${same.base}/`, {}, same.pid);
-    await same.stop();
-    console.log(`  raw node:http, ${String(bytes).padStart(6)} bytes as ${p.padEnd(19)}${run.rps.toFixed(0).padStart(7)} req/s = ${(run.rps / rawRps).toFixed(3)} × raw${cpuLabel(run.cpuUs)}`);
+  console.log(
+    `  raw node:http hello-world: ${rawRuns.length} runs, one before and after each row, ${Math.min(...rps).toFixed(0)}–${Math.max(...rps).toFixed(0)} req/s` +
+      (cpu.length ? `, ${Math.min(...cpu).toFixed(1)}–${Math.max(...cpu).toFixed(1)} µs CPU/request` : '') +
+      '; each ratio below is against the mean of the runs on either side of its row',
+  );
+  for (const r of rows) {
+    const baseline = (r.rawBefore + r.rawAfter!) / 2;
+    console.log(`  ${r.label.padEnd(44)}${r.rps.toFixed(0).padStart(7)} req/s = ${(r.rps / baseline).toFixed(3)} × raw (${baseline.toFixed(0)})${cpuLabel(r.cpuUs)}`);
   }
+  for (const line of signedIn) console.log(line);
   console.log(`  load average ${loadAverage()} at the end`);
 }
 
