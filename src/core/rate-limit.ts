@@ -79,8 +79,7 @@ async function hitAll(sql: Sql, hits: readonly Hit[]): Promise<RateLimitResult[]
   const byId = new Map(rows.map((r) => [`${r.tenant_id}\n${r.bucket}\n${r.key_hash}`, r]));
   return hits.map((h, i) => {
     const row = byId.get(ids[i]!)!;
-    const resetsAt = row.window_start.getTime() + h.rule.windowSeconds * 1000;
-    return { allowed: row.hits <= h.rule.limit, hits: row.hits, retryAfterSeconds: Math.max(1, Math.ceil((resetsAt - h.now.getTime()) / 1000)) };
+    return { allowed: row.hits <= h.rule.limit, hits: row.hits, retryAfterSeconds: secondsUntilReset(row.window_start, h.rule.windowSeconds, h.now) };
   });
 }
 
@@ -131,7 +130,12 @@ export const roomlessSince = (a: string) => `(select r.window_start from rate_li
 
 /** Seconds until a full window (roomlessSince) resets. */
 export function retryAfterSeconds(check: RoomCheck, since: Date): number {
-  return Math.max(1, Math.ceil((since.getTime() + check.windowSeconds * 1000 - Date.parse(check.now)) / 1000));
+  return secondsUntilReset(since, check.windowSeconds, new Date(check.now));
+}
+
+/** Whole seconds (at least one) from `now` until the window that started at `windowStart` ends. */
+function secondsUntilReset(windowStart: Date, windowSeconds: number, now: Date): number {
+  return Math.max(1, Math.ceil((windowStart.getTime() + windowSeconds * 1000 - now.getTime()) / 1000));
 }
 
 /** Counts one request against (bucket, key); allowed while the window's count is within the limit. */
