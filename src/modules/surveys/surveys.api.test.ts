@@ -359,6 +359,23 @@ describe('the firm’s CSV', () => {
     assert.equal(r.questions[1].counts['女性'], 1);
     assert.equal((await csv(w, good, false)).statusCode, 422); // the codes are used now
   });
+
+  it('imports into a closed survey: settled at once, every response then rewritten in that one transaction', async () => {
+    const w = await world(ctx, { plan: true });
+    const codes = await openSurvey(w, 4);
+    for (const c of codes.slice(0, 2)) assert.equal((await w.api('POST', '/api/v1/surveys/cc-survey/responses', null, { invitation: c, answers: { Q1: 2 } })).statusCode, 201);
+    assert.equal((await w.api('POST', '/api/v1/surveys/cc-survey/close', w.pm, {})).statusCode, 200);
+    const res = await csv(w, `回答用コード,Q1\n${codes[2]},1\n${codes[3]},1\n`, false);
+    assert.equal(res.statusCode, 201, res.body);
+    const verify = await w.api('GET', '/api/v1/surveys/cc-survey/tallies/verify', w.pm);
+    assert.deepEqual(verify.json(), { same: true, respondents: 4, stored: 4, waiting: 0 });
+    // The imported codes share their transaction with every response alike, so it names none of them.
+    const xmins = await ctx.db.query<{ x: string }>('select distinct xmin::text as x from survey_responses where tenant_id = $1', [w.tenant.id]);
+    assert.equal(xmins.length, 1);
+    const counts = (await w.api('GET', '/api/v1/surveys/cc-survey/results', w.pm)).json().questions[0].counts;
+    assert.equal(counts['1'], 2);
+    assert.equal(counts['2'], 2);
+  });
 });
 
 /** Shift_JIS bytes of the characters the test file uses. */

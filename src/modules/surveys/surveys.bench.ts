@@ -10,13 +10,13 @@
  *    respondent count are built by the module's own rebuildTallies, then proved equal to a full
  *    recount (verifyTallies, per weighting cell).
  * 2. Submissions, while the survey is open: the real path (submitResponse: the answer form,
- *    the answers checked, the address's wrong codes read (the guessing limit), then one
- *    statement redeeming the code and dropping the answer into the ballot box) against a bare
+ *    the answers checked, then one statement that checks the address's room under the guessing
+ *    limit, redeems the code and drops the answer into the ballot box) against a bare
  *    single-row INSERT loop on the same database, 16 in flight each, in alternating half-second
  *    slices; goal ≥ 0.5 × bare. Each answer comes from its own client address, as from
  *    separate households: the limit is checked as in production but never reached. A third loop
- *    passes no limits (submitResponse's `limits` parameter, for benchmarks only; every route
- *    uses the default) to show the check's share. Then the answers are settled (surveys.settle:
+ *    passes no limit (submitResponse's `guard` parameter as null, for benchmarks only; every
+ *    route uses the default) to show the check's share. Then the answers are settled (surveys.settle:
  *    moved to the responses with the tallies, in one statement), timed per answer, since that
  *    work left the answer's path; the tallies are proved equal to a recount again afterwards.
  *    Closing the survey (every response rewritten in one transaction, then vacuumed) is timed.

@@ -14,7 +14,7 @@ import type { Tenant } from '../../core/tenancy.ts';
 import type { AppDeps } from '../module.ts';
 import * as repo from './surveys.repository.ts';
 import { LIMITS } from './surveys.schema.ts';
-import { checkAnswers, hashCode, stateLabel } from './surveys.service.ts';
+import { checkAnswers, hashCode, stateMsg } from './surveys.service.ts';
 
 export interface ImportProblem {
   line: number;
@@ -56,9 +56,10 @@ const splitChoices = (cell: string) => cell.split(/[;；、,，\s]+/).filter(Boo
 export async function importAnswers(deps: AppDeps, tenant: Tenant, user: AuthUser, code: string, bytes: Buffer, dryRun: boolean, lang: Lang): Promise<ImportReport> {
   const t = (key: string, params?: Record<string, string | number>) => translate(lang, key, params);
   const survey = await repo.findSurvey(deps.db, tenant.id, code);
-  if (!survey) throw new AppError('not_found', { ja: translate('ja', 'surveys.error.notFound', { code }), en: translate('en', 'surveys.error.notFound', { code }) });
+  const notFound = () => new AppError('not_found', { ja: translate('ja', 'surveys.error.notFound', { code }), en: translate('en', 'surveys.error.notFound', { code }) });
+  if (!survey) throw notFound();
   if (survey.state !== 'open' && survey.state !== 'closed') {
-    throw new AppError('conflict', { ja: translate('ja', 'surveys.error.notOpen', { state: stateLabel(survey.state, 'ja') }), en: translate('en', 'surveys.error.notOpen', { state: stateLabel(survey.state, 'en') }) });
+    throw new AppError('conflict', stateMsg('surveys.error.notOpen', survey.state));
   }
   let records: string[][];
   try {
@@ -121,11 +122,10 @@ export async function importAnswers(deps: AppDeps, tenant: Tenant, user: AuthUse
   problems.sort((a, b) => a.line - b.line);
   if (dryRun || problems.length) return { rows: data.length, imported: 0, problems };
   const settled = await deps.db.transaction(async (tx) => {
+    // The state again, share-locked: a change of state since the check above waits for the import.
     const state = await repo.lockSurvey(tx, tenant.id, survey.id);
-    if (state !== 'open' && state !== 'closed') {
-      const label = (l: Lang) => (state ? stateLabel(state, l) : '');
-      throw new AppError('conflict', { ja: translate('ja', 'surveys.error.notOpen', { state: label('ja') }), en: translate('en', 'surveys.error.notOpen', { state: label('en') }) });
-    }
+    if (!state) throw notFound();
+    if (state !== 'open' && state !== 'closed') throw new AppError('conflict', stateMsg('surveys.error.notOpen', state));
     for (const h of hashes) {
       if ((await repo.redeemInvitation(tx, tenant.id, survey.id, h)) !== 'ok') {
         throw new AppError('conflict', { ja: translate('ja', 'surveys.error.usedInvitation'), en: translate('en', 'surveys.error.usedInvitation') });

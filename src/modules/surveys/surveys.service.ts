@@ -41,7 +41,7 @@ export const RATE_LIMITS = {
 
 const msg = (key: string, params?: Record<string, string | number>) => ({ ja: translate('ja', key, params), en: translate('en', key, params) });
 /** A message naming the survey's state in each language. */
-const stateMsg = (key: string, state: repo.State) => ({ ja: translate('ja', key, { state: stateLabel(state, 'ja') }), en: translate('en', key, { state: stateLabel(state, 'en') }) });
+export const stateMsg = (key: string, state: repo.State) => ({ ja: translate('ja', key, { state: stateLabel(state, 'ja') }), en: translate('en', key, { state: stateLabel(state, 'en') }) });
 const today = (deps: Pick<AppDeps, 'clock'>) => todayJst(deps.clock.now());
 const actor = (user: AuthUser) => ({ actorId: user.id, actorLabel: user.email });
 
