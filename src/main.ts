@@ -2,7 +2,8 @@
  * `npm start`: migrate, seed the demo tenant on a first start where that is safe, serve, run
  * the scheduler, and shut down cleanly on SIGTERM / SIGINT.
  */
-import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { openDatabase, type Db } from './core/db/database.ts';
 
@@ -47,12 +48,14 @@ async function main(): Promise<void> {
       : openDatabase(config);
   if (early && opening !== early.opening) early.opening.then((db) => db.close(), () => undefined);
   opening.catch(() => undefined); // reported by the await below
-  const [{ buildApp }, { composePlatform, platformMigrations, appDeps }, { seedDemo, shouldSeedDemo }, { createScheduler }] = await Promise.all([
+  const [{ buildApp }, { composePlatform, platformMigrations, appDeps }, { seedDemo, shouldSeedDemo }, { createScheduler }, { keepPublicReads, restorePublicReads }] = await Promise.all([
     import('./app.ts'),
     import('./platform.ts'),
     import('./seed.ts'),
     import('./core/scheduler.ts'),
+    import('./core/public-read.ts'),
   ]);
+  const build = buildOf(config);
   const platform = composePlatform();
   // The migration files are loaded while the database is still opening (~200 ms).
   const migrations = platformMigrations(platform);
@@ -73,6 +76,8 @@ async function main(): Promise<void> {
 
   let notes: string[] = [];
   let empty = false;
+  // The public bodies the last clean shutdown kept (read when first asked for).
+  const keptReads = build ? await restorePublicReads(db, build) : 0;
   if ((await listTenants(db)).length === 0) {
     empty = true;
     if (shouldSeedDemo(config)) notes = (await seedDemo(db, platform, deps)).notes;
@@ -88,6 +93,12 @@ async function main(): Promise<void> {
     try {
       await scheduler.stop();
       await app.close();
+      if (build) {
+        await keepPublicReads(db, build).then(
+          (kept) => app.log.info(kept, 'public reads kept for the next start'),
+          (err: unknown) => app.log.warn({ err }, 'public reads could not be kept'),
+        );
+      }
       await db.close();
       logStream.flushSync();
       process.exit(0);
@@ -101,7 +112,7 @@ async function main(): Promise<void> {
 
   await app.listen({ port: config.port, host: config.host });
   mark('listening');
-  app.log.info({ startupMs: marks }, 'started');
+  app.log.info({ startupMs: marks, keptReads }, 'started');
   await scheduler.register();
   scheduler.start();
   // The first indicator page must not wait for ECharts and its first drawing: the current
@@ -126,6 +137,22 @@ async function main(): Promise<void> {
     );
   }
   process.stdout.write(lines.join('\n') + '\n\n');
+}
+
+/**
+ * What a kept public read was made by (core/public-read.ts): this build (dist/BUILD, written by
+ * every build) and the configuration, secrets aside (pages show e.g. the public URL). Undefined
+ * when not running from a build (`npm run dev`): nothing is kept then.
+ */
+function buildOf(config: import('./core/config.ts').Config): string | undefined {
+  let stamp: string;
+  try {
+    stamp = readFileSync(new URL('./BUILD', import.meta.url), 'utf8');
+  } catch {
+    return undefined;
+  }
+  const { secret: _s, encryptionKey: _k, previousEncryptionKeys: _p, databaseUrl: _d, ...shown } = config;
+  return createHash('sha256').update(stamp).update(JSON.stringify(shown)).digest('base64url');
 }
 
 main().catch(async (err: unknown) => {

@@ -100,6 +100,11 @@ export class VersionedCache<V> {
     return value;
   }
 
+  /** The value, without making it the most recently used. */
+  peek(key: string): V | undefined {
+    return this.entries.get(key);
+  }
+
   delete(key: string): void {
     this.entries.delete(key);
   }
@@ -108,5 +113,14 @@ export class VersionedCache<V> {
     this.entries.delete(key);
     this.entries.set(key, value);
     while (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value as string);
+  }
+
+  /** The entries, the most recently used first. */
+  newestFirst(): [string, V][] {
+    return [...this.entries].reverse();
+  }
+
+  clear(): void {
+    this.entries.clear();
   }
 }

@@ -11,7 +11,7 @@ import zlib from 'node:zlib';
 import type { FastifyInstance, FastifyReply, FastifyRequest, onSendAsyncHookHandler, preHandlerAsyncHookHandler } from 'fastify';
 import { currentDataVersions, VersionedCache } from './data-version.ts';
 import { encodingFor } from './fast-path.ts';
-import type { Sql } from './db/database.ts';
+import type { Db, Sql } from './db/database.ts';
 import type { Tenant } from './tenancy.ts';
 
 /** Kept as bytes: a string would be measured and encoded again on every send. */
@@ -20,6 +20,69 @@ const bodies = new VersionedCache<Buffer>(1000);
 const etags = new VersionedCache<string>(2000);
 /** The same bodies compressed, by ETag and encoding: compressed once, sent many times. */
 const compressed = new VersionedCache<Buffer>(2000);
+
+/**
+ * Bodies kept across a restart: a clean shutdown writes the newest bodies to the database
+ * (keepPublicReads), the next start lists them (restorePublicReads), and a read whose body is
+ * not in memory takes the kept one before making it anew — so the first readers after a
+ * restart are not the ones who wait for a cold database and a first chart. A kept body is
+ * used only under the same ETag (the same municipality, data versions, date, URL and
+ * language) and the same `build` (the code and the configuration that made it).
+ */
+const kept: { build: string; etags: Set<string> } = { build: '', etags: new Set() };
+
+/** What a shutdown keeps at most: the most recently used bodies, within a size. */
+const KEEP_ENTRIES = 300;
+const KEEP_BYTES = 16 * 1024 * 1024;
+
+/** Writes the newest bodies (and their compressed forms) for the next start of this build. */
+export async function keepPublicReads(db: Db, build: string): Promise<{ bodies: number; bytes: number }> {
+  const rows: [string, Buffer, Buffer | null, Buffer | null][] = [];
+  let bytes = 0;
+  for (const [etag, body] of bodies.newestFirst()) {
+    const br = compressed.peek(`${etag}|br`) ?? null;
+    const gzip = compressed.peek(`${etag}|gzip`) ?? null;
+    const size = body.length + (br?.length ?? 0) + (gzip?.length ?? 0);
+    if (rows.length >= KEEP_ENTRIES || bytes + size > KEEP_BYTES) break;
+    rows.push([etag, body, br, gzip]);
+    bytes += size;
+  }
+  await db.transaction(async (tx) => {
+    // Only the last shutdown's bodies are kept, whatever build wrote them.
+    await tx.query('delete from kept_public_reads');
+    for (const row of rows) await tx.query('insert into kept_public_reads (build, etag, body, br, gzip) values ($1, $2, $3, $4, $5)', [build, ...row]);
+  });
+  return { bodies: rows.length, bytes };
+}
+
+/** At start: the kept bodies this build may use (read on first use); returns how many. */
+export async function restorePublicReads(db: Sql, build: string): Promise<number> {
+  const rows = await db.query<{ etag: string }>('select etag from kept_public_reads where build = $1', [build]);
+  kept.build = build;
+  kept.etags = new Set(rows.map((r) => r.etag));
+  return kept.etags.size;
+}
+
+/** The kept body of etag (its compressed forms go to the cache too), once; else undefined. */
+async function keptBody(sql: Sql, etag: string): Promise<Buffer | undefined> {
+  if (!kept.etags.delete(etag)) return undefined;
+  const row = await sql.maybeOne<{ body: Uint8Array; br: Uint8Array | null; gzip: Uint8Array | null }>(
+    'select body, br, gzip from kept_public_reads where build = $1 and etag = $2',
+    [kept.build, etag],
+  );
+  if (!row) return undefined;
+  const bytes = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+  if (row.br) compressed.set(`${etag}|br`, bytes(row.br));
+  if (row.gzip) compressed.set(`${etag}|gzip`, bytes(row.gzip));
+  return bytes(row.body);
+}
+
+/** Forgets every body in memory, as a new process starts (tests of keeping across a restart). */
+export function forgetPublicReads(): void {
+  bodies.clear();
+  etags.clear();
+  compressed.clear();
+}
 
 function compressBody(body: Buffer, encoding: 'br' | 'gzip'): Buffer {
   return encoding === 'br'
@@ -104,6 +167,10 @@ export async function sendPublicRead(sql: Sql, request: FastifyRequest, reply: F
   let etag = etags.get(key);
   if (etag === undefined) etags.set(key, (etag = `W/"${createHash('sha1').update(key).digest('base64url')}"`));
   let body = bodies.get(etag);
+  if (body === undefined && kept.etags.size > 0) {
+    body = await keptBody(sql, etag);
+    if (body) bodies.set(etag, body);
+  }
   if (body === undefined) {
     // Produced before any header is set: a failure (404) carries no ETag and never becomes 304.
     let produced = await read.produce();

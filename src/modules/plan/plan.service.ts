@@ -475,6 +475,11 @@ export async function evaluatePlan(
 }
 
 const evaluated = new VersionedCache<Promise<EvaluatedPlan>>(100);
+
+/** Forgets every evaluation in memory, as a new process starts (tests of what outlives a restart). */
+export function forgetEvaluatedPlans(): void {
+  evaluated.clear();
+}
 const boundScopes = new VersionedCache<Promise<string[]>>(500);
 
 /**
