@@ -3,13 +3,16 @@
  * dist/main.js` without npm's own start-up), timed from spawn until /healthz answers, with the
  * resident memory of the server process once it is up. The first start on an empty embedded
  * folder (database created, demo seeded) is reported separately from starts on the existing
- * folder. Baseline in the same run: a bare `node -e` that starts an HTTP server.
+ * folder. Baseline in the same run: a bare `node -e` that starts an HTTP server. Also the
+ * first indicator page (its chart) asked for the moment /healthz answers: with nothing kept
+ * from before, and after a clean restart that kept the public reads (core/public-read.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { openPglite } from '../src/core/db/database.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 
@@ -74,11 +77,13 @@ function withoutDatabaseUrl(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 export interface StartResult {
   ms: number;
   rssMiB: number;
+  /** How long the first request for `firstRequest` took, asked the moment /healthz answered. */
+  firstMs?: number;
 }
 
-/** Spawns command, waits for /healthz, measures, stops it. */
-export async function timeStart(command: string[], env: Record<string, string>): Promise<StartResult> {
-  const port = await freePort();
+/** Spawns command, waits for /healthz, measures (and asks for firstRequest askAfterMs later), stops it. */
+export async function timeStart(command: string[], env: Record<string, string>, firstRequest?: string, askAfterMs = 0, onPort?: number): Promise<StartResult> {
+  const port = onPort ?? (await freePort());
   const started = performance.now();
   const child = spawn(command[0]!, command.slice(1), {
     cwd: root,
@@ -98,8 +103,17 @@ export async function timeStart(command: string[], env: Record<string, string>):
       await new Promise((r) => setTimeout(r, 10));
     }
     const ms = performance.now() - started;
+    let firstMs: number | undefined;
+    if (firstRequest) {
+      if (askAfterMs) await new Promise((r) => setTimeout(r, askAfterMs));
+      const asked = performance.now();
+      const res = await fetch(`http://127.0.0.1:${port}${firstRequest}`, { headers: { 'accept-language': 'ja', 'accept-encoding': 'br, gzip' } });
+      await res.arrayBuffer();
+      if (!res.ok) throw new Error(`${firstRequest}: ${res.status}`);
+      firstMs = performance.now() - asked;
+    }
     await new Promise((r) => setTimeout(r, 300));
-    return { ms, rssMiB: serverRss(child) };
+    return { ms, rssMiB: serverRss(child), ...(firstMs === undefined ? {} : { firstMs }) };
   } finally {
     if (child.exitCode === null) {
       process.kill(-child.pid!, 'SIGTERM');
@@ -119,6 +133,18 @@ export async function timeStart(command: string[], env: Record<string, string>):
   }
 }
 
+const CHART_PAGE = '/plan/indicators/6-1-1';
+
+/** Deletes what the last shutdown kept (core/public-read.ts), the server being stopped. */
+async function forgetKeptReads(dataDir: string): Promise<void> {
+  const db = await openPglite({ dataDir });
+  try {
+    await db.query('delete from kept_public_reads');
+  } finally {
+    await db.close();
+  }
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /** Runs the start-up benchmark and prints it. */
@@ -133,9 +159,22 @@ export async function benchStartup(runs = 5): Promise<void> {
     const first = await timeStart(['npm', 'start'], env);
     const viaNpm: StartResult[] = [];
     const direct: StartResult[] = [];
+    // The first chart page after a start: with nothing kept (the kept public reads deleted
+    // while the server is stopped, as after a crash or an upgrade), and after a clean restart
+    // that kept it.
+    const cold: StartResult[] = [];
+    const kept: StartResult[] = [];
     for (let i = 0; i < runs; i++) {
       viaNpm.push(await timeStart(['npm', 'start'], env));
       direct.push(await timeStart([process.execPath, 'dist/main.js'], env));
+      await forgetKeptReads(dataDir);
+      cold.push(await timeStart([process.execPath, 'dist/main.js'], env, CHART_PAGE));
+      // A server that served the page once its start-up jobs had run (a self-check after the
+      // downtime moves the monitoring figures, and with them the plan's pages), then stopped,
+      // and started again where it listened (its public URL is part of what pages were made by).
+      const port = await freePort();
+      await timeStart([process.execPath, 'dist/main.js'], env, CHART_PAGE, 3000, port);
+      kept.push(await timeStart([process.execPath, 'dist/main.js'], env, CHART_PAGE, 0, port));
     }
     const b = median(baseline.map((r) => r.ms));
     const line = (label: string, rs: StartResult[]) => {
@@ -146,6 +185,10 @@ export async function benchStartup(runs = 5): Promise<void> {
     line('first start, empty folder (create + seed)', [first]);
     line('npm start, existing folder', viaNpm);
     line('node dist/main.js, existing folder', direct);
+    const chart = (label: string, rs: StartResult[]) =>
+      console.log(`  ${label.padEnd(44)} ${median(rs.map((r) => r.firstMs!)).toFixed(0).padStart(6)} ms (range ${Math.min(...rs.map((r) => r.firstMs!)).toFixed(0)}–${Math.max(...rs.map((r) => r.firstMs!)).toFixed(0)}), asked the moment /healthz answered`);
+    chart(`first ${CHART_PAGE}, nothing kept`, cold);
+    chart(`first ${CHART_PAGE}, after a clean restart`, kept);
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }

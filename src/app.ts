@@ -73,11 +73,13 @@ function answerClientError(err: NodeJS.ErrnoException, socket: import('node:net'
  * Log lines written together: under load, one write to the destination for the lines of many
  * requests instead of one per request (each write is a system call on another thread). Lines
  * wait at most LOG_BATCH_MS or until LOG_BATCH_BYTES have gathered; a warning or an error is
- * written at once, with whatever waits before it, and so is everything when the app closes.
+ * written at once, with whatever waits before it. When the app closes, everything waiting is
+ * written, and so is every line after it at once (a shutdown still logs what it does).
  */
-export function batchedLines(stream: { write(line: string): void }): { write(line: string): void; flush(): void } {
+export function batchedLines(stream: { write(line: string): void }): { write(line: string): void; flush(): void; end(): void } {
   let pending = '';
   let timer: NodeJS.Timeout | undefined;
+  let ended = false;
   const flush = () => {
     if (timer) clearTimeout(timer);
     timer = undefined;
@@ -91,7 +93,7 @@ export function batchedLines(stream: { write(line: string): void }): { write(lin
       pending += line;
       // pino's lines begin {"level":NN, — 40 and above are warnings, errors and fatal ones.
       const level = line.startsWith('{"level":') && line[11] === ',' ? Number(line.slice(9, 11)) : NaN;
-      if (!(level < 40) || pending.length >= LOG_BATCH_BYTES) return flush();
+      if (ended || !(level < 40) || pending.length >= LOG_BATCH_BYTES) return flush();
       if (!timer) {
         timer = setTimeout(flush, LOG_BATCH_MS);
         // Never what keeps the process alive; main.ts closes the app (which flushes) before exiting.
@@ -99,6 +101,10 @@ export function batchedLines(stream: { write(line: string): void }): { write(lin
       }
     },
     flush,
+    end() {
+      ended = true;
+      flush();
+    },
   };
 }
 const LOG_BATCH_MS = 20;
@@ -246,7 +252,7 @@ export async function buildApp({ db, config, logger, clock = systemClock, platfo
   }));
   app.decorate('fastPath', fastPath);
   if (logStream) app.addHook('onClose', (_instance, done) => {
-    logStream.flush();
+    logStream.end();
     done();
   });
   await app.register(compress, {

@@ -151,7 +151,8 @@ function buildOf(config: import('./core/config.ts').Config): string | undefined 
   } catch {
     return undefined;
   }
-  const { secret: _s, encryptionKey: _k, previousEncryptionKeys: _p, databaseUrl: _d, ...shown } = config;
+  // Secrets aside, and what no page shows (where it listens shows only through publicUrl).
+  const { secret: _s, encryptionKey: _k, previousEncryptionKeys: _p, databaseUrl: _d, port: _port, host: _host, logLevel: _l, ...shown } = config;
   return createHash('sha256').update(stamp).update(JSON.stringify(shown)).digest('base64url');
 }
 

@@ -208,6 +208,11 @@ describe('log lines written together', () => {
     assert.equal(writes.at(-1), '{"level":30,"msg":"c"}\n');
     lines.write('{"level":30,"msg":"d"}\n');
     lines.flush();
-    assert.equal(writes.at(-1), '{"level":30,"msg":"d"}\n', 'flushed when the app closes');
+    assert.equal(writes.at(-1), '{"level":30,"msg":"d"}\n', 'flushed');
+    lines.write('{"level":30,"msg":"e"}\n');
+    lines.end();
+    assert.equal(writes.at(-1), '{"level":30,"msg":"e"}\n', 'flushed when the app closes');
+    lines.write('{"level":30,"msg":"after close"}\n');
+    assert.equal(writes.at(-1), '{"level":30,"msg":"after close"}\n', 'a line after the close is written at once');
   });
 });
