@@ -8,7 +8,8 @@
  *   Signed-in pages are compared with the same page for a visitor. Loading starts once the
  *   server's log says the start-up chart warm-up has ended; each row also gives the server's
  *   CPU time per request (from /proc), steadier than req/s on a shared machine, and raw
- *   node:http sending bodies of the cached reads' sizes shows what their size alone costs.
+ *   node:http sending exactly Hibiki's answers (headers and body) shows what their bytes alone
+ *   cost.
  * - Durable writes with audit on PostgreSQL: a transaction that inserts a row and appends its
  *   audit entry, against a bare single-row INSERT loop, both 16 in flight.
  * - Durable writes on the embedded database: Hibiki's PGlite (WAL fsynced after each commit)
@@ -18,7 +19,8 @@
  * Usage: npm run bench [-- --seconds 5] [-- --only reads|writes|startup|modules]
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -126,8 +128,31 @@ const cpuLabel = (cpuUs: number | null) => (cpuUs === null ? '' : `, ${cpuUs.toF
 const loadAverage = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
 
 const RAW_HTTP = "require('http').createServer((q,s)=>{s.writeHead(200,{'content-type':'text/plain'});s.end('hello world')}).listen(process.env.PORT,'127.0.0.1')";
-/** The same, answering a body of BYTES bytes: what sending a cached body of that size costs by itself. */
-const RAW_HTTP_BYTES = "const b=Buffer.alloc(+process.env.BYTES,97);require('http').createServer((q,s)=>{s.writeHead(200,{'content-type':'text/plain','content-length':b.length});s.end(b)}).listen(process.env.PORT,'127.0.0.1')";
+/**
+ * The same, answering with the headers and body in ANSWER (a JSON file of {headers, body in
+ * base64}): exactly the bytes Hibiki sent for a cached read, with none of its work — what
+ * sending that answer costs by itself.
+ */
+const RAW_HTTP_ANSWER =
+  "const a=JSON.parse(require('fs').readFileSync(process.env.ANSWER,'utf8'));const b=Buffer.from(a.body,'base64');require('http').createServer((q,s)=>{s.writeHead(200,a.headers);s.end(b)}).listen(process.env.PORT,'127.0.0.1')";
+
+/** Hibiki's answer to url (status 200), as RAW_HTTP_ANSWER sends it: headers but those node:http sets itself. */
+function answerOf(url: string, headers: Record<string, string>): Promise<{ headers: Record<string, string>; body: string }> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, { headers }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          if (res.statusCode !== 200) return reject(new Error(`${url}: ${res.statusCode}`));
+          const kept: Record<string, string> = {};
+          for (const [name, value] of Object.entries(res.headers)) if (!['date', 'connection', 'keep-alive', 'transfer-encoding'].includes(name) && typeof value === 'string') kept[name] = value;
+          resolve({ headers: kept, body: Buffer.concat(chunks).toString('base64') });
+        });
+      })
+      .on('error', reject);
+  });
+}
 const BARE_FASTIFY = "const f=require('fastify')();f.get('/',async()=>'hello world');f.get('/healthz',async()=>'ok');f.listen({port:+process.env.PORT,host:'127.0.0.1'})";
 
 function hibikiCli(dataDir: string, ...args: string[]): string {
@@ -179,8 +204,8 @@ async function benchReads(): Promise<void> {
   };
   const signedIn: string[] = [];
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'hibiki-bench-'));
-  /** Body sizes of the uncompressed cached reads, for the same-size baselines below. */
-  const sizes = new Map<string, number>();
+  /** Hibiki's answers to the goal's reads, for the same-bytes baselines below. */
+  const answers: [string, string][] = [];
   try {
     const fastify = await serve(['-e', BARE_FASTIFY]);
     await measure('bare Fastify hello-world', () => load(`${fastify.base}/`, {}, fastify.pid));
@@ -204,7 +229,11 @@ async function benchReads(): Promise<void> {
         ['/plan/indicators/6-1-1', {}],
       ];
       for (const [p, headers] of reads) {
-        if (!headers['accept-encoding'] && (p === '/plan' || p === '/api/v1/indicators')) sizes.set(p, (await (await fetch(`${hibiki.base}${p}`)).arrayBuffer()).byteLength);
+        if (p === '/plan' || p === '/api/v1/indicators') {
+          const file = path.join(dataDir, `answer-${answers.length}.json`);
+          writeFileSync(file, JSON.stringify(await answerOf(`${hibiki.base}${p}`, headers)));
+          answers.push([`${p}${headers['accept-encoding'] ? ' (br)' : ''}`, file]);
+        }
         await measure(`Hibiki GET ${p}${headers['accept-encoding'] ? ' (br)' : ''}`, () => load(`${hibiki.base}${p}`, headers, hibiki.pid));
       }
       for (const p of ['/plan', '/plan/indicators/6-1-1']) {
@@ -218,10 +247,12 @@ async function benchReads(): Promise<void> {
     } finally {
       await hibiki.stop();
     }
-    // Not the goal's baseline (that is hello-world): how much of the gap is the body's size alone.
-    for (const [p, bytes] of sizes) {
-      const same = await serve(['-e', RAW_HTTP_BYTES], { BYTES: String(bytes) });
-      await measure(`raw node:http, ${String(bytes).padStart(6)} bytes as ${p}`, () => load(`${same.base}/`, {}, same.pid));
+    // Not the goal's baseline (that is hello-world): how much of the gap the answer's bytes
+    // (headers and body) cost by themselves, sent by raw node:http doing nothing else.
+    for (const [label, file] of answers) {
+      const same = await serve(['-e', RAW_HTTP_ANSWER], { ANSWER: file });
+      const bytes = Buffer.from((JSON.parse(readFileSync(file, 'utf8')) as { body: string }).body, 'base64').length;
+      await measure(`raw node:http, Hibiki's ${label} (${bytes} B)`, () => load(`${same.base}/`, {}, same.pid));
       await same.stop();
     }
   } finally {
