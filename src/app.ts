@@ -112,6 +112,7 @@ const LOG_BATCH_BYTES = 16 * 1024;
 
 /** Paths whose query strings or bodies may hold secrets: logged without them. */
 function redactUrl(url: string): string {
+  if (!url.includes('?')) return url;
   return url.replace(/\?.*$/, (q) => (/token|code|password/i.test(q) ? '?[redacted]' : q));
 }
 

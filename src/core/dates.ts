@@ -94,8 +94,15 @@ const JST_OFFSET_MS = 9 * 60 * 60 * 1000;
 export function todayJst(now: Date = new Date()): IsoDate {
   const shifted = now.getTime() + JST_OFFSET_MS;
   if (!Number.isFinite(shifted)) throw new RangeError(`No calendar date for ${String(now)}`);
-  return toIso(new Date(shifted));
+  // Every request asks: the last answer is reused within its day.
+  const day = Math.floor(shifted / MS_PER_DAY);
+  if (day !== lastJst.day) {
+    lastJst.day = day;
+    lastJst.iso = toIso(new Date(shifted));
+  }
+  return lastJst.iso;
 }
+const lastJst = { day: NaN, iso: '' };
 
 // ---------------------------------------------------------------------------------------------
 // Fiscal years (年度: 1 April – 31 March)

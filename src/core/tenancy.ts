@@ -47,15 +47,15 @@ export async function resolveTenant(sql: Sql, hostname: string, defaultCode: str
 /** resolveTenant's answer when it is remembered and fresh, without asking the database. */
 export function resolvedTenant(sql: Sql, hostname: string, defaultCode: string): Tenant | undefined {
   let key = hostKeys.get(hostname);
-  if (key === undefined) {
+  if (key === undefined || key.code !== defaultCode) {
     if (hostKeys.size > 1000) hostKeys.clear();
-    hostKeys.set(hostname, (key = `${hostname.toLowerCase().replace(/:\d+$/, '')}|`));
+    hostKeys.set(hostname, (key = { code: defaultCode, key: `${hostname.toLowerCase().replace(/:\d+$/, '')}|${defaultCode}` }));
   }
-  const hit = resolved.get(sql.identity)?.get(key + defaultCode);
+  const hit = resolved.get(sql.identity)?.get(key.key);
   return hit && hit.until > Date.now() ? hit.tenant : undefined;
 }
-/** Host headers as resolveTenant's keys (without the default code). */
-const hostKeys = new Map<string, string>();
+/** Host headers as resolveTenant's keys, made once per host and default code. */
+const hostKeys = new Map<string, { code: string; key: string }>();
 
 async function lookUpTenant(sql: Sql, host: string, defaultCode: string): Promise<Tenant | undefined> {
   const row = await sql.maybeOne<TenantRow>(
