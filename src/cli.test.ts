@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { buildApp } from './app.ts';
 import { openPglite } from './core/db/database.ts';
-import { testConfig } from './testing/harness.ts';
+import { EMBEDDED_ONLY, testConfig } from './testing/harness.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'hibiki-cli-'));
@@ -22,7 +22,7 @@ function hibiki(...args: string[]) {
   return spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { cwd: root, env, encoding: 'utf8' });
 }
 
-describe('hibiki command line', () => {
+describe('hibiki command line', { skip: EMBEDDED_ONLY }, () => {
   before(() => {
     const seeded = hibiki('seed');
     assert.equal(seeded.status, 0, seeded.stderr);

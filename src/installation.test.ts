@@ -15,7 +15,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { buildApp } from './app.ts';
 import { openPglite } from './core/db/database.ts';
-import { testConfig, TestClient } from './testing/harness.ts';
+import { EMBEDDED_ONLY, testConfig, TestClient } from './testing/harness.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 
@@ -54,7 +54,7 @@ async function startAndStop(dataDir: string, extra: Record<string, string>): Pro
   }
 }
 
-describe('a real installation', () => {
+describe('a real installation', { skip: EMBEDDED_ONLY }, () => {
   it('HIBIKI_DEMO=false starts with no account, and init gives a first administrator who sets a password and enrols two-factor', async () => {
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'hibiki-install-'));
     const printed = await startAndStop(dataDir, { HIBIKI_DEMO: 'false' });

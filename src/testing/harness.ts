@@ -16,6 +16,12 @@ import { ensureTenant, type Tenant } from '../core/tenancy.ts';
 import { composePlatform, migratePlatform, type Platform } from '../platform.ts';
 import type { AppDeps } from '../modules/module.ts';
 
+/**
+ * For tests that run the embedded database whatever DATABASE_URL says (a fresh data folder,
+ * the command line, `npm start`): the PostgreSQL pass skips them, the embedded pass runs them.
+ */
+export const EMBEDDED_ONLY = process.env.DATABASE_URL ? 'the embedded database whatever DATABASE_URL says: run by the embedded pass' : false;
+
 /** Opens the test database the runner prepared (or a migrated in-memory PGlite). */
 export async function openTestDb(): Promise<Db> {
   if (process.env.DATABASE_URL) return openPostgres(process.env.DATABASE_URL, 4);

@@ -6,10 +6,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { acquireDataDirLock, DataDirLockedError, processStartTime } from './data-dir-lock.ts';
 import { openPglite } from './database.ts';
+import { EMBEDDED_ONLY } from '../../testing/harness.ts';
 
 const root = path.resolve(import.meta.dirname, '../../..');
 
-describe('data folder lock', () => {
+describe('data folder lock', { skip: EMBEDDED_ONLY }, () => {
   it('keeps a second process from opening a data folder that is in use', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'hibiki-lock-'));
     // This process holds the folder as a running server does (openPglite takes the same lock).

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ManualClock } from '../../core/clock.ts';
-import { startTestApp, type TestContext } from '../../testing/harness.ts';
+import { EMBEDDED_ONLY, startTestApp, type TestContext } from '../../testing/harness.ts';
 import { readDate, readFields } from './groups.import.ts';
 import { world, type World } from './groups.testing.ts';
 
@@ -110,7 +110,7 @@ describe('importing the registry', () => {
   });
 });
 
-describe('hibiki groups import', () => {
+describe('hibiki groups import', { skip: EMBEDDED_ONLY }, () => {
   it('checks with --dry-run, refuses a bad file with its lines and a non-zero exit, then imports', () => {
     const root = path.resolve(import.meta.dirname, '../../..');
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'hibiki-groups-cli-'));
