@@ -151,8 +151,9 @@ function buildOf(config: import('./core/config.ts').Config): string | undefined 
   } catch {
     return undefined;
   }
-  // Secrets aside, and what no page shows (where it listens shows only through publicUrl).
-  const { secret: _s, encryptionKey: _k, previousEncryptionKeys: _p, databaseUrl: _d, port: _port, host: _host, logLevel: _l, ...shown } = config;
+  // Secrets aside (the database's and the mail server's URLs may hold passwords), and what no
+  // page shows (where the server listens shows only through publicUrl).
+  const { secret: _s, encryptionKey: _k, previousEncryptionKeys: _p, databaseUrl: _d, smtpUrl: _m, port: _port, host: _host, logLevel: _l, ...shown } = config;
   return createHash('sha256').update(stamp).update(JSON.stringify(shown)).digest('base64url');
 }
 
