@@ -220,7 +220,9 @@ describe('sessions', () => {
     // The real clock: sessions are stamped by the database, and the sweep covers every municipality.
     const scheduler = createScheduler({ db: ctx.db, jobs: [sessionSweepJob()], clock: systemClock });
     await scheduler.register();
-    await ctx.db.query('update scheduled_jobs set run_at = now() where name = $1', [SESSION_SWEEP_JOB]);
+    // A second in the past: the scheduler's clock has milliseconds and the database's now()
+    // microseconds, so "now" made due in the same millisecond as the tick could still be ahead of it.
+    await ctx.db.query("update scheduled_jobs set run_at = now() - interval '1 second' where name = $1", [SESSION_SWEEP_JOB]);
     assert.equal(await scheduler.tick(), 1);
     await scheduler.stop();
     const left = await ctx.db.query<{ token_hash: string }>('select token_hash from sessions where tenant_id = $1', [tenant.id]);
