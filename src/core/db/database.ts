@@ -82,6 +82,27 @@ function sqlOf(
   };
 }
 
+/**
+ * sql for background work that must not hold up requests: every statement first lets waiting
+ * I/O in (setImmediate). PGlite answers within the same turn of the event loop, so work of many
+ * statements would otherwise run back to back before any request is read; on PostgreSQL each
+ * statement waits for the network anyway, and the extra turn costs microseconds.
+ */
+export function yieldingSql(sql: Sql): Sql {
+  const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+  return sqlOf(
+    async (text, params, name) => {
+      await turn();
+      return name === undefined ? sql.query(text, params) : sql.queryNamed(name, text, params);
+    },
+    async (text) => {
+      await turn();
+      await sql.exec(text);
+    },
+    { soleProcess: sql.soleProcess, inTransaction: sql.inTransaction, identity: sql.identity, writeGeneration: () => sql.writeGeneration() },
+  );
+}
+
 export interface PgliteOptions {
   /** Folder holding the database; omitted for an in-memory database (tests). */
   dataDir?: string;

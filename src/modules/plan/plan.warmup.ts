@@ -6,7 +6,7 @@
  * cache (plan.chart.ts), yielding to requests between charts and before each of its database
  * statements. A request that comes first shares the same work.
  */
-import type { Sql } from '../../core/db/database.ts';
+import { yieldingSql, type Sql } from '../../core/db/database.ts';
 import { loadEcharts } from '../../core/echarts.ts';
 import { AppError } from '../../core/errors.ts';
 import type { Lang } from '../../core/i18n.ts';
@@ -19,41 +19,6 @@ const LANGS: readonly Lang[] = ['ja', 'en'];
 /** The templates of the plan's public pages (compiled once, on first use, otherwise). */
 const TEMPLATES = ['layout.njk', 'plan/views/macros.njk', 'plan/views/indicator.njk', 'plan/views/overview.njk', 'plan/views/section.njk'];
 const yieldToRequests = () => new Promise<void>((resolve) => setImmediate(resolve));
-
-/**
- * The database as the warm-up uses it: every statement first lets waiting requests in. The
- * embedded database answers within the same turn of the event loop, so an evaluation's
- * statements would otherwise run back to back (a cold plan: a quarter of a second) before any
- * request is read.
- */
-function yieldingSql(sql: Sql): Sql {
-  return {
-    async query<T>(text: string, params?: readonly unknown[]) {
-      await yieldToRequests();
-      return sql.query<T>(text, params);
-    },
-    async queryNamed<T>(name: string, text: string, params?: readonly unknown[]) {
-      await yieldToRequests();
-      return sql.queryNamed<T>(name, text, params);
-    },
-    async one<T>(text: string, params?: readonly unknown[]) {
-      await yieldToRequests();
-      return sql.one<T>(text, params);
-    },
-    async maybeOne<T>(text: string, params?: readonly unknown[]) {
-      await yieldToRequests();
-      return sql.maybeOne<T>(text, params);
-    },
-    async exec(text: string) {
-      await yieldToRequests();
-      return sql.exec(text);
-    },
-    soleProcess: sql.soleProcess,
-    inTransaction: sql.inTransaction,
-    identity: sql.identity,
-    writeGeneration: () => sql.writeGeneration(),
-  };
-}
 
 /** Loads ECharts and draws the current plans' charts; returns how many and how long it took. */
 export async function warmUpCharts(target?: { db: Sql; deps: PlanEnv }): Promise<{ charts: number; ms: number }> {
