@@ -136,7 +136,10 @@ const RAW_HTTP = "require('http').createServer((q,s)=>{s.writeHead(200,{'content
 const RAW_HTTP_ANSWER =
   "const a=JSON.parse(require('fs').readFileSync(process.env.ANSWER,'utf8'));const b=Buffer.from(a.body,'base64');require('http').createServer((q,s)=>{s.writeHead(200,a.headers);s.end(b)}).listen(process.env.PORT,'127.0.0.1')";
 
-/** Hibiki's answer to url (status 200), as RAW_HTTP_ANSWER sends it: headers but those node:http sets itself. */
+/**
+ * Hibiki's answer to url (status 200), as RAW_HTTP_ANSWER sends it: headers but those node:http
+ * sets itself. Read with node:http, not fetch: fetch would decode a brotli body.
+ */
 function answerOf(url: string, headers: Record<string, string>): Promise<{ headers: Record<string, string>; body: string }> {
   return new Promise((resolve, reject) => {
     http

@@ -81,9 +81,19 @@ export interface StartResult {
   firstMs?: number;
 }
 
-/** Spawns command, waits for /healthz, measures (and asks for firstRequest askAfterMs later), stops it. */
-export async function timeStart(command: string[], env: Record<string, string>, firstRequest?: string, askAfterMs = 0, onPort?: number): Promise<StartResult> {
-  const port = onPort ?? (await freePort());
+/** What timeStart asks once /healthz answers, and where the server listens. */
+export interface StartOptions {
+  /** A path asked for (and timed) after /healthz answers … */
+  firstRequest?: string;
+  /** … this long after it (default at once). */
+  askAfterMs?: number;
+  /** The port (default a free one). */
+  port?: number;
+}
+
+/** Spawns command, waits for /healthz, measures (and asks for options.firstRequest), stops it. */
+export async function timeStart(command: string[], env: Record<string, string>, { firstRequest, askAfterMs = 0, ...options }: StartOptions = {}): Promise<StartResult> {
+  const port = options.port ?? (await freePort());
   const started = performance.now();
   const child = spawn(command[0]!, command.slice(1), {
     cwd: root,
@@ -168,13 +178,13 @@ export async function benchStartup(runs = 5): Promise<void> {
       viaNpm.push(await timeStart(['npm', 'start'], env));
       direct.push(await timeStart([process.execPath, 'dist/main.js'], env));
       await forgetKeptReads(dataDir);
-      cold.push(await timeStart([process.execPath, 'dist/main.js'], env, CHART_PAGE));
+      cold.push(await timeStart([process.execPath, 'dist/main.js'], env, { firstRequest: CHART_PAGE }));
       // A server that served the page once its start-up jobs had run (a self-check after the
       // downtime moves the monitoring figures, and with them the plan's pages), then stopped,
       // and started again where it listened (its public URL is part of what pages were made by).
       const port = await freePort();
-      await timeStart([process.execPath, 'dist/main.js'], env, CHART_PAGE, 3000, port);
-      kept.push(await timeStart([process.execPath, 'dist/main.js'], env, CHART_PAGE, 0, port));
+      await timeStart([process.execPath, 'dist/main.js'], env, { firstRequest: CHART_PAGE, askAfterMs: 3000, port });
+      kept.push(await timeStart([process.execPath, 'dist/main.js'], env, { firstRequest: CHART_PAGE, port }));
     }
     const b = median(baseline.map((r) => r.ms));
     const line = (label: string, rs: StartResult[]) => {
