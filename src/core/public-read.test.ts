@@ -92,7 +92,7 @@ describe('public reads kept across a restart', () => {
     }
   });
 
-  it('keeps at most the newest 300 bodies within 16 MiB, and only the last shutdown’s', async () => {
+  it('keeps at most the newest 300 bodies within its size, and only the last shutdown’s', async () => {
     for (let i = 0; i < 320; i++) await read(ctx.app, `/plan?x=${i}`);
     const kept = await keepPublicReads(ctx.db, 'build-d');
     assert.equal(kept.bodies, 300);
@@ -104,5 +104,15 @@ describe('public reads kept across a restart', () => {
     const etagsKept = new Set((await ctx.db.query<{ etag: string }>('select etag from kept_public_reads')).map((r) => r.etag));
     assert.ok(etagsKept.has(String(newest.headers.etag)));
     assert.ok(!etagsKept.has(String(oldest.headers.etag)));
+
+    // Within a size: the newest bodies that fit, with their compressed forms counted.
+    const sizes = await ctx.db.query<{ n: number }>(
+      'select octet_length(body) + coalesce(octet_length(br), 0) + coalesce(octet_length(gzip), 0) as n from kept_public_reads',
+    );
+    const three = [...sizes].sort((a, b) => b.n - a.n).slice(0, 3).reduce((sum, r) => sum + r.n, 0);
+    const fitting = await keepPublicReads(ctx.db, 'build-e', { entries: 300, bytes: three });
+    assert.ok(fitting.bodies >= 3 && fitting.bodies < 300, `kept ${fitting.bodies}`);
+    assert.ok(fitting.bytes <= three);
+    assert.equal((await ctx.db.one<{ n: number }>('select count(*)::int as n from kept_public_reads')).n, fitting.bodies);
   });
 });

@@ -32,18 +32,17 @@ const compressed = new VersionedCache<Buffer>(2000);
 const kept: { build: string; etags: Set<string> } = { build: '', etags: new Set() };
 
 /** What a shutdown keeps at most: the most recently used bodies, within a size. */
-const KEEP_ENTRIES = 300;
-const KEEP_BYTES = 16 * 1024 * 1024;
+const KEEP = { entries: 300, bytes: 16 * 1024 * 1024 };
 
 /** Writes the newest bodies (and their compressed forms) for the next start of this build. */
-export async function keepPublicReads(db: Db, build: string): Promise<{ bodies: number; bytes: number }> {
+export async function keepPublicReads(db: Db, build: string, limits = KEEP): Promise<{ bodies: number; bytes: number }> {
   const rows: [string, Buffer, Buffer | null, Buffer | null][] = [];
   let bytes = 0;
   for (const [etag, body] of bodies.newestFirst()) {
     const br = compressed.peek(`${etag}|br`) ?? null;
     const gzip = compressed.peek(`${etag}|gzip`) ?? null;
     const size = body.length + (br?.length ?? 0) + (gzip?.length ?? 0);
-    if (rows.length >= KEEP_ENTRIES || bytes + size > KEEP_BYTES) break;
+    if (rows.length >= limits.entries || bytes + size > limits.bytes) break;
     rows.push([etag, body, br, gzip]);
     bytes += size;
   }
